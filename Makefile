@@ -1,0 +1,30 @@
+# `make run` and `make test` work on a fresh machine: both set up .venv first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test check lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints-cpu.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints-cpu.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/notebase --vault notes
+
+test: setup
+	$(BIN)/python -m ruff check notebase tests bench
+	$(BIN)/python -m pytest -q
+
+check: test
+
+lint: setup
+	$(BIN)/python -m ruff check notebase tests bench
+
+clean:
+	rm -rf $(VENV) notes/.notebase experiments/runs

@@ -1,0 +1,5 @@
+import sys
+
+from notebase.cli import main
+
+sys.exit(main())

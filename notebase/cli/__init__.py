@@ -1,0 +1,87 @@
+"""The `notebase` command: parse arguments, call one function, print text or JSON.
+
+Each group of commands lives in its own module with a ``register(subparsers)`` that adds
+its sub-commands and binds ``args.handler``; this module only wires them together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from notebase.errors import UserError
+
+# Modules that contribute sub-commands; each exposes register(subparsers).
+COMMAND_MODULES = (
+    "notebase.cli.vault_commands",
+    "notebase.cli.search_commands",
+    "notebase.cli.experiment_commands",
+    "notebase.cli.app_command",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = argparse.ArgumentParser(
+        prog="notebase",
+        description="Browse a Zettelkasten vault and run the experiments its notes ask for.",
+    )
+    parser.add_argument(
+        "--vault",
+        type=Path,
+        default=None,
+        help="the vault folder (default: $NOTEBASE_VAULT, else ./notes)",
+    )
+    parser.add_argument(
+        "--experiments",
+        type=Path,
+        default=None,
+        help="the folder of experiment specs (default: $NOTEBASE_EXPERIMENTS, else ./experiments)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a command group not built yet
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def resolve_paths(args: argparse.Namespace) -> None:
+    """Fill in the vault and experiments folders from flags, environment and defaults."""
+    if args.vault is None:
+        args.vault = Path(os.environ.get("NOTEBASE_VAULT") or "notes")
+    if args.experiments is None:
+        args.experiments = Path(os.environ.get("NOTEBASE_EXPERIMENTS") or "experiments")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    resolve_paths(args)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        # No command: open the app when it exists, else show help.
+        try:
+            from notebase.cli.app_command import run_app as handler
+        except ModuleNotFoundError:
+            parser.print_help()
+            return 0
+    try:
+        return int(handler(args) or 0)
+    except UserError as exc:
+        print(f"notebase: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("notebase: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""What one note holds once parsed: plain dataclasses, no behaviour beyond derivation.
+
+This is the contract between parsing, the vault, the search index, the app and the
+write-back. Paths are vault-relative POSIX strings (``"ml/maml.md"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Link:
+    """A reference from one note to another note, a heading, an attachment or an experiment."""
+
+    target: str
+    """The target as written, without heading or label (``""`` for ``[[#heading]]``)."""
+    heading: str | None = None
+    """The part after ``#`` (``[[note#heading]]``), if any."""
+    label: str | None = None
+    """The display text (``[[note|label]]`` or ``[label](note.md)``), if any."""
+    embed: bool = False
+    """True for ``![[...]]`` / ``![](...)``."""
+    kind: str = "wiki"
+    """``wiki`` for ``[[...]]``, ``markdown`` for ``[...](...)``."""
+    line: int = 0
+    """1-based line in the file where the link starts."""
+    resolved: str | None = None
+    """Vault-relative path of the note or attachment it points to; None when broken.
+    Filled in by the vault, not the parser."""
+    is_attachment: bool = False
+    """True when the target names a non-note file (image, PDF ...). Filled in by the parser."""
+    experiment: str | None = None
+    """Set for ``[[experiments/NAME]]``: the experiment it names; such links are not note links."""
+
+
+@dataclass(slots=True)
+class Citation:
+    """A footnote definition read as a bibliographic reference, best effort."""
+
+    authors: list[str] = field(default_factory=list)
+    title: str | None = None
+    venue: str | None = None
+    year: int | None = None
+
+
+@dataclass(slots=True)
+class Footnote:
+    """One footnote definition ``[^label]: ...`` with everything that belongs to it."""
+
+    label: str
+    text: str
+    """The whole definition, continuation lines and quotes included, dedented."""
+    references: int = 0
+    """How many ``[^label]`` references the note's text makes to it."""
+    citation: Citation = field(default_factory=Citation)
+    line: int = 0
+
+
+@dataclass(slots=True)
+class Question:
+    """An open question: an item of a list under a questions heading."""
+
+    id: str
+    """Stable id: ``<note path>#q<number>``."""
+    number: int
+    """1-based position among the note's questions (not the list marker's digit)."""
+    text: str
+    experiments: list[str] = field(default_factory=list)
+    """Experiments it names inline with ``[[experiments/NAME]]``."""
+    status: str = "open"
+    """``open`` or ``answered`` (a results block names this question); derived, never stored."""
+    answered_by: str | None = None
+    """The run id of the results block that answers it."""
+    line: int = 0
+
+
+@dataclass(slots=True)
+class ResultsBlock:
+    """A generated results block, delimited by notebase's HTML-comment markers.
+
+    ``<!-- notebase:results experiment=NAME run=RUN_ID spec=HASH answers=1,3 -->``
+    ... ``<!-- /notebase:results -->``
+    """
+
+    experiment: str
+    run_id: str | None = None
+    spec_hash: str | None = None
+    answers: list[int] = field(default_factory=list)
+    start_line: int = 0
+    """1-based line of the opening marker."""
+    end_line: int = 0
+    """1-based line of the closing marker (0 when it is missing: a broken block)."""
+
+
+@dataclass(slots=True)
+class Note:
+    """One Markdown file of the vault, parsed. ``errors`` non-empty with ``valid=False``
+    means the file could not be read as a note (broken YAML, not UTF-8)."""
+
+    path: str
+    title: str
+    tags: list[str] = field(default_factory=list)
+    """Frontmatter and inline tags, without ``#``, in order of appearance, no duplicates."""
+    aliases: list[str] = field(default_factory=list)
+    created: str | None = None
+    experiments: list[str] = field(default_factory=list)
+    """Frontmatter ``experiments``: experiments linked to the note as a whole."""
+    frontmatter: dict = field(default_factory=dict)
+    body: str = ""
+    """The text after the frontmatter (BOM stripped, line endings normalised to \\n)."""
+    headings: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    footnotes: list[Footnote] = field(default_factory=list)
+    undefined_footnotes: list[str] = field(default_factory=list)
+    unused_footnotes: list[str] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    results_blocks: list[ResultsBlock] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    valid: bool = True
