@@ -8,7 +8,7 @@ import stat
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from writeback_helpers import delete_block_lines, make_record
+from test_writeback_helpers import delete_block_lines, make_record
 
 from notebase.experiments.writeback import (
     BOM,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from writeback_helpers import make_record
+from test_writeback_helpers import make_record
 
 from notebase.experiments.plot import plot_path, plot_record
 

@@ -1,4 +1,5 @@
-"""Fabricated run records and an editor-style "delete the block's lines" for write-back tests."""
+"""Shared by the write-back tests (no tests here): fabricated run records and an editor-style
+"delete the block's lines"."""
 
 from __future__ import annotations
 
