@@ -1,0 +1,469 @@
+"""The folder of notes: scan it, parse (or reuse cached) notes, resolve links and aliases.
+
+``Vault.load(root)`` reads every ``*.md`` file under ``root`` (dot-folders and configured
+folders skipped), fills in each link's ``resolved`` path the way Obsidian does, and keeps
+backlinks, tags and questions ready to query. ``refresh()`` re-reads only the files whose
+mtime or size changed (for the app's file watcher and the search index).
+
+Reading never writes a note. The only thing written is the parse cache under
+``<vault>/.notebase/`` (skipped silently when the vault is read-only).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from notebase.config import VaultConfig
+from notebase.core import cache as note_cache
+from notebase.core.note import Link, Note, Question
+from notebase.core.parse import PARSER_VERSION, is_attachment_target, parse_note
+from notebase.errors import NoteError
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _key(text: str) -> str:
+    """How names are compared: Unicode NFC, case-insensitive."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFile:
+    """One file found in the vault, as seen by ``stat``."""
+
+    path: str
+    """Vault-relative POSIX path, NFC-normalised (``"ml/메타러닝.md"``)."""
+    abs_path: Path
+    """Where it is on disk (its real, possibly NFD, name)."""
+    mtime_ns: int
+    size: int
+
+
+def _ignored(name: str, rel_dir: str, config: VaultConfig) -> bool:
+    return name.startswith(".") or name in config.ignore_dirs or rel_dir in config.ignore_dirs
+
+
+def scan_files(root: Path, config: VaultConfig | None = None) -> tuple[list[NoteFile], list[str]]:
+    """``(note files, other files)`` under ``root``: notes are ``*.md``, the rest are
+    attachments (vault-relative NFC paths). Symlinked folders are not followed (no loops)."""
+    config = config or VaultConfig()
+    notes: list[NoteFile] = []
+    others: list[str] = []
+    pending = [(Path(root), "")]
+    while pending:
+        folder, rel = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # an unreadable folder hides only itself
+        for entry in entries:
+            name = _nfc(entry.name)
+            rel_path = f"{rel}{name}"
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not _ignored(name, rel_path, config):
+                        pending.append((Path(entry.path), rel_path + "/"))
+                    continue
+                if name.startswith(".") or not entry.is_file():
+                    continue
+                if name[-3:].lower() == ".md":
+                    info = entry.stat()
+                    notes.append(
+                        NoteFile(rel_path, Path(entry.path), info.st_mtime_ns, info.st_size)
+                    )
+                else:
+                    others.append(rel_path)
+            except OSError:
+                continue
+    notes.sort(key=lambda f: f.path)
+    others.sort()
+    return notes, others
+
+
+def iter_note_files(root: Path, config: VaultConfig | None = None) -> list[NoteFile]:
+    """Every note file (``*.md``) of the vault, sorted by path."""
+    return scan_files(root, config)[0]
+
+
+def read_note_file(file: NoteFile, config: VaultConfig) -> Note:
+    """Parse one file; an unreadable file becomes an invalid note, not an exception."""
+    try:
+        data = file.abs_path.read_bytes()
+    except OSError as exc:
+        return Note(
+            path=file.path,
+            title=posixpath.splitext(posixpath.basename(file.path))[0],
+            errors=[f"cannot read the file: {exc.strerror or exc}"],
+            valid=False,
+        )
+    return parse_note(file.path, data, config)
+
+
+def _pick(candidates: Iterable[str], from_path: str | None) -> str | None:
+    """Several files match a link: prefer the linking note's folder, then the shortest path."""
+    candidates = list(candidates)
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    if from_path is not None:
+        folder = posixpath.dirname(from_path)
+        same_folder = [c for c in candidates if posixpath.dirname(c) == folder]
+        if same_folder:
+            candidates = same_folder
+    return min(candidates, key=lambda c: (c.count("/"), len(c), c))
+
+
+class Vault:
+    """All notes of one folder, with links resolved. Build it with ``Vault.load``."""
+
+    def __init__(self, root: Path, config: VaultConfig) -> None:
+        self.root = Path(root)
+        """The vault folder."""
+        self.config = config
+        self.notes: dict[str, Note] = {}
+        """Every note by vault-relative path, invalid ones included, sorted by path."""
+        self.attachments: list[str] = []
+        """Vault-relative paths of the files that are not notes."""
+        self.use_cache = True
+        self._stats: dict[str, tuple[int, int]] = {}
+        self._files: dict[str, NoteFile] = {}
+        self._backlinks: dict[str, list[str]] = {}
+        self._by_path: dict[str, str] = {}
+        self._by_name: dict[str, list[str]] = {}
+        self._by_stem: dict[str, list[str]] = {}
+        self._by_alias: dict[str, list[str]] = {}
+        self._by_title: dict[str, list[str]] = {}
+
+    # ---- loading ------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls, root: Path, *, config: VaultConfig | None = None, use_cache: bool = True
+    ) -> Vault:
+        """Read the vault at ``root``. NoteError when the folder does not exist."""
+        root = Path(root)
+        if not root.is_dir():
+            what = "is not a folder" if root.exists() else "does not exist"
+            raise NoteError(f"vault folder {str(root)!r} {what}")
+        config = config or VaultConfig.load(root)
+        vault = cls(root, config)
+        vault.use_cache = use_cache
+        files, attachments = scan_files(root, config)
+        cached = note_cache.load_cache(root, vault._fingerprint()) if use_cache else {}
+        dirty = len(cached) != len(files)
+        for file in files:
+            entry = cached.get(file.path)
+            if entry is not None and entry[0] == file.mtime_ns and entry[1] == file.size:
+                note = entry[2]
+            else:
+                note = read_note_file(file, config)
+                dirty = True
+            vault._files[file.path] = file
+            vault.notes[file.path] = note
+            vault._stats[file.path] = (file.mtime_ns, file.size)
+        vault.attachments = attachments
+        vault._rebuild()
+        if use_cache and dirty:
+            vault.save_cache()
+        return vault
+
+    def _fingerprint(self) -> str:
+        return f"parser={PARSER_VERSION};{self.config.fingerprint()}"
+
+    def save_cache(self) -> bool:
+        """Store the parsed notes under ``<vault>/.notebase/``; False if it cannot."""
+        entries = {
+            path: (stat[0], stat[1], self.notes[path])
+            for path, stat in self._stats.items()
+            if self.notes[path].valid or not self.notes[path].errors[0].startswith("cannot read")
+        }
+        return note_cache.save_cache(self.root, self._fingerprint(), entries)
+
+    def refresh(self) -> list[str]:
+        """Re-scan the folder and re-read only new or changed files (by mtime + size).
+
+        Returns the vault-relative paths of notes added, changed or removed, sorted.
+        """
+        files, attachments = scan_files(self.root, self.config)
+        changed: list[str] = []
+        seen: set[str] = set()
+        for file in files:
+            seen.add(file.path)
+            if self._stats.get(file.path) != (file.mtime_ns, file.size):
+                self._put(file)
+                changed.append(file.path)
+        for path in [p for p in self.notes if p not in seen]:
+            self._drop(path)
+            changed.append(path)
+        attachments_changed = attachments != self.attachments
+        self.attachments = attachments
+        if changed or attachments_changed:
+            self._rebuild()
+            if changed and self.use_cache:
+                self.save_cache()
+        return sorted(changed)
+
+    def reload_paths(self, paths: Iterable[str | Path]) -> list[str]:
+        """Re-read the given notes (vault-relative or absolute paths) whatever their mtime;
+        a path whose file is gone is removed. Returns the vault-relative paths handled."""
+        handled: list[str] = []
+        for raw in paths:
+            path = self._relative(raw)
+            if path is None or not path.lower().endswith(".md"):
+                continue
+            abs_path = self._files[path].abs_path if path in self._files else self.root / path
+            try:
+                info = abs_path.stat()
+            except OSError:
+                if path in self.notes:
+                    self._drop(path)
+                    handled.append(path)
+                continue
+            self._put(NoteFile(path, abs_path, info.st_mtime_ns, info.st_size))
+            handled.append(path)
+        if handled:
+            self._rebuild()
+            if self.use_cache:
+                self.save_cache()
+        return sorted(handled)
+
+    def _relative(self, raw: str | Path) -> str | None:
+        candidate = Path(raw)
+        if candidate.is_absolute():
+            try:
+                candidate = candidate.relative_to(self.root.resolve())
+            except ValueError:
+                try:
+                    candidate = Path(raw).relative_to(self.root)
+                except ValueError:
+                    return None
+        text = _nfc(candidate.as_posix())
+        return None if text.startswith("../") else text
+
+    def _put(self, file: NoteFile) -> None:
+        self._files[file.path] = file
+        self.notes[file.path] = read_note_file(file, self.config)
+        self._stats[file.path] = (file.mtime_ns, file.size)
+
+    def _drop(self, path: str) -> None:
+        self.notes.pop(path, None)
+        self._files.pop(path, None)
+        self._stats.pop(path, None)
+
+    # ---- indexes and link resolution ------------------------------------------------------
+
+    def _rebuild(self) -> None:
+        """Recompute every index, every link's ``resolved`` and the backlinks."""
+        self.notes = dict(sorted(self.notes.items()))
+        by_path: dict[str, str] = {}
+        by_name: dict[str, list[str]] = {}
+        by_stem: dict[str, list[str]] = {}
+        by_alias: dict[str, list[str]] = {}
+        by_title: dict[str, list[str]] = {}
+        for path in self.attachments:
+            key = path.casefold()
+            by_path.setdefault(key, path)
+            by_name.setdefault(posixpath.basename(key), []).append(path)
+        for path, note in self.notes.items():
+            key = path.casefold()
+            by_path[key] = path  # a note wins over an attachment of the same name
+            by_path.setdefault(key[:-3], path)
+            name = posixpath.basename(key)
+            by_name.setdefault(name, []).append(path)
+            by_stem.setdefault(name[:-3], []).append(path)
+            for alias in note.aliases:
+                by_alias.setdefault(_key(alias), []).append(path)
+            if note.title:
+                by_title.setdefault(_key(note.title), []).append(path)
+        self._by_path, self._by_name, self._by_stem = by_path, by_name, by_stem
+        self._by_alias, self._by_title = by_alias, by_title
+
+        backlinks: dict[str, set[str]] = {}
+        for path, note in self.notes.items():
+            for link in note.links:
+                resolved = self.resolve_link(path, link)
+                link.resolved = resolved
+                if resolved is None:
+                    continue
+                link.is_attachment = not resolved.lower().endswith(".md")
+                if resolved != path and not link.is_attachment:
+                    backlinks.setdefault(resolved, set()).add(path)
+        self._backlinks = {path: sorted(sources) for path, sources in backlinks.items()}
+
+    def resolve_link(self, from_path: str | None, link: Link) -> str | None:
+        """The vault-relative path ``link`` points to, or None (broken, or an experiment).
+
+        Order, like Obsidian: the path from the vault root; the path from the linking
+        note's folder; a unique file name (or path suffix), preferring the linking note's
+        folder, then the shortest path; then aliases and titles. Names compare
+        case-insensitively after NFC normalisation; ``.md`` may be left out.
+        """
+        if link.experiment:
+            return None
+        target = _nfc(link.target).strip().replace("\\", "/")
+        if not target:
+            return from_path if from_path in self.notes else None
+        while target.startswith("./"):
+            target = target[2:]
+        key = target.casefold().lstrip("/")
+        relative_key = None
+        if from_path is not None and not target.startswith("/"):
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), target))
+            if not joined.startswith(".."):
+                relative_key = joined.casefold()
+        lookups = (relative_key, key) if link.kind == "markdown" else (key, relative_key)
+        for candidate in lookups:
+            if candidate is not None:
+                found = self._by_path.get(candidate)
+                if found is not None:
+                    return found
+
+        name = posixpath.basename(key)
+        attachment = link.is_attachment or is_attachment_target(target)
+        candidates = list(self._by_name.get(name, ()))
+        if not attachment:
+            candidates += self._by_stem.get(name, ())
+        if "/" in key:  # [[folder/note]] matches any path ending in folder/note
+            suffix = "/" + key
+            candidates = [
+                c for c in candidates if ("/" + c.casefold()).endswith((suffix, suffix + ".md"))
+            ]
+        found = _pick(dict.fromkeys(candidates), from_path)
+        if found is not None or attachment:
+            return found
+        for index in (self._by_alias, self._by_title):
+            found = _pick(index.get(_key(target), ()), from_path)
+            if found is not None:
+                return found
+        return None
+
+    # ---- queries ------------------------------------------------------------------------
+
+    def get(self, path: str) -> Note | None:
+        """The note at a vault-relative path (exact, NFC), or None."""
+        return self.notes.get(_nfc(path))
+
+    def find(self, ref: str) -> Note:
+        """The note ``ref`` names: a vault-relative path (with or without ``.md``), a file
+        name, a title or an alias (case-insensitive, NFC). NoteError if none or several."""
+        text = _nfc(str(ref)).strip().replace("\\", "/")
+        while text.startswith("./"):
+            text = text[2:]
+        if not text:
+            raise NoteError("no note named ''")
+        exact = self.notes.get(text) or self.notes.get(text + ".md")
+        if exact is not None:
+            return exact
+        key = text.casefold()
+        path = self._by_path.get(key)
+        if path is not None and path in self.notes:
+            return self.notes[path]
+        try:  # a file path as the shell completes it (``notes/maml.md`` from the repo root)
+            on_disk = self._relative(Path(ref).resolve()) if Path(ref).is_file() else None
+        except OSError:
+            on_disk = None
+        if on_disk is not None and on_disk in self.notes:
+            return self.notes[on_disk]
+        stem = key.removesuffix(".md")
+        by_file_name = [
+            m
+            for m in self._by_stem.get(posixpath.basename(stem), [])
+            if "/" not in stem or ("/" + m.casefold()).endswith("/" + stem + ".md")
+        ]
+        for what, matches in (
+            ("file name", by_file_name),
+            ("title", self._by_title.get(key, [])),
+            ("alias", self._by_alias.get(key, [])),
+        ):
+            unique = list(dict.fromkeys(matches))
+            if len(unique) == 1:
+                return self.notes[unique[0]]
+            if len(unique) > 1:
+                listed = ", ".join(unique[:5]) + (" ..." if len(unique) > 5 else "")
+                raise NoteError(f"{ref!r} is ambiguous: it is the {what} of {listed}; give a path")
+        raise NoteError(f"no note named {ref!r} in {self.root}")
+
+    def backlinks(self, path: str) -> list[str]:
+        """Paths of the notes that link to ``path`` (itself excluded), sorted."""
+        return list(self._backlinks.get(_nfc(path), ()))
+
+    def tag_counts(self) -> list[tuple[str, int]]:
+        """``(tag, notes)`` pairs, most used first; a note tagged ``a/b/c`` also counts for
+        ``a`` and ``a/b``, and each note counts once per tag (case-insensitive)."""
+        counts: dict[str, int] = {}
+        spelling: dict[str, str] = {}
+        for note in self.notes.values():
+            keys: set[str] = set()
+            for tag in note.tags:
+                parts = tag.split("/")
+                for depth in range(1, len(parts) + 1):
+                    prefix = "/".join(parts[:depth])
+                    key = prefix.casefold()
+                    if key not in keys:
+                        keys.add(key)
+                        spelling.setdefault(key, prefix)
+            for key in keys:
+                counts[key] = counts.get(key, 0) + 1
+        return sorted(((spelling[k], c) for k, c in counts.items()), key=lambda tc: (-tc[1], tc[0]))
+
+    def notes_with_tag(self, tag: str) -> list[Note]:
+        """Notes tagged ``tag`` or one of its nested tags (``a`` finds ``a/b``), by path."""
+        key = _key(tag.strip().lstrip("#").strip("/"))
+        if not key:
+            return []
+        child_prefix = key + "/"
+        return [
+            note
+            for note in self.notes.values()
+            if any((t := _key(tag_)) == key or t.startswith(child_prefix) for tag_ in note.tags)
+        ]
+
+    def questions(self, open_only: bool = False) -> list[tuple[Note, Question]]:
+        """Every question of every note (by note path, then number)."""
+        return [
+            (note, question)
+            for note in self.notes.values()
+            for question in note.questions
+            if not open_only or question.status == "open"
+        ]
+
+    def check(self) -> dict:
+        """Problems in the vault, in the ``notebase check --json`` shape."""
+        broken_links: list[dict] = []
+        missing_attachments: list[dict] = []
+        undefined: list[dict] = []
+        unused: list[dict] = []
+        invalid: list[dict] = []
+        broken_blocks: list[dict] = []
+        for path, note in self.notes.items():
+            if not note.valid:
+                invalid.append({"note": path, "error": "; ".join(note.errors)})
+            for link in note.links:
+                if link.experiment or link.resolved is not None:
+                    continue
+                entry = {"note": path, "target": link.target, "line": link.line}
+                (missing_attachments if link.is_attachment else broken_links).append(entry)
+            undefined += [{"note": path, "label": label} for label in note.undefined_footnotes]
+            unused += [{"note": path, "label": label} for label in note.unused_footnotes]
+            broken_blocks += [
+                {"note": path, "experiment": block.experiment, "line": block.start_line}
+                for block in note.results_blocks
+                if block.end_line == 0
+            ]
+        return {
+            "notes": len(self.notes),
+            "broken_links": broken_links,
+            "missing_attachments": missing_attachments,
+            "undefined_footnotes": undefined,
+            "unused_footnotes": unused,
+            "invalid_notes": invalid,
+            "unclosed_results_blocks": broken_blocks,
+        }
