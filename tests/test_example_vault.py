@@ -1,0 +1,104 @@
+"""The example vault in ``notes/`` stays a clean, connected showcase of the note format.
+
+It is what ``make run`` opens, so it must load with no broken links, no footnote problems and
+no invalid notes, hold both Korean and English notes, ask open questions in every note and
+name each of the experiments in ``experiments/``. The vault is copied to a temporary folder
+first, so the test never writes a cache (or anything else) into the repository's notes.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from notebase.core.vault import Vault
+
+NOTES = Path(__file__).resolve().parents[1] / "notes"
+EXPERIMENT_NAMES = {"meta-cost", "maml-sinusoid", "digits-fewshot", "imaml-sinusoid", "first-order"}
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+LATIN = re.compile(r"[A-Za-z]")
+SOURCES_HEADING = re.compile(r"^## (출처|Sources)\s*$", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Vault:
+    copy = tmp_path_factory.mktemp("example") / "notes"
+    shutil.copytree(NOTES, copy, ignore=shutil.ignore_patterns(".notebase"))
+    return Vault.load(copy)
+
+
+def _prose(body: str) -> str:
+    """The note's own text: everything before its sources (whose entries are mostly English)."""
+    match = SOURCES_HEADING.search(body)
+    return body[: match.start()] if match else body
+
+
+def _is_korean(body: str) -> bool:
+    prose = _prose(body)
+    return len(HANGUL.findall(prose)) > len(LATIN.findall(prose))
+
+
+def test_vault_has_eight_to_twelve_valid_notes(vault: Vault) -> None:
+    assert 8 <= len(vault.notes) <= 12
+    invalid = {path: note.errors for path, note in vault.notes.items() if not note.valid}
+    assert invalid == {}
+
+
+def test_check_is_clean(vault: Vault) -> None:
+    report = vault.check()
+    assert report["notes"] == len(vault.notes)
+    problems = {key: value for key, value in report.items() if key != "notes" and value}
+    assert problems == {}
+
+
+def test_every_note_links_to_another_and_is_linked_back(vault: Vault) -> None:
+    for path, note in vault.notes.items():
+        targets = {link.resolved for link in note.links if link.resolved and not link.experiment}
+        assert targets - {path}, f"{path} links to no other note"
+        assert vault.backlinks(path), f"no note links to {path}"
+
+
+def test_link_forms_of_the_format_are_all_used(vault: Vault) -> None:
+    links = [link for note in vault.notes.values() for link in note.links if not link.experiment]
+    assert any(link.heading for link in links), "no [[note#heading]] link"
+    assert any(link.label for link in links), "no [[note|label]] link"
+    aliases = {alias for note in vault.notes.values() for alias in note.aliases}
+    assert any(link.target in aliases for link in links), "no link through an alias"
+
+
+def test_each_experiment_is_named_by_some_note(vault: Vault) -> None:
+    named: set[str] = set()
+    for note in vault.notes.values():
+        named.update(note.experiments)
+        named.update(name for question in note.questions for name in question.experiments)
+    assert EXPERIMENT_NAMES <= named
+
+
+def test_korean_and_english_notes_are_both_present(vault: Vault) -> None:
+    korean = [path for path, note in vault.notes.items() if _is_korean(note.body)]
+    english = [path for path, note in vault.notes.items() if not _is_korean(note.body)]
+    assert len(korean) >= 5
+    assert len(english) >= 2
+
+
+def test_every_note_asks_two_to_four_questions(vault: Vault) -> None:
+    for path, note in vault.notes.items():
+        assert 2 <= len(note.questions) <= 4, f"{path}: {len(note.questions)} questions"
+        assert all(question.text.strip() for question in note.questions)
+
+
+def test_every_note_cites_sources_with_a_year(vault: Vault) -> None:
+    for path, note in vault.notes.items():
+        assert note.footnotes, f"{path} cites nothing"
+        for footnote in note.footnotes:
+            assert footnote.references >= 1
+            assert footnote.citation.year is not None, f"{path} [^{footnote.label}]"
+            assert 1990 <= footnote.citation.year <= 2025
+
+
+def test_tags_include_nested_and_korean_ones(vault: Vault) -> None:
+    tags = {tag for note in vault.notes.values() for tag in note.tags}
+    assert {"ml/meta-learning", "ml/meta-learning/maml", "미완", "초안"} <= tags
