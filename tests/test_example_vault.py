@@ -8,8 +8,11 @@ first, so the test never writes a cache (or anything else) into the repository's
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,10 +27,15 @@ SOURCES_HEADING = re.compile(r"^## (출처|Sources)\s*$", re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
-def vault(tmp_path_factory: pytest.TempPathFactory) -> Vault:
+def vault_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("example") / "notes"
     shutil.copytree(NOTES, copy, ignore=shutil.ignore_patterns(".notebase"))
-    return Vault.load(copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def vault(vault_copy: Path) -> Vault:
+    return Vault.load(vault_copy)
 
 
 def _prose(body: str) -> str:
@@ -52,6 +60,19 @@ def test_check_is_clean(vault: Vault) -> None:
     assert report["notes"] == len(vault.notes)
     problems = {key: value for key, value in report.items() if key != "notes" and value}
     assert problems == {}
+
+
+def test_cli_check_is_clean(vault_copy: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "notebase", "--vault", str(vault_copy), "check", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["notes"] == len(list(vault_copy.rglob("*.md")))
+    assert {key: value for key, value in report.items() if key != "notes" and value} == {}
 
 
 def test_every_note_links_to_another_and_is_linked_back(vault: Vault) -> None:
