@@ -81,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("notebase: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `notebase ... | head` closed the pipe: not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
