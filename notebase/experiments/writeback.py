@@ -52,6 +52,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from notebase.config import DEFAULT_QUESTION_HEADINGS, DEFAULT_SOURCES_HEADINGS
+
 BOM = b"\xef\xbb\xbf"
 OPEN_PREFIX = "notebase:results"
 CLOSE_MARKER = "<!-- /notebase:results -->"
@@ -64,12 +66,11 @@ _ATTR_RE = re.compile(r"([A-Za-z][\w-]*)=(\S*)")
 _FENCE_RE = re.compile(r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _HEADING_RE = re.compile(r"^[ ]{0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
 
-QUESTION_HEADING_PATTERNS: tuple[str, ...] = (r"질문", r"^(open\s+)?questions?\b")
-"""Headings that open the questions section (searched, case-insensitive)."""
-SOURCES_HEADING_PATTERNS: tuple[str, ...] = (
-    r"^(출처|참고|참고\s*문헌|참고\s*자료|각주|references?|sources?|bibliography|footnotes?)\s*:?$",
-)
-"""Headings of a sources section (matched against the whole heading text, case-insensitive)."""
+QUESTION_HEADING_PATTERNS: tuple[str, ...] = tuple(DEFAULT_QUESTION_HEADINGS)
+"""Headings that open the questions section (regexes searched case-insensitively); the
+vault's own settings (``.notebase.toml``) are passed in by the caller."""
+SOURCES_HEADING_PATTERNS: tuple[str, ...] = tuple(DEFAULT_SOURCES_HEADINGS)
+"""Headings of a sources section, same rules."""
 
 
 class UnsafeEdit(Exception):
@@ -269,12 +270,17 @@ def _matches(text: str, patterns: Iterable[str]) -> bool:
     return any(re.search(pattern, text, re.IGNORECASE) for pattern in patterns)
 
 
-def _insertion_index(lines: Sequence[_Line], structure: _Structure) -> int:
+def _insertion_index(
+    lines: Sequence[_Line],
+    structure: _Structure,
+    question_patterns: Iterable[str],
+    sources_patterns: Iterable[str],
+) -> int:
     """Where a new block goes: see the module docstring."""
     headings = structure.headings
     region_start, region_end = structure.body_start, len(lines)
     questions = next(
-        (h for h in headings if _matches(h[2], QUESTION_HEADING_PATTERNS)), None
+        (h for h in headings if _matches(h[2], question_patterns)), None
     )
     if questions is not None:
         q_index, q_level, _ = questions
@@ -284,7 +290,7 @@ def _insertion_index(lines: Sequence[_Line], structure: _Structure) -> int:
         )
     else:
         sources = next(
-            (h for h in headings if _matches(h[2], SOURCES_HEADING_PATTERNS)), None
+            (h for h in headings if _matches(h[2], sources_patterns)), None
         )
         if sources is not None:
             region_end = sources[0]
@@ -301,7 +307,13 @@ def _insertion_index(lines: Sequence[_Line], structure: _Structure) -> int:
 # --------------------------------------------------------------------------- editing
 
 
-def apply_block(data: bytes, block: RenderedBlock) -> tuple[bytes, bool]:
+def apply_block(
+    data: bytes,
+    block: RenderedBlock,
+    *,
+    question_patterns: Iterable[str] = QUESTION_HEADING_PATTERNS,
+    sources_patterns: Iterable[str] = SOURCES_HEADING_PATTERNS,
+) -> tuple[bytes, bool]:
     """The note's bytes with ``block`` placed or replaced; everything else byte-identical.
 
     Returns (new bytes, replaced?). Raises UnsafeEdit when that would need a guess.
@@ -333,7 +345,9 @@ def apply_block(data: bytes, block: RenderedBlock) -> tuple[bytes, bool]:
         new_lines[-1].end = lines[found.end].end
         lines[found.start : found.end + 1] = new_lines
     else:
-        index = _insertion_index(lines, structure)
+        index = _insertion_index(
+            lines, structure, tuple(question_patterns), tuple(sources_patterns)
+        )
         if index == len(lines) and lines and lines[-1].end == "":
             # The note ends without a newline: the newline that separates its last line from
             # the block is the block's, and the block ends without one, as the note did.
@@ -418,6 +432,8 @@ def write_block(
     note_file: Path,
     make_block: Callable[[bytes], RenderedBlock],
     *,
+    question_patterns: Iterable[str] = QUESTION_HEADING_PATTERNS,
+    sources_patterns: Iterable[str] = SOURCES_HEADING_PATTERNS,
     attempts: int = 3,
 ) -> WriteOutcome:
     """Write a block into the note as it is on disk now, or into its sidecar.
@@ -437,7 +453,12 @@ def write_block(
             break
         block = make_block(data)
         try:
-            new_data, replaced = apply_block(data, block)
+            new_data, replaced = apply_block(
+                data,
+                block,
+                question_patterns=question_patterns,
+                sources_patterns=sources_patterns,
+            )
         except UnsafeEdit as exc:
             reason = str(exc)
             break
@@ -534,7 +555,9 @@ def render_table(record: dict) -> list[str]:
         header += ["pre acc", "post acc"]
         align += ["--:", "--:"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
-    for row in rows:
+    # One algorithm's sweep points together, algorithms in the order the run had them.
+    first_seen = {name: i for i, name in reversed(list(enumerate(r.get("algorithm") for r in rows)))}
+    for row in sorted(rows, key=lambda r: first_seen[r.get("algorithm")]):
         memory = human_bytes(row.get("peak_memory_bytes"))
         if row.get("memory_kind"):
             memory += f" ({row['memory_kind']})"
@@ -571,8 +594,11 @@ def _when(record: dict) -> str:
 def provenance_line(record: dict) -> str:
     """Run id, experiment, date, device, torch version, commit (+dirty), quick or not."""
     device = record.get("device") or "?"
-    if record.get("device_name") and record.get("device_name") != device:
-        device = f"{device} ({record['device_name']})"
+    name = str(record.get("device_name") or "")
+    if name.startswith(f"{device}:") or name.startswith(f"{device} "):
+        device = name  # the runner's name already says cpu / cuda
+    elif name and name != device:
+        device = f"{device} ({name})"
     commit = (record.get("git_commit") or "unknown")[:10]
     if record.get("git_dirty"):
         commit += " + uncommitted changes"

@@ -8,7 +8,6 @@ import stat
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_writeback_helpers import delete_block_lines, make_record
 
 from notebase.experiments.writeback import (
     BOM,
@@ -21,6 +20,11 @@ from notebase.experiments.writeback import (
     sidecar_path,
     write_block,
 )
+
+try:  # tests/experiments may or may not be a package
+    from .test_writeback_helpers import delete_block_lines, make_record
+except ImportError:
+    from test_writeback_helpers import delete_block_lines, make_record
 
 NOTE = """---
 title: 메타러닝의 비용

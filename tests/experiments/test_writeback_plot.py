@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from test_writeback_helpers import make_record
-
 from notebase.experiments.plot import plot_path, plot_record
+
+try:  # tests/experiments may or may not be a package
+    from .test_writeback_helpers import make_record
+except ImportError:
+    from test_writeback_helpers import make_record
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

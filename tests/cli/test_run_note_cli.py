@@ -1,0 +1,191 @@
+"""`notebase run NOTE`: the whole path through the CLI, with the real runner on tiny specs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from notebase.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+TINY_SPEC = """name = "{name}"
+title = "Tiny sweep {name}"
+task = "sinusoid"
+algorithms = ["fomaml", "maml"]
+
+[params]
+inner_steps = [1, 2]
+meta_batch = 2
+meta_iterations = {iterations}
+eval_tasks = 2
+eval_steps = 1
+hidden = 8
+warmup = 0
+shots = 2
+query = 2
+threads = 1
+
+[quick]
+meta_iterations = 2
+"""
+
+NOTE = (
+    "---\r\n"
+    "title: 두 실험\r\n"
+    "experiments: [tiny-a]\r\n"
+    "---\r\n"
+    "## 질문 & 확장\r\n"
+    "\r\n"
+    "1. A는 얼마나 빠른가? [[experiments/tiny-a]]\r\n"
+    "2. B는? [[experiments/tiny-b]]\r\n"
+    "\r\n"
+    "## 출처\r\n"
+    "\r\n"
+    "끝"  # CRLF, and no newline at the end
+)
+
+
+@pytest.fixture
+def setup(tmp_path):
+    vault = tmp_path / "notes"
+    vault.mkdir()
+    (vault / "두 실험.md").write_bytes(NOTE.encode())
+    (vault / "빈 노트.md").write_bytes("# 실험 없음\n\n본문\n".encode())
+    (vault / "모르는 실험.md").write_bytes("---\nexperiments: [nope]\n---\n본문\n".encode())
+    specs = tmp_path / "experiments"
+    specs.mkdir()
+    for name, iterations in (("tiny-a", 3), ("tiny-b", 3), ("tiny-long", 100000)):
+        (specs / f"{name}.toml").write_text(TINY_SPEC.format(name=name, iterations=iterations))
+    return vault, specs
+
+
+def run_cli(capsys, vault, specs, *argv):
+    code = main(["--vault", str(vault), "--experiments", str(specs), "run", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def strip_blocks(data: bytes) -> bytes:
+    """Delete every results block's lines, as an editor would: from the opening marker's line
+    to the closing marker's line; a block that ends the file takes the newline before it."""
+    closing = b"<!-- /notebase:results -->"
+    while opening := re.search(rb"(?m)^<!-- notebase:results ", data):
+        start = opening.start()
+        end = data.index(closing, start) + len(closing)
+        if data.startswith(b"\r\n", end):
+            end += 2
+        elif data.startswith(b"\n", end):
+            end += 1
+        else:
+            start -= 2 if data[:start].endswith(b"\r\n") else 1 if start else 0
+        data = data[:start] + data[end:]
+    return data
+
+
+def test_run_note_two_experiments_then_one_again(setup, capsys):
+    vault, specs = setup
+    note = vault / "두 실험.md"
+    code, out, err = run_cli(capsys, vault, specs, "두 실험", "--quick", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["note"] == "두 실험.md"
+    runs = report["runs"]
+    assert [r["experiment"] for r in runs] == ["tiny-a", "tiny-b"]
+    for run in runs:
+        assert run["status"] == "ok" and run["written_to"] == "두 실험.md"
+        assert Path(run["record"]).is_file() and len(run["results"]) == 4
+        assert run["plot"] == f"attachments/{run['experiment']}-{run['run_id']}.png"
+        assert (vault / run["plot"]).is_file()
+    assert "tiny-a: run" in err  # progress for people on stderr
+    data = note.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n")  # CRLF stays CRLF
+    assert b"answers=1 " in data and b"answers=2 " in data
+    assert data.index(b"experiment=tiny-a") < data.index(b"experiment=tiny-b")
+    assert strip_blocks(data) == NOTE.encode()
+
+    # Run only one of them again: its block is replaced, the other's bytes stay.
+    block_b = data[data.index(b"<!-- notebase:results experiment=tiny-b") :]
+    code, out, err = run_cli(capsys, vault, specs, "두 실험.md", "--experiment", "tiny-a", "--quick")
+    assert code == 0, err
+    assert "replaced the results block in 두 실험.md" in out
+    again = note.read_bytes()
+    assert again.endswith(block_b) and again.count(b"experiment=tiny-a") == 1
+    assert runs[0]["run_id"].encode() not in again
+    assert strip_blocks(again) == NOTE.encode()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["빈 노트"], "links no experiment"),
+        (["모르는 실험"], "unknown experiment 'nope' (available: tiny-a, tiny-b, tiny-long)"),
+        (["두 실험", "--experiment", "tiny-long"], "does not link experiment 'tiny-long'"),
+        (["없는 노트"], "no note named"),
+    ],
+)
+def test_user_errors_exit_2_and_touch_nothing(setup, capsys, argv, message):
+    vault, specs = setup
+    before = {p: p.read_bytes() for p in vault.glob("*.md")}
+    code, out, err = run_cli(capsys, vault, specs, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("notebase: ") and message in err and err.count("\n") == 1
+    assert {p: p.read_bytes() for p in vault.glob("*.md")} == before
+    assert not (vault / "attachments").exists() and not (specs / "runs").exists()
+
+
+def test_ctrl_c_interrupts_and_leaves_the_note(setup):
+    vault, specs = setup
+    note = vault / "두 실험.md"
+    note.write_bytes(NOTE.replace("tiny-a", "tiny-long").encode())
+    before = note.read_bytes()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "notebase", "--vault", str(vault), "--experiments", str(specs),
+         "run", "두 실험", "--experiment", "tiny-long"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    # Wait until the run is under way (its first point is logged), then press Ctrl-C.
+    deadline = time.monotonic() + 120
+    seen = ""
+    while "tiny-long: run" not in seen and time.monotonic() < deadline:
+        seen += proc.stderr.readline()
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, seen + err
+    assert note.read_bytes() == before
+    records = [json.loads(p.read_text()) for p in (specs / "runs").glob("*.json")]
+    assert [r["status"] for r in records] == ["interrupted"]
+    assert "interrupted" in out + err
+
+
+def test_shipped_example_note_end_to_end(tmp_path, capsys):
+    note_rel = Path("알고리즘") / "MAML.md"
+    if not (REPO / "notes" / note_rel).is_file() or not (
+        REPO / "experiments" / "maml-sinusoid.toml"
+    ).is_file():
+        pytest.skip("the example note or its spec is not in this checkout")
+    vault = tmp_path / "notes"
+    shutil.copytree(REPO / "notes", vault, ignore=shutil.ignore_patterns(".notebase"))
+    specs = tmp_path / "experiments"
+    shutil.copytree(REPO / "experiments", specs, ignore=shutil.ignore_patterns("runs"))
+    original = (vault / note_rel).read_bytes()
+    code, out, err = run_cli(
+        capsys, vault, specs, "알고리즘/MAML", "--experiment", "maml-sinusoid", "--quick", "--json"
+    )
+    assert code == 0, err
+    run = json.loads(out)["runs"][0]
+    assert run["status"] == "ok" and run["written_to"] == "알고리즘/MAML.md"
+    data = (vault / note_rel).read_bytes()
+    assert b"<!-- notebase:results experiment=maml-sinusoid " in data
+    assert strip_blocks(data) == original

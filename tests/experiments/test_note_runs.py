@@ -1,0 +1,267 @@
+"""Running a note's experiments: the real runner subprocess on a tiny spec, plus stand-in
+runners for the endings a tiny real run cannot produce (a failure, a crash)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from notebase.config import VaultConfig
+from notebase.core.vault import Vault
+from notebase.errors import UserError
+from notebase.experiments.note_runs import (
+    choose_experiments,
+    linked_experiments,
+    run_note_experiment,
+    stale_results,
+    write_record,
+)
+from notebase.experiments.spec import find_spec, spec_hash
+
+try:  # tests/experiments may or may not be a package
+    from .test_writeback_helpers import delete_block_lines, make_record
+except ImportError:
+    from test_writeback_helpers import delete_block_lines, make_record
+
+TINY_SPEC = """name = "{name}"
+title = "Tiny cost sweep"
+task = "sinusoid"
+algorithms = ["maml", "fomaml"]
+
+[params]
+inner_steps = [1, 2]
+meta_batch = 2
+meta_iterations = {iterations}
+eval_tasks = 2
+eval_steps = 1
+hidden = 8
+warmup = 0
+shots = 2
+query = 2
+threads = 1
+
+[quick]
+meta_iterations = 2
+"""
+
+NOTE = """---
+title: 내부 단계의 비용
+experiments: [tiny-cost]
+---
+## 내용
+
+2차 MAML은 내부 루프 전체를 미분한다.
+
+## 질문 & 확장
+
+1. 내부 단계가 늘면 메모리는 얼마나 늘어나는가? [[experiments/tiny-cost]]
+2. 다른 질문
+
+## 출처
+
+[^1]: Finn, Chelsea, et al. "Model-agnostic meta-learning." *ICML*, 2017.
+"""
+
+
+@pytest.fixture
+def vault(tmp_path) -> Path:
+    """A vault with one Korean note (Korean file name) and a folder of tiny specs."""
+    root = tmp_path / "금고"
+    root.mkdir()
+    (root / "내부 단계 비용.md").write_bytes(NOTE.encode())
+    specs = tmp_path / "experiments"
+    specs.mkdir()
+    (specs / "tiny-cost.toml").write_text(TINY_SPEC.format(name="tiny-cost", iterations=3))
+    (specs / "tiny-long.toml").write_text(TINY_SPEC.format(name="tiny-long", iterations=100000))
+    return root
+
+
+def specs_dir(vault: Path) -> Path:
+    return vault.parent / "experiments"
+
+
+def test_linked_experiments_frontmatter_then_questions(vault):
+    note_file = vault / "내부 단계 비용.md"
+    note_file.write_text(NOTE.replace("2. 다른 질문", "2. 다른 질문 [[experiments/tiny-long]]"))
+    note = Vault.load(vault).find("내부 단계 비용")
+    assert linked_experiments(note) == ["tiny-cost", "tiny-long"]
+    specs = choose_experiments(note, specs_dir(vault))
+    assert [s.name for s in specs] == ["tiny-cost", "tiny-long"]
+    assert [s.name for s in choose_experiments(note, specs_dir(vault), "tiny-long")] == [
+        "tiny-long"
+    ]
+    with pytest.raises(UserError, match="does not link experiment 'nope'.*tiny-cost, tiny-long"):
+        choose_experiments(note, specs_dir(vault), "nope")
+
+
+def test_real_run_writes_block_plot_and_record(vault):
+    note_file = vault / "내부 단계 비용.md"
+    spec = find_spec(specs_dir(vault), "tiny-cost")
+    events = []
+    outcome = run_note_experiment(
+        vault, note_file, spec, quick=True, device="cpu",
+        runs_dir=specs_dir(vault) / "runs", on_event=events.append,
+    )
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "end" and kinds.count("result") == 4
+    assert outcome.status == "written" and outcome.run_status == "ok"
+    assert outcome.written_to == note_file and outcome.run_id == events[0]["run_id"]
+    record = json.loads(outcome.record_path.read_text())
+    assert record["status"] == "ok" and record["quick"] is True
+    assert outcome.plot == vault / "attachments" / f"tiny-cost-{outcome.run_id}.png"
+    assert outcome.plot.read_bytes().startswith(b"\x89PNG")
+    data = note_file.read_bytes()
+    assert f"run={outcome.run_id} spec={record['spec_hash']} answers=1 ".encode() in data
+    assert f"![[attachments/tiny-cost-{outcome.run_id}.png]]".encode() in data
+    assert delete_block_lines(data, "tiny-cost") == NOTE.encode()
+    # The core reads the block back: question 1 is answered by this run, question 2 is not.
+    reread = Vault.load(vault, use_cache=False)
+    questions = reread.find("내부 단계 비용").questions
+    assert [(q.status, q.answered_by) for q in questions] == [
+        ("answered", outcome.run_id),
+        ("open", None),
+    ]
+    assert stale_results(reread, specs_dir(vault)) == []
+
+
+def test_edit_during_the_run_survives(vault):
+    note_file = vault / "내부 단계 비용.md"
+    edited = NOTE.replace("2. 다른 질문", "2. 실행 중에 고친 질문")
+
+    def on_event(event):
+        if event["event"] == "result" and note_file.read_text() == NOTE:
+            note_file.write_text(edited)  # the user saves while the run goes on
+
+    outcome = run_note_experiment(
+        vault, note_file, find_spec(specs_dir(vault), "tiny-cost"), quick=True,
+        device="cpu", runs_dir=specs_dir(vault) / "runs", on_event=on_event,
+    )
+    assert outcome.status == "written"
+    assert delete_block_lines(note_file.read_bytes(), "tiny-cost") == edited.encode()
+
+
+def test_cancel_interrupts_the_runner_and_leaves_the_note(vault):
+    note_file = vault / "내부 단계 비용.md"
+    write_record(vault, note_file, make_record("tiny-long", "earlier-good-run"))
+    before = note_file.read_bytes()
+    cancel = threading.Event()
+
+    def on_event(event):
+        if event["event"] == "progress":
+            cancel.set()
+
+    outcome = run_note_experiment(
+        vault, note_file, find_spec(specs_dir(vault), "tiny-long"), device="cpu",
+        runs_dir=specs_dir(vault) / "runs", on_event=on_event, cancel=cancel,
+    )
+    assert outcome.status == "not-written" and outcome.run_status == "interrupted"
+    assert note_file.read_bytes() == before  # the last good block stays
+    record = json.loads(outcome.record_path.read_text())
+    assert record["status"] == "interrupted" and record["error"]
+
+
+def _stand_in_runner(monkeypatch, script: str) -> None:
+    """Replace the runner subprocess by a small Python script printing JSON events."""
+    import subprocess
+
+    import notebase.experiments.runner as runner
+
+    def start(spec_path, *, quick, device, runs_dir, **popen_kwargs):
+        return subprocess.Popen(
+            [sys.executable, "-c", script, str(runs_dir)],
+            stdout=subprocess.PIPE, text=True, encoding="utf-8",
+            **{k: v for k, v in popen_kwargs.items() if k in ("stderr", "start_new_session")},
+        )
+
+    monkeypatch.setattr(runner, "start_run_process", start)
+
+
+FAILING_RUNNER = """
+import json, pathlib, sys
+runs = pathlib.Path(sys.argv[1]); runs.mkdir(parents=True, exist_ok=True)
+record = runs / "r-fail.json"
+record.write_text(json.dumps({"run_id": "r-fail", "experiment": "tiny-cost",
+                              "status": "failed", "error": "RuntimeError: boom", "results": []}))
+for event in ({"event": "start", "run_id": "r-fail", "record": str(record)},
+              {"event": "end", "status": "failed", "run_id": "r-fail", "record": str(record),
+               "error": "RuntimeError: boom"}):
+    print(json.dumps(event), flush=True)
+sys.exit(1)
+"""
+
+CRASHING_RUNNER = """
+import json, sys
+print(json.dumps({"event": "start", "run_id": "r-crash"}), flush=True)
+sys.exit(3)
+"""
+
+
+@pytest.mark.parametrize(
+    ("script", "error"),
+    [(FAILING_RUNNER, "RuntimeError: boom"), (CRASHING_RUNNER, "exited with code 3")],
+    ids=["failed", "crashed"],
+)
+def test_failed_run_leaves_the_last_good_block(vault, monkeypatch, script, error):
+    note_file = vault / "내부 단계 비용.md"
+    write_record(vault, note_file, make_record("tiny-cost", "good-run"))
+    before = note_file.read_bytes()
+    _stand_in_runner(monkeypatch, script)
+    outcome = run_note_experiment(
+        vault, note_file, find_spec(specs_dir(vault), "tiny-cost"),
+        runs_dir=specs_dir(vault) / "runs",
+    )
+    assert outcome.status == "not-written" and outcome.run_status == "failed"
+    assert error in outcome.run_error and "unchanged" in outcome.reason
+    assert note_file.read_bytes() == before and b"run=good-run" in before
+
+
+def test_runner_refusing_to_start_is_a_user_error(vault, monkeypatch):
+    _stand_in_runner(
+        monkeypatch,
+        "import json, sys; print(json.dumps({'event': 'error', 'message': "
+        "'device cuda asked for, but no CUDA GPU is available'})); sys.exit(2)",
+    )
+    note_file = vault / "내부 단계 비용.md"
+    with pytest.raises(UserError, match="no CUDA GPU"):
+        run_note_experiment(vault, note_file, find_spec(specs_dir(vault), "tiny-cost"),
+                            runs_dir=specs_dir(vault) / "runs")
+    assert note_file.read_bytes() == NOTE.encode()
+
+
+def test_stale_results_when_the_spec_changes(vault):
+    note_file = vault / "내부 단계 비용.md"
+    current = spec_hash(find_spec(specs_dir(vault), "tiny-cost"))
+    record = make_record("tiny-cost", "r1")
+    record["spec_hash"] = current
+    write_record(vault, note_file, record)
+    write_record(vault, note_file, make_record("gone", "r2"))
+    stale = stale_results(Vault.load(vault, use_cache=False), specs_dir(vault))
+    assert stale == [
+        {"note": "내부 단계 비용.md", "experiment": "gone", "run_id": "r2",
+         "spec_hash": "5pec0000hash", "current_hash": None, "reason": "spec missing"}
+    ]
+    spec_file = specs_dir(vault) / "tiny-cost.toml"
+    spec_file.write_text(spec_file.read_text().replace("hidden = 8", "hidden = 9"))
+    stale = stale_results(Vault.load(vault, use_cache=False), specs_dir(vault))
+    assert [(s["experiment"], s["reason"]) for s in stale] == [
+        ("tiny-cost", "spec changed"),
+        ("gone", "spec missing"),
+    ]
+
+
+def test_vault_heading_settings_decide_placement(vault):
+    (vault / ".notebase.toml").write_text('question_headings = ["^할 일"]\n')
+    note_file = vault / "할 일.md"
+    original = "# 계획\n\n## 할 일\n\n- 측정 [[experiments/tiny-cost]]\n\n## 메모\n\n끝\n"
+    note_file.write_text(original)
+    outcome = write_record(vault, note_file, make_record("tiny-cost", "r1"),
+                           config=VaultConfig.load(vault))
+    text = note_file.read_text()
+    assert outcome.status == "written"
+    assert text.index("<!-- notebase:results") < text.index("## 메모")
+    assert "answers=1 " in text  # the configured heading's items are the questions
+    assert delete_block_lines(note_file.read_bytes(), "tiny-cost") == original.encode()
