@@ -21,6 +21,13 @@ def loaded_after_import(module: str) -> set[str]:
 
 def test_core_imports_no_ui_torch_or_whoosh():
     loaded = loaded_after_import("notebase.core")
-    for name in ("notebase.core.note",):
+    for name in (
+        "notebase.core.note",
+        "notebase.core.parse",
+        "notebase.core.citation",
+        "notebase.core.vault",
+        "notebase.core.cache",
+        "notebase.config",
+    ):
         loaded |= loaded_after_import(name)
     assert not loaded & set(FORBIDDEN)
