@@ -1,0 +1,136 @@
+"""``notebase index`` and ``notebase search``: the search index from the command line.
+
+Both bring the index up to date first (only changed notes are read). Text output is for
+people; ``--json`` prints exactly the documented objects and nothing else on stdout.
+Notices (rebuilding a damaged index, waiting for another process) go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from notebase.cli.output import print_json
+from notebase.errors import UserError
+
+PROGRESS_MIN_NOTES = 200
+"""Draw a progress bar only when at least this many notes are (re)indexed."""
+
+
+def register(subparsers) -> None:
+    index = subparsers.add_parser(
+        "index",
+        help="bring the search index up to date (only changed notes are read)",
+        description=(
+            "Update the search index in <vault>/.notebase/index: index new and changed "
+            "notes, drop deleted ones. Prints {notes, added, updated, removed, invalid, "
+            "seconds}."
+        ),
+    )
+    index.add_argument(
+        "--rebuild", action="store_true", help="throw the index away and index every note"
+    )
+    index.add_argument("--json", action="store_true", help="print the counts as JSON")
+    index.set_defaults(handler=run_index)
+
+    search = subparsers.add_parser(
+        "search",
+        help="search notes by words, phrases and tags",
+        description=(
+            'Query language: words (all must match), "phrases", tag:x (x and x/...), '
+            "title:, alias:, heading:, body:, cite:, question:, path: (prefix), -term to "
+            "exclude, a OR b. Korean words match with particles attached and with or "
+            "without spaces. Put -- before a query that starts with '-'."
+        ),
+    )
+    search.add_argument("query", nargs="+", metavar="QUERY", help="the query (words are joined)")
+    search.add_argument(
+        "--limit", type=_positive_int, default=20, metavar="N", help="at most N results (20)"
+    )
+    search.add_argument(
+        "--json", action="store_true", help="print [{path, title, score, snippet}] as JSON"
+    )
+    search.set_defaults(handler=run_search)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _open(args: argparse.Namespace):
+    from notebase.index import open_index  # imports whoosh: only when a command needs it
+
+    vault = args.vault
+    if not vault.is_dir():
+        raise UserError(f"vault folder not found: {vault}")
+    try:
+        return open_index(vault)
+    except PermissionError as exc:
+        raise UserError(f"cannot write the search index under {vault}: {exc.strerror}") from None
+
+
+def run_index(args: argparse.Namespace) -> int:
+    index = _open(args)
+    try:
+        progress = None if args.json else _progress_bar()
+        stats = index.rebuild(progress) if args.rebuild else index.update(progress)
+    finally:
+        index.close()
+    if args.json:
+        print_json(stats.as_dict())
+    else:
+        print(
+            f"{stats.notes} notes indexed ({stats.added} added, {stats.updated} updated, "
+            f"{stats.removed} removed, {stats.invalid} invalid) in {stats.seconds:.2f} s"
+        )
+    return 0
+
+
+def run_search(args: argparse.Namespace) -> int:
+    query = " ".join(args.query)
+    index = _open(args)
+    try:
+        index.update(None if args.json else _progress_bar())
+        hits = index.search(query, limit=args.limit)
+    finally:
+        index.close()
+    if args.json:
+        print_json(
+            [
+                {"path": h.path, "title": h.title, "score": round(h.score, 4), "snippet": h.snippet}
+                for h in hits
+            ]
+        )
+        return 0
+    if not hits:
+        print("no notes match", file=sys.stderr)
+        return 0
+    for hit in hits:
+        print(f"{hit.path}  {hit.title}  ({hit.score:.2f})")
+        if hit.snippet:
+            print(f"    {hit.snippet}")
+    return 0
+
+
+def _progress_bar():
+    """A progress callback drawing on stderr, or None when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    width = 30
+
+    def draw(done: int, total: int) -> None:
+        if total < PROGRESS_MIN_NOTES:
+            return
+        filled = width * done // total
+        bar = "█" * filled + "░" * (width - filled)
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\rindexing {bar} {done}/{total}{end}")
+        sys.stderr.flush()
+
+    return draw

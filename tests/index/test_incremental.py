@@ -1,0 +1,267 @@
+"""The index follows the vault: only changed notes are re-read; deletions, renames and
+edits show in results; a damaged index is rebuilt; two processes never write at once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from index_helpers import paths, write_note
+
+from notebase.config import VaultConfig
+from notebase.core.vault import iter_note_files
+from notebase.index import index_folder
+from notebase.index.whoosh_index import IndexBusyError, scan_note_files
+
+
+def _bump_mtime(path, seconds: int = 5) -> None:
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + seconds * 1_000_000_000))
+
+
+def test_second_update_reads_nothing(vault, open_vault_index):
+    write_note(vault, "a.md", "첫 번째 노트\n", title="a")
+    write_note(vault, "sub/b.md", "두 번째 노트\n", title="b")
+    index = open_vault_index()
+    first = index.update()
+    assert (first.notes, first.added, first.updated, first.removed) == (2, 2, 0, 0)
+    second = index.update()
+    assert (second.notes, second.added, second.updated, second.removed) == (2, 0, 0, 0)
+
+
+def test_edited_note_is_found_by_its_new_words_only(vault, open_vault_index):
+    note = write_note(vault, "a.md", "원래 내용은 사과였다.\n", title="a")
+    index = open_vault_index()
+    index.update()
+    assert paths(index.search("사과")) == ["a.md"]
+    write_note(vault, "a.md", "이제 내용은 바나나다.\n", title="a")
+    _bump_mtime(note)
+    stats = index.update()
+    assert (stats.updated, stats.added, stats.removed) == (1, 0, 0)
+    assert paths(index.search("바나나")) == ["a.md"]
+    assert index.search("사과") == []
+
+
+def test_touched_but_unchanged_note_is_not_reindexed(vault, open_vault_index):
+    note = write_note(vault, "a.md", "내용\n", title="a")
+    index = open_vault_index()
+    index.update()
+    _bump_mtime(note)
+    stats = index.update()
+    assert (stats.updated, stats.added) == (0, 0)
+    # ...and the new mtime was remembered: the next scan does not even hash it.
+    assert index._manifest.files["a.md"].mtime_ns == note.stat().st_mtime_ns
+
+
+def test_deleted_note_leaves_the_results(vault, open_vault_index):
+    note = write_note(vault, "gone.md", "사라질 메타러닝 노트\n", title="gone")
+    write_note(vault, "stay.md", "남는 메타러닝 노트\n", title="stay")
+    index = open_vault_index()
+    index.update()
+    note.unlink()
+    stats = index.update()
+    assert (stats.removed, stats.notes) == (1, 1)
+    assert paths(index.search("메타러닝")) == ["stay.md"]
+
+
+def test_renamed_note_is_found_under_its_new_path_only(vault, open_vault_index):
+    note = write_note(vault, "old.md", "이름이 바뀌는 노트의 역색인\n", title="rename me")
+    index = open_vault_index()
+    index.update()
+    (vault / "folder").mkdir()
+    note.rename(vault / "folder" / "새 이름.md")
+    stats = index.update()
+    assert (stats.added, stats.removed, stats.notes) == (1, 1, 1)
+    assert paths(index.search("역색인")) == ["folder/새 이름.md"]
+
+
+def test_changes_seen_by_a_new_process(vault, open_vault_index):
+    write_note(vault, "a.md", "첫 내용 사과\n", title="a")
+    first = open_vault_index()
+    first.update()
+    first.close()
+    write_note(vault, "b.md", "새 노트 포도\n", title="b")
+    second = open_vault_index()
+    stats = second.update()
+    assert (stats.added, stats.notes) == (1, 2)
+    assert paths(second.search("포도")) == ["b.md"]
+
+
+def test_update_paths_for_a_file_watcher(vault, open_vault_index):
+    a = write_note(vault, "a.md", "감자\n", title="a")
+    b = write_note(vault, "b.md", "고구마\n", title="b")
+    index = open_vault_index()
+    index.update()
+    write_note(vault, "a.md", "옥수수 수확\n", title="a")
+    _bump_mtime(a)
+    b.unlink()
+    write_note(vault, "c.md", "당근 수확\n", title="c")
+    stats = index.update_paths([a, "b.md", "c.md", "not-a-note.txt", ".obsidian/x.md"])
+    assert (stats.updated, stats.removed, stats.added, stats.notes) == (1, 1, 1, 2)
+    assert sorted(paths(index.search("수확"))) == ["a.md", "c.md"]
+    assert index.search("고구마") == []
+
+
+def test_invalid_note_is_indexed_and_counted(vault, open_vault_index):
+    (vault / "broken.md").write_text(
+        "---\ntitle: [unclosed\n---\n깨진 노트의 본문\n", encoding="utf-8"
+    )
+    write_note(vault, "ok.md", "멀쩡한 노트\n", title="ok")
+    index = open_vault_index()
+    stats = index.update()
+    assert (stats.notes, stats.invalid) == (2, 1)
+    assert paths(index.search("본문")) == ["broken.md"]
+
+
+def test_ignored_folders_are_not_indexed(vault, open_vault_index):
+    write_note(vault, "a.md", "보이는 노트\n", title="a")
+    write_note(vault, ".obsidian/b.md", "숨은 노트\n", title="b")
+    write_note(vault, ".trash/c.md", "버린 노트\n", title="c")
+    (vault / "d.txt").write_text("노트 아님", encoding="utf-8")
+    index = open_vault_index()
+    assert index.update().notes == 1
+    assert paths(index.search("노트")) == ["a.md"]
+
+
+def test_scan_agrees_with_the_vault_core(vault):
+    for rel in [
+        "a.md",
+        "B.MD",
+        "x/y/c.md",
+        ".hidden/d.md",
+        "templates/e.md",
+        "x/templates/f.md",
+        "x/.git/g.md",
+        "한글 폴더/노트.md",
+        "h.txt",
+        ".i.md",
+    ]:
+        path = vault / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x", encoding="utf-8")
+    config = VaultConfig()
+    config.ignore_dirs |= {"templates"}
+    core = {(f.path, f.mtime_ns, f.size) for f in iter_note_files(vault, config)}
+    ours = {(f.path, f.mtime_ns, f.size) for f in scan_note_files(vault, config)}
+    assert ours == core and len(ours) == 4
+
+
+# --- damaged index ------------------------------------------------------------------
+
+
+@pytest.fixture
+def built(vault, open_vault_index):
+    write_note(vault, "a.md", "복구 테스트용 메타러닝 노트\n", title="a")
+    index = open_vault_index()
+    index.update()
+    index.close()
+    return index_folder(vault)
+
+
+def test_garbage_segment_files_are_rebuilt_with_a_message(vault, built, open_vault_index, messages):
+    for entry in built.iterdir():
+        if entry.suffix in (".seg", ".toc"):
+            entry.write_bytes(b"\x00garbage" * 10)
+    index = open_vault_index()
+    assert any("rebuilding" in m for m in messages)
+    stats = index.update()
+    assert stats.added == 1
+    assert paths(index.search("메타러닝")) == ["a.md"]
+
+
+def test_schema_version_mismatch_is_rebuilt(vault, built, open_vault_index, messages, monkeypatch):
+    monkeypatch.setattr("notebase.index.whoosh_index.SCHEMA_VERSION", 999)
+    index = open_vault_index()
+    assert any("format 1" in m and "rebuilding" in m for m in messages)
+    assert index.update().added == 1
+
+
+def test_garbage_manifest_is_rebuilt(vault, built, open_vault_index, messages):
+    (built / "manifest.json").write_text("{not json", encoding="utf-8")
+    index = open_vault_index()
+    assert any("manifest" in m for m in messages)
+    assert index.update().added == 1
+    assert paths(index.search("메타러닝")) == ["a.md"]
+
+
+def test_deleted_index_folder_is_recreated_quietly(vault, built, open_vault_index, messages):
+    import shutil
+
+    shutil.rmtree(built)
+    index = open_vault_index()
+    assert index.update().added == 1 and messages == []
+
+
+def test_torn_manifest_log_line_only_costs_a_reindex(vault, built, open_vault_index, messages):
+    with open(built / "manifest.log", "a", encoding="utf-8") as log:
+        log.write('{"generation": 99, "set": {"a.md": [1, 2')
+    index = open_vault_index()
+    assert messages == []
+    assert index.update().notes == 1
+
+
+# --- two processes ------------------------------------------------------------------
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys, time
+    from whoosh.util.filelock import FileLock
+    lock = FileLock(sys.argv[1])
+    assert lock.acquire(blocking=False)
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    lock.release()
+    """
+)
+
+
+def _hold_lock_in_other_process(folder, seconds: float) -> subprocess.Popen:
+    folder.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(folder / "notebase.lock"), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_waits_for_another_writer_then_proceeds(vault, built, open_vault_index, messages):
+    index = open_vault_index()
+    write_note(vault, "b.md", "잠금 뒤에 추가된 노트\n", title="b")
+    holder = _hold_lock_in_other_process(built, 0.8)
+    started = time.monotonic()
+    stats = index.update()
+    waited = time.monotonic() - started
+    holder.wait(timeout=10)
+    assert stats.added == 1 and waited >= 0.3
+    assert "index is being updated by another notebase process, waiting..." in messages
+
+
+def test_gives_up_clearly_when_the_lock_is_never_released(vault, built, open_vault_index):
+    index = open_vault_index(lock_timeout=0.3)
+    write_note(vault, "b.md", "잠긴 동안의 노트\n", title="b")
+    holder = _hold_lock_in_other_process(built, 3)
+    try:
+        with pytest.raises(IndexBusyError, match="locked by another notebase process"):
+            index.update()
+    finally:
+        holder.kill()
+        holder.wait()
+    # Searching an index that another process is updating still works.
+    assert paths(index.search("메타러닝")) == ["a.md"]
+
+
+def test_two_indexes_on_one_vault_see_each_others_commits(vault, built, open_vault_index):
+    app = open_vault_index()
+    cli = open_vault_index()
+    write_note(vault, "b.md", "다른 프로세스가 넣은 포도\n", title="b")
+    assert cli.update().added == 1
+    # The app's searcher refreshes to the other writer's commit...
+    assert paths(app.search("포도")) == ["b.md"]
+    # ...and its next update reads the other writer's manifest instead of redoing it.
+    assert app.update().added == 0
