@@ -1,0 +1,88 @@
+"""What every meta-learning algorithm shares: a functional model, a loss, task adaptation.
+
+Parameters travel as plain dicts of tensors (name -> tensor) through `torch.func`
+(`functional_call`, `grad`, `vmap`); the meta-batch is handled by `vmap` over the leading task
+dimension, never by a Python loop over tasks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.func import functional_call, grad, vmap
+
+from notebase.experiments.tasks import MetaModel, TaskBatch, TaskDistribution
+
+Params = dict[str, torch.Tensor]
+
+
+def detached(params: Params) -> Params:
+    """The same values with no gradient flowing back (inside `torch.func` transforms too)."""
+    return {name: value.detach() for name, value in params.items()}
+
+
+def mean_over_tasks(per_task: Params) -> Params:
+    return {name: value.mean(dim=0) for name, value in per_task.items()}
+
+
+class MetaAlgorithm:
+    """Base class: subclasses implement `meta_gradients`; `adapt` is plain SGD on the support."""
+
+    name = ""
+    second_order = False
+    """True when the meta-gradient differentiates through the inner loop."""
+
+    def __init__(self, model: MetaModel, task: TaskDistribution, point: dict[str, Any]):
+        self.model = model
+        self.task = task
+        self.loss_fn = task.loss
+        self.inner_steps: int = point["inner_steps"]
+        self.inner_lr: float = point["inner_lr"]
+        self.point = point
+
+    # -- one task ---------------------------------------------------------------------------
+    def loss(self, params: Params, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.loss_fn(functional_call(self.model, params, (x,)), y)
+
+    def sgd_steps(
+        self, params: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float,
+        *, first_order: bool,
+    ) -> Params:
+        """`steps` gradient steps on one task; `first_order` stops gradients through them."""
+        for _ in range(steps):
+            at = detached(params) if first_order else params
+            grads = grad(self.loss)(at, x, y)
+            params = {name: params[name] - lr * grads[name] for name in params}
+        return params
+
+    def adapt(self, params: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float) -> Params:
+        """Test-time adaptation of one task (no meta-gradient needed)."""
+        return self.sgd_steps(params, x, y, steps, lr, first_order=True)
+
+    # -- a meta-batch -----------------------------------------------------------------------
+    def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
+        """(gradient of the meta-objective w.r.t. every parameter, mean query loss)."""
+        raise NotImplementedError
+
+    def evaluate(self, params: Params, batch: TaskBatch, steps: int, lr: float) -> dict[str, float]:
+        """Query loss (and accuracy) before and after adapting to each task's support set."""
+        sx, sy, qx, qy = batch.tensors()
+
+        def one_task(sx, sy, qx, qy):
+            before = functional_call(self.model, params, (qx,))
+            adapted = self.adapt(params, sx, sy, steps, lr)
+            after = functional_call(self.model, adapted, (qx,))
+            return before, after
+
+        with torch.no_grad():
+            before, after = vmap(one_task)(sx, sy, qx, qy)
+            scores = {
+                "pre_adaptation_loss": vmap(self.loss_fn)(before, qy).mean().item(),
+                "post_adaptation_loss": vmap(self.loss_fn)(after, qy).mean().item(),
+            }
+            if self.task.classification:
+                accuracy = self.task.accuracy
+                scores["pre_adaptation_accuracy"] = vmap(accuracy)(before, qy).mean().item()
+                scores["post_adaptation_accuracy"] = vmap(accuracy)(after, qy).mean().item()
+        return scores

@@ -1,0 +1,28 @@
+"""Reptile (Nichol et al. 2018): move the initialisation toward the adapted parameters.
+
+Each task adapts with `inner_steps` SGD steps on its support set; the meta-"gradient" handed
+to the meta-optimizer is ``params - mean(adapted)``. No second-order term, flat memory.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.func import vmap
+
+from notebase.experiments.algorithms.base import MetaAlgorithm, Params
+from notebase.experiments.tasks import TaskBatch
+
+
+class Reptile(MetaAlgorithm):
+    name = "reptile"
+
+    def task_update(self, params: Params, sx, sy, qx, qy) -> tuple[Params, torch.Tensor]:
+        adapted = self.sgd_steps(params, sx, sy, self.inner_steps, self.inner_lr, first_order=True)
+        return adapted, self.loss(adapted, qx, qy)
+
+    def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
+        adapted, losses = vmap(self.task_update, in_dims=(None, 0, 0, 0, 0))(
+            params, *batch.tensors()
+        )
+        grads = {name: params[name] - adapted[name].mean(dim=0) for name in params}
+        return grads, losses.mean()

@@ -1,0 +1,365 @@
+"""Run an experiment spec: every (algorithm, sweep point) is meta-trained, timed, measured and
+evaluated on held-out tasks; the run record is written to ``runs_dir/<run_id>.json``.
+
+In-process: ``run_experiment(spec, quick=..., device=..., runs_dir=..., on_event=...)``.
+As a subprocess (what the CLI and the app use, so training never holds their GIL)::
+
+    python -m notebase.experiments.runner --spec PATH [--quick] [--device auto|cpu|cuda] \
+        --runs-dir DIR
+
+prints one JSON object per line on stdout: ``start``, ``progress`` (at most ~10 a second),
+``log``, ``result`` (one per row) and ``end``; exits 0 (ok), 1 (failed), 130 (interrupted by
+SIGINT/SIGTERM) or 2 (a user error such as a bad spec or a missing GPU, reported as an
+``error`` event before anything runs). This module imports torch only inside the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from notebase.errors import UserError
+from notebase.experiments import records
+from notebase.experiments.spec import (
+    Spec,
+    load_spec,
+    resolved_params,
+    spec_hash,
+    sweep_points,
+    swept_keys,
+)
+
+EventSink = Callable[[dict[str, Any]], None]
+PROGRESS_INTERVAL_S = 0.1
+"""At most one progress event per this many seconds (plus the last of each point)."""
+
+
+class RunInterrupted(Exception):
+    """The run was cancelled (cancel event set)."""
+
+
+def _project_dir() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def train_point(
+    spec: Spec,
+    algorithm_name: str,
+    point: dict[str, Any],
+    device,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+    swept: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Meta-train one algorithm at one sweep point; return its result row.
+
+    The row holds the algorithm, ``inner_steps`` and every `swept` parameter, then the
+    measurements (see `notebase.experiments.measure`) and the held-out scores.
+    """
+    import torch
+
+    from notebase.experiments.algorithms import ALGORITHMS
+    from notebase.experiments.measure import IterationTimer, peak_memory
+    from notebase.experiments.tasks import make_task
+
+    if point.get("threads"):
+        torch.set_num_threads(point["threads"])
+    task = make_task(spec.task, point)
+    torch.manual_seed(point["seed"])
+    model = task.make_model().to(device)
+    # Detached views share storage with the model's parameters, which Adam updates in place.
+    params = {name: p.detach() for name, p in model.named_parameters()}
+    algorithm = ALGORITHMS[algorithm_name](model, task, point)
+    optimizer = torch.optim.Adam(model.parameters(), lr=point["meta_lr"])
+    meta_batch = point["meta_batch"]
+    iterations = point["meta_iterations"]
+
+    # Memory: one untimed warm-up call, then one measured call, on the first batch. Pure
+    # functions of (params, batch), so training is unaffected.
+    first = task.sample("train", 0, range(meta_batch)).to(device)
+    algorithm.meta_gradients(params, first)
+    _, peak_bytes, memory_kind = peak_memory(
+        lambda: algorithm.meta_gradients(params, first), device
+    )
+
+    timer = IterationTimer(device, warmup=point["warmup"])
+    train_losses: list[float] = []
+    for iteration in range(iterations):
+        if cancel is not None and cancel.is_set():
+            raise RunInterrupted()
+        timer.start()
+        batch = task.sample("train", iteration, range(meta_batch)).to(device)
+        grads, query_loss = algorithm.meta_gradients(params, batch)
+        for name, parameter in model.named_parameters():
+            parameter.grad = grads[name]
+        optimizer.step()
+        timer.stop()
+        train_losses.append(query_loss.item())
+        if not math.isfinite(train_losses[-1]):
+            raise FloatingPointError(
+                f"{algorithm_name}: meta-training loss is {train_losses[-1]} at iteration "
+                f"{iteration}; lower inner_lr or meta_lr"
+            )
+        if progress is not None:
+            progress(iteration + 1, iterations)
+
+    eval_batch = task.sample("eval", 0, range(point["eval_tasks"])).to(device)
+    scores = algorithm.evaluate(params, eval_batch, point["eval_steps"], point["eval_lr"])
+    seconds = timer.median()
+    tail = train_losses[-max(1, len(train_losses) // 10) :]
+    row: dict[str, Any] = {"algorithm": algorithm_name, "inner_steps": point["inner_steps"]}
+    row.update({key: point[key] for key in swept})
+    row.update(
+        {
+            "meta_iterations": iterations,
+            "meta_batch": meta_batch,
+            "seconds_per_iteration": seconds,
+            "tasks_per_second": meta_batch / seconds if seconds > 0 else None,
+            "peak_memory_bytes": peak_bytes,
+            "memory_kind": memory_kind,
+            "meta_train_loss": sum(tail) / len(tail),
+            "train_seconds": sum(timer.seconds),
+            **scores,
+            "eval_tasks": point["eval_tasks"],
+            "eval_steps": point["eval_steps"],
+            "params": point,
+        }
+    )
+    return row
+
+
+def run_experiment(
+    spec: Spec,
+    *,
+    quick: bool = False,
+    device: str = "auto",
+    runs_dir: Path,
+    on_event: EventSink | None = None,
+    cancel: threading.Event | None = None,
+) -> dict[str, Any]:
+    """Run every (algorithm, sweep point) of `spec`; returns the run record (also on disk).
+
+    A `UserError` (e.g. CUDA asked for but absent) is raised before any record is written.
+    Other failures end the run with status ``failed``; a set `cancel` event ends it with
+    ``interrupted``; KeyboardInterrupt is recorded as ``interrupted`` and re-raised.
+    """
+    import torch
+
+    from notebase.experiments.device import device_name, resolve_device
+
+    emit = on_event or (lambda event: None)
+    torch_device = resolve_device(device)
+    points = sweep_points(spec, quick)
+    if any(p.get("threads") for p in points):
+        torch.set_num_threads(points[0]["threads"] or torch.get_num_threads())
+    commit, dirty = records.git_state(_project_dir())
+    spec_as_run = spec.to_dict()
+    spec_as_run["params"] = resolved_params(spec, quick)
+    record: dict[str, Any] = {
+        "run_id": records.new_run_id(),
+        "experiment": spec.name,
+        "title": spec.title,
+        "spec": spec_as_run,
+        "spec_hash": spec_hash(spec),
+        "quick": quick,
+        "device": torch_device.type,
+        "device_name": device_name(torch_device),
+        "torch_version": torch.__version__,
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "seed": sorted({p["seed"] for p in points})[0] if len(points) else None,
+        "world_size": 1,
+        "started_at": records.utc_now(),
+        "ended_at": None,
+        "status": "running",
+        "error": None,
+        "results": [],
+    }
+    path = records.write_record(runs_dir, record)
+    jobs = [(algorithm, point) for point in points for algorithm in spec.algorithms]
+    emit(
+        {
+            "event": "start",
+            "run_id": record["run_id"],
+            "experiment": spec.name,
+            "device": torch_device.type,
+            "device_name": record["device_name"],
+            "points": len(jobs),
+            "record": str(path),
+        }
+    )
+
+    def finish(status: str, error: str | None) -> None:
+        record["status"] = status
+        record["error"] = error
+        record["ended_at"] = records.utc_now()
+        records.write_record(runs_dir, record)
+        emit(
+            {
+                "event": "end",
+                "status": status,
+                "run_id": record["run_id"],
+                "record": str(path),
+                "error": error,
+            }
+        )
+
+    try:
+        for index, (algorithm, point) in enumerate(jobs):
+            last_sent = 0.0
+
+            def progress(done: int, total: int, algorithm=algorithm, index=index) -> None:
+                nonlocal last_sent
+                now = time.monotonic()
+                if done < total and now - last_sent < PROGRESS_INTERVAL_S:
+                    return
+                last_sent = now
+                emit(
+                    {
+                        "event": "progress",
+                        "algorithm": algorithm,
+                        "point": index,
+                        "points": len(jobs),
+                        "iteration": done,
+                        "iterations": total,
+                        "fraction": (index + done / total) / len(jobs),
+                    }
+                )
+
+            swept = tuple(swept_keys(spec, quick))
+            label = " ".join(f"{k}={point[k]}" for k in swept)
+            emit({"event": "log", "message": f"{algorithm} {label}".strip()})
+            row = train_point(
+                spec, algorithm, point, torch_device,
+                progress=progress, cancel=cancel, swept=swept,
+            )
+            record["results"].append(row)
+            records.write_record(runs_dir, record)
+            emit({"event": "result", "row": row})
+    except RunInterrupted:
+        finish("interrupted", "cancelled")
+    except KeyboardInterrupt:
+        _ignore_further_signals()
+        finish("interrupted", "interrupted by a signal (Ctrl-C or SIGTERM)")
+        raise
+    except Exception as exc:  # any failure of the run itself ends up in the record
+        emit({"event": "log", "message": traceback.format_exc()})
+        finish("failed", f"{type(exc).__name__}: {exc}")
+    else:
+        finish("ok", None)
+    return record
+
+
+def _ignore_further_signals() -> None:
+    """A second Ctrl-C must not cut the writing of the interrupted record short."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        pass
+
+
+# -- subprocess entry ----------------------------------------------------------------------
+
+
+def start_run_process(
+    spec_path: Path,
+    *,
+    quick: bool = False,
+    device: str = "auto",
+    runs_dir: Path,
+    **popen_kwargs: Any,
+) -> subprocess.Popen:
+    """Start ``python -m notebase.experiments.runner`` for this spec; read it with `iter_events`."""
+    command = [
+        sys.executable,
+        "-m",
+        "notebase.experiments.runner",
+        "--spec",
+        str(spec_path),
+        "--device",
+        device,
+        "--runs-dir",
+        str(runs_dir),
+    ]
+    if quick:
+        command.append("--quick")
+    popen_kwargs.setdefault("stdout", subprocess.PIPE)
+    popen_kwargs.setdefault("text", True)
+    popen_kwargs.setdefault("encoding", "utf-8")
+    popen_kwargs.setdefault("bufsize", 1)
+    return subprocess.Popen(command, **popen_kwargs)
+
+
+def iter_events(proc: subprocess.Popen) -> Iterator[dict[str, Any]]:
+    """The JSON events a runner process prints, until its stdout closes; stray text -> log."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            event = {"event": "log", "message": line}
+        if not isinstance(event, dict):
+            event = {"event": "log", "message": line}
+        yield event
+
+
+def _event_writer(stream: IO[str]) -> EventSink:
+    def write(event: dict[str, Any]) -> None:
+        stream.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+        stream.flush()
+
+    return write
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m notebase.experiments.runner",
+        description="Run one experiment spec, printing JSON-lines events on stdout.",
+    )
+    parser.add_argument("--spec", type=Path, required=True, help="the spec file (.toml)")
+    parser.add_argument("--quick", action="store_true", help="apply the spec's [quick] overrides")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--runs-dir", type=Path, required=True, help="where run records go")
+    args = parser.parse_args(argv)
+
+    # Events own the real stdout; anything else printed (by C++ libraries too) goes to stderr.
+    events_out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    emit = _event_writer(events_out)
+
+    def on_sigterm(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        spec = load_spec(args.spec)
+        record = run_experiment(
+            spec, quick=args.quick, device=args.device, runs_dir=args.runs_dir, on_event=emit
+        )
+    except UserError as exc:
+        emit({"event": "error", "message": str(exc)})
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return {"ok": 0, "failed": 1}.get(record["status"], 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""Runs end to end: records, determinism, interruption, the subprocess and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from notebase.cli import main as cli_main
+from notebase.experiments.records import list_records, load_record
+from notebase.experiments.runner import iter_events, run_experiment, start_run_process
+from notebase.experiments.spec import DEFAULTS, load_spec
+from notebase.experiments.tasks import make_task
+
+TINY = """\
+name = "작은-실험"
+title = "tiny"
+task = "{task}"
+algorithms = {algorithms}
+[params]
+inner_steps = [1, 2]
+hidden = 8
+meta_batch = 4
+shots = 3
+query = 3
+meta_iterations = {iterations}
+eval_tasks = 3
+eval_steps = 2
+warmup = 1
+threads = 1
+[quick]
+inner_steps = 1
+meta_iterations = 3
+"""
+
+ROW_KEYS = {
+    "algorithm", "inner_steps", "meta_iterations", "meta_batch", "seconds_per_iteration",
+    "tasks_per_second", "peak_memory_bytes", "memory_kind", "pre_adaptation_loss",
+    "post_adaptation_loss",
+}
+RECORD_KEYS = {
+    "run_id", "experiment", "title", "spec", "spec_hash", "quick", "device", "device_name",
+    "torch_version", "git_commit", "git_dirty", "seed", "world_size", "started_at", "ended_at",
+    "status", "error", "results",
+}
+
+
+def tiny_spec(tmp_path: Path, task="sinusoid", algorithms='["maml", "fomaml"]', iterations=4,
+              name="tiny.toml"):
+    path = tmp_path / "experiments" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(
+        TINY.format(task=task, algorithms=algorithms, iterations=iterations), encoding="utf-8"
+    )
+    return path
+
+
+def numbers(row):
+    """A row without what depends on the clock."""
+    skip = {"seconds_per_iteration", "tasks_per_second", "train_seconds"}
+    return {k: v for k, v in row.items() if k not in skip}
+
+
+def test_run_writes_a_complete_record(tmp_path):
+    spec = load_spec(tiny_spec(tmp_path, algorithms='["maml", "fomaml", "reptile", "imaml", "anil"]'))
+    events = []
+    record = run_experiment(
+        spec, device="cpu", runs_dir=tmp_path / "runs", on_event=events.append
+    )
+    assert set(record) >= RECORD_KEYS
+    assert record["status"] == "ok" and record["error"] is None
+    assert record["world_size"] == 1 and record["device"] == "cpu"
+    assert len(record["results"]) == 10  # 5 algorithms x 2 inner step counts
+    for row in record["results"]:
+        assert set(row) >= ROW_KEYS
+        assert row["memory_kind"] == "cpu-profiler" and row["peak_memory_bytes"] > 0
+    on_disk = load_record(tmp_path / "runs" / f"{record['run_id']}.json")
+    assert on_disk == json.loads(json.dumps(record))
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "end" and kinds.count("result") == 10
+
+
+def test_maml_memory_grows_with_inner_steps_and_fomaml_stays_flat(tmp_path):
+    spec = load_spec(tiny_spec(tmp_path, iterations=2))
+    spec.params["inner_steps"] = [1, 8]
+    rows = run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs")["results"]
+    memory = {(r["algorithm"], r["inner_steps"]): r["peak_memory_bytes"] for r in rows}
+    assert memory["maml", 8] > 3 * memory["maml", 1]
+    assert memory["fomaml", 8] < 1.5 * memory["fomaml", 1]
+
+
+def test_classification_rows_have_accuracy(tmp_path):
+    spec = load_spec(tiny_spec(tmp_path, task="digits", algorithms='["anil"]'))
+    record = run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs")
+    (row,) = record["results"]
+    assert 0 <= row["pre_adaptation_accuracy"] <= 1
+    assert 0 <= row["post_adaptation_accuracy"] <= 1
+    assert record["spec"]["params"]["meta_iterations"] == 3  # spec as run: quick applied
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(tmp_path):
+    spec = load_spec(tiny_spec(tmp_path, algorithms='["maml", "imaml"]'))
+    first = run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs")["results"]
+    again = run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs")["results"]
+    assert [numbers(r) for r in first] == [numbers(r) for r in again]
+    spec.params["seed"] = 1
+    other = run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs")["results"]
+    assert [r["post_adaptation_loss"] for r in other] != [r["post_adaptation_loss"] for r in first]
+
+
+@pytest.mark.parametrize("task_name", ["sinusoid", "digits"])
+def test_tasks_come_from_their_global_index(task_name):
+    task = make_task(task_name, dict(DEFAULTS[task_name]))
+    whole = task.sample("train", 7, range(25))
+    split = [task.sample("train", 7, range(12)), task.sample("train", 7, range(12, 25))]
+    for name, tensor in zip(("sx", "sy", "qx", "qy"), whole.tensors(), strict=True):
+        parts = torch.cat([s.tensors()[("sx", "sy", "qx", "qy").index(name)] for s in split])
+        assert torch.equal(tensor, parts), name
+    assert not torch.equal(whole.support_x, task.sample("train", 8, range(25)).support_x)
+    assert not torch.equal(whole.support_x[:5], task.sample("eval", 7, range(5)).support_x)
+
+
+def test_cancel_event_records_interrupted(tmp_path):
+    spec = load_spec(tiny_spec(tmp_path, iterations=10_000))
+    cancel = threading.Event()
+
+    def on_event(event):
+        if event["event"] == "progress" and event["iteration"] >= 2:
+            cancel.set()
+
+    record = run_experiment(
+        spec, device="cpu", runs_dir=tmp_path / "runs", on_event=on_event, cancel=cancel
+    )
+    assert record["status"] == "interrupted"
+    assert load_record(tmp_path / "runs" / f"{record['run_id']}.json")["status"] == "interrupted"
+
+
+def test_diverging_run_is_recorded_as_failed(tmp_path):
+    spec = load_spec(tiny_spec(tmp_path, algorithms='["maml"]'))
+    spec.params["inner_lr"] = 1e12
+    record = run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs")
+    assert record["status"] == "failed"
+    assert "FloatingPointError" in record["error"] and "\n" not in record["error"]
+
+
+def run_cli(*argv, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "notebase", *argv], cwd=cwd, capture_output=True, text=True,
+        timeout=240,
+    )
+
+
+def test_cli_quick_run_prints_summary_and_leaves_a_record(tmp_path):
+    tiny_spec(tmp_path)
+    done = run_cli("run", "--experiment", "작은-실험", "--quick", "--device", "cpu", "--json",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["experiment"] == "작은-실험" and summary["world_size"] == 1
+    assert summary["device"] == "cpu"
+    assert [r["algorithm"] for r in summary["results"]] == ["maml", "fomaml"]
+    record = load_record(tmp_path / summary["record"])
+    assert record["status"] == "ok" and record["quick"] is True
+    assert record["run_id"] == summary["run_id"]
+
+
+def test_cli_shows_progress_for_people(tmp_path):
+    tiny_spec(tmp_path)
+    done = run_cli("run", "-e", "작은-실험", "--quick", "--device", "cpu", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "record:" in done.stderr and "maml" in done.stderr
+    assert "post loss" in done.stdout
+
+
+def test_cli_lists_experiments_without_importing_torch(tmp_path):
+    tiny_spec(tmp_path)
+    code = (
+        "import sys, json, io, contextlib\n"
+        "from notebase.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    main(['experiments', '--json'])\n"
+        "print(json.dumps({'listing': json.loads(out.getvalue()), 'torch': 'torch' in sys.modules}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    result = json.loads(done.stdout)
+    assert result["torch"] is False
+    assert result["listing"] == [{
+        "name": "작은-실험", "title": "tiny", "task": "sinusoid",
+        "algorithms": ["maml", "fomaml"], "path": str(Path("experiments") / "tiny.toml"),
+    }]
+
+
+def test_cli_run_needs_a_note_or_an_experiment(tmp_path, capsys):
+    assert cli_main(["run"]) == 2
+    assert "--experiment" in capsys.readouterr().err
+
+
+def test_cli_unknown_experiment_is_one_line(tmp_path, capsys):
+    tiny_spec(tmp_path)
+    assert cli_main(["--experiments", str(tmp_path / "experiments"), "run", "-e", "nope"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "notebase: unknown experiment 'nope' (available: 작은-실험)"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_gpu_is_a_one_line_error(tmp_path):
+    tiny_spec(tmp_path)
+    done = run_cli("run", "-e", "작은-실험", "--quick", "--device", "cuda", cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines == ["notebase: CUDA requested but no GPU is available "
+                     "(torch.cuda.is_available() is False); use --device cpu or --device auto"]
+    assert not (tmp_path / "experiments" / "runs").exists() or not list_records(
+        tmp_path / "experiments" / "runs"
+    )
+
+
+def test_sigint_leaves_an_interrupted_record(tmp_path):
+    spec_path = tiny_spec(tmp_path, iterations=100_000)
+    runs = tmp_path / "runs"
+    proc = start_run_process(spec_path, device="cpu", runs_dir=runs)
+    events = iter_events(proc)
+    for event in events:
+        if event["event"] == "progress":
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = list(events)
+    assert proc.wait(timeout=60) == 130
+    assert rest[-1]["event"] == "end" and rest[-1]["status"] == "interrupted"
+    (record,) = list_records(runs)
+    assert record["status"] == "interrupted" and record["ended_at"]
+
+
+def test_sigterm_is_recorded_as_interrupted_too(tmp_path):
+    spec_path = tiny_spec(tmp_path, iterations=100_000)
+    runs = tmp_path / "runs"
+    proc = start_run_process(spec_path, device="cpu", runs_dir=runs)
+    for event in iter_events(proc):
+        if event["event"] == "progress":
+            break
+    proc.terminate()
+    assert proc.wait(timeout=60) == 130
+    (record,) = list_records(runs)
+    assert record["status"] == "interrupted"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_quick_run_on_cuda(tmp_path):
+    spec = load_spec(tiny_spec(tmp_path, algorithms='["maml", "fomaml", "reptile", "imaml", "anil"]'))
+    record = run_experiment(spec, quick=True, device="cuda", runs_dir=tmp_path / "runs")
+    assert record["status"] == "ok" and record["device"] == "cuda"
+    assert all(r["memory_kind"] == "cuda" and r["peak_memory_bytes"] > 0
+               for r in record["results"])
+
+
+def test_runner_module_itself_loads_no_torch():
+    code = "import sys, notebase.experiments.runner; print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env={**os.environ})
+    assert done.stdout.strip() == "False"
+
+
+def test_progress_events_are_throttled(tmp_path):
+    spec = load_spec(tiny_spec(tmp_path, algorithms='["fomaml"]', iterations=300))
+    spec.params["inner_steps"] = 1
+    events = []
+    started = time.monotonic()
+    run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs", on_event=events.append)
+    elapsed = time.monotonic() - started
+    progress = [e for e in events if e["event"] == "progress"]
+    assert progress[-1]["fraction"] == 1.0
+    assert len(progress) <= 10 * elapsed + 2
