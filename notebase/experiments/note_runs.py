@@ -217,9 +217,15 @@ def run_note_experiment(
         record_path=record_path,
         record=record,
     )
-    if status != "ok" or record is None:
+    if status != "ok":
         what = "was interrupted" if status == "interrupted" else "failed"
         outcome.reason = f"the run {what}: {error or 'no run record'}; the note is unchanged"
+        return outcome
+    if record is None:
+        outcome.reason = f"the run record {record_path} could not be read; the note is unchanged"
+        return outcome
+    if _is_cancelled(cancel):  # cancelled just as the run ended: cancel still means no change
+        outcome.reason = "cancelled; the note is unchanged"
         return outcome
     written = write_record(vault_root, note_file, record, config=config)
     written.experiment, written.run_id = outcome.experiment, outcome.run_id
@@ -388,6 +394,8 @@ def run_note_command(args) -> int:
     vault_root = Path(args.vault)
     vault = Vault.load(vault_root)
     note = vault.find(args.note)
+    if not note.valid:
+        raise UserError(f"note {note.path} cannot be read: {'; '.join(note.errors)}")
     specs = choose_experiments(note, Path(args.experiments), getattr(args, "experiment", None))
     note_file = vault_root / note.path
     runs_dir = Path(args.experiments) / "runs"

@@ -7,7 +7,7 @@ A results block is a run of whole lines between two HTML-comment markers::
     | algorithm | inner steps | s/iter | ... |
     |---|--:|--:|...|
 
-    Run `RUN_ID` of NAME · 2026-11-27 15:10 UTC · cpu (...) · torch 2.13.0 · commit abc1234
+    Run `RUN_ID` of `NAME` · 2026-11-27 15:10 UTC · device cpu: ... · torch 2.13.0 · commit 0123456789
 
     Answers question 1, 3.
 
@@ -29,7 +29,8 @@ Guarantees (each one tested byte for byte):
 - ``hash=`` in the opening marker is a digest of the block's lines. If the user edited the
   block, or a marker is broken (opening without closing, closing without opening, two blocks
   for one experiment, a marker line that does not parse), nothing is guessed: the note is left
-  alone and the results go to ``<note stem>.results.md`` beside it.
+  alone and the results go to ``<note stem>.results.md`` beside it. So do notes that are not
+  UTF-8 or that end in a lone carriage return.
 - Writes are atomic: a temporary file in the same folder, flushed and fsynced, then
   ``os.replace``; the file mode is kept.
 
@@ -55,7 +56,6 @@ from pathlib import Path
 from notebase.config import DEFAULT_QUESTION_HEADINGS, DEFAULT_SOURCES_HEADINGS
 
 BOM = b"\xef\xbb\xbf"
-OPEN_PREFIX = "notebase:results"
 CLOSE_MARKER = "<!-- /notebase:results -->"
 
 _OPEN_RE = re.compile(r"^[ ]{0,3}<!--\s*notebase:results(?P<attrs>(?:\s+[^\s]*)*?)\s*-->\s*$")
@@ -349,6 +349,9 @@ def apply_block(
             lines, structure, tuple(question_patterns), tuple(sources_patterns)
         )
         if index == len(lines) and lines and lines[-1].end == "":
+            if lines[-1].text.endswith("\r"):
+                # Our newline after it would read as CRLF and swallow the CR.
+                raise UnsafeEdit("the note ends in a lone carriage return")
             # The note ends without a newline: the newline that separates its last line from
             # the block is the block's, and the block ends without one, as the note did.
             lines[-1].end = newline

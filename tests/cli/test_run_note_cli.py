@@ -62,6 +62,7 @@ def setup(tmp_path):
     (vault / "두 실험.md").write_bytes(NOTE.encode())
     (vault / "빈 노트.md").write_bytes("# 실험 없음\n\n본문\n".encode())
     (vault / "모르는 실험.md").write_bytes("---\nexperiments: [nope]\n---\n본문\n".encode())
+    (vault / "깨진 노트.md").write_bytes("---\nexperiments: [tiny-a\n---\n본문\n".encode())
     specs = tmp_path / "experiments"
     specs.mkdir()
     for name, iterations in (("tiny-a", 3), ("tiny-b", 3), ("tiny-long", 100000)):
@@ -131,6 +132,7 @@ def test_run_note_two_experiments_then_one_again(setup, capsys):
         (["모르는 실험"], "unknown experiment 'nope' (available: tiny-a, tiny-b, tiny-long)"),
         (["두 실험", "--experiment", "tiny-long"], "does not link experiment 'tiny-long'"),
         (["없는 노트"], "no note named"),
+        (["깨진 노트"], "cannot be read"),
     ],
 )
 def test_user_errors_exit_2_and_touch_nothing(setup, capsys, argv, message):

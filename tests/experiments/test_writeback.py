@@ -352,3 +352,20 @@ def test_deleting_the_block_lines_always_restores_the_note(lines, newline, final
     assert replaced
     assert delete_block_lines(second, "meta-cost") == original
     assert len(find_blocks(second)) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(), bom=st.booleans())
+def test_arbitrary_text_keeps_every_byte(text, bom):
+    """Any text at all (lone CRs, form feeds, U+2028, NULs ...): the block adds whole lines and
+    nothing else; marker-like text is refused rather than guessed at."""
+    original = (BOM if bom else b"") + text.encode("utf-8", "surrogatepass")
+    try:
+        written, _ = apply_block(original, block_for())
+    except UnsafeEdit as refusal:
+        reason = str(refusal)
+        if "notebase:results" in text:
+            return
+        assert "not valid UTF-8" in reason or "lone carriage return" in reason, reason
+        return
+    assert delete_block_lines(written, "meta-cost") == original
