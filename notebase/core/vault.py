@@ -137,6 +137,29 @@ def _pick(candidates: Iterable[str], from_path: str | None) -> str | None:
     return min(candidates, key=lambda c: (c.count("/"), len(c), c))
 
 
+@dataclass(slots=True)
+class _Staged:
+    """Copies of a vault's note tables, changed by refresh before being made current."""
+
+    notes: dict[str, Note]
+    stats: dict[str, tuple[int, int]]
+    files: dict[str, NoteFile]
+
+    @classmethod
+    def copy_of(cls, vault: Vault) -> _Staged:
+        return cls(dict(vault.notes), dict(vault._stats), dict(vault._files))
+
+    def put(self, file: NoteFile, config: VaultConfig) -> None:
+        self.files[file.path] = file
+        self.notes[file.path] = read_note_file(file, config)
+        self.stats[file.path] = (file.mtime_ns, file.size)
+
+    def drop(self, path: str) -> None:
+        self.notes.pop(path, None)
+        self.files.pop(path, None)
+        self.stats.pop(path, None)
+
+
 class Vault:
     """All notes of one folder, with links resolved. Build it with ``Vault.load``."""
 
@@ -218,20 +241,19 @@ class Vault:
 
     def _refresh(self) -> list[str]:
         files, attachments = scan_files(self.root, self.config)
+        staged = _Staged.copy_of(self)
         changed: list[str] = []
         seen: set[str] = set()
         for file in files:
             seen.add(file.path)
-            if self._stats.get(file.path) != (file.mtime_ns, file.size):
-                self._put(file)
+            if staged.stats.get(file.path) != (file.mtime_ns, file.size):
+                staged.put(file, self.config)
                 changed.append(file.path)
-        for path in [p for p in self.notes if p not in seen]:
-            self._drop(path)
+        for path in [p for p in staged.notes if p not in seen]:
+            staged.drop(path)
             changed.append(path)
-        attachments_changed = attachments != self.attachments
-        self.attachments = attachments
-        if changed or attachments_changed:
-            self._rebuild()
+        if changed or attachments != self.attachments:
+            self._commit(staged, attachments)
             if changed and self.use_cache:
                 self.save_cache()
         return sorted(changed)
@@ -239,23 +261,29 @@ class Vault:
     def reload_paths(self, paths: Iterable[str | Path]) -> list[str]:
         """Re-read the given notes (vault-relative or absolute paths) whatever their mtime;
         a path whose file is gone is removed. Returns the vault-relative paths handled."""
+        staged = _Staged.copy_of(self)
         handled: list[str] = []
         for raw in paths:
             path = self._relative(raw)
             if path is None or not path.lower().endswith(".md"):
                 continue
-            abs_path = self._files[path].abs_path if path in self._files else self.root / path
+            if Path(raw).is_absolute():
+                abs_path = Path(raw)  # its real (possibly NFD) name
+            elif path in staged.files:
+                abs_path = staged.files[path].abs_path
+            else:
+                abs_path = self.root / raw
             try:
                 info = abs_path.stat()
             except OSError:
-                if path in self.notes:
-                    self._drop(path)
+                if path in staged.notes:
+                    staged.drop(path)
                     handled.append(path)
                 continue
-            self._put(NoteFile(path, abs_path, info.st_mtime_ns, info.st_size))
+            staged.put(NoteFile(path, abs_path, info.st_mtime_ns, info.st_size), self.config)
             handled.append(path)
         if handled:
-            self._rebuild()
+            self._commit(staged, self.attachments)
             if self.use_cache:
                 self.save_cache()
         return sorted(handled)
@@ -273,21 +301,19 @@ class Vault:
         text = _nfc(candidate.as_posix())
         return None if text.startswith("../") else text
 
-    def _put(self, file: NoteFile) -> None:
-        self._files[file.path] = file
-        self.notes[file.path] = read_note_file(file, self.config)
-        self._stats[file.path] = (file.mtime_ns, file.size)
-
-    def _drop(self, path: str) -> None:
-        self.notes.pop(path, None)
-        self._files.pop(path, None)
-        self._stats.pop(path, None)
+    def _commit(self, staged: _Staged, attachments: list[str]) -> None:
+        """Make staged changes current in one go: readers holding the old ``notes`` dict
+        keep iterating a dict that no longer changes under them."""
+        self._files, self._stats, self.attachments = staged.files, staged.stats, attachments
+        self.notes = staged.notes
+        self._rebuild()
 
     # ---- indexes and link resolution ------------------------------------------------------
 
     def _rebuild(self) -> None:
         """Recompute every index, every link's ``resolved`` and the backlinks."""
-        self.notes = dict(sorted(self.notes.items()))
+        if list(self.notes) != sorted(self.notes):
+            self.notes = dict(sorted(self.notes.items()))
         by_path: dict[str, str] = {}
         by_name: dict[str, list[str]] = {}
         by_stem: dict[str, list[str]] = {}

@@ -308,3 +308,21 @@ def test_bad_vault_config_is_a_user_error(tmp_path, content, message):
     write(tmp_path, ".notebase.toml", content)
     with pytest.raises(UserError, match=message):
         Vault.load(tmp_path)
+
+
+def test_refresh_swaps_tables_so_readers_of_the_old_dict_are_safe(tmp_path):
+    write(tmp_path, "a.md", "# A\n")
+    vault = Vault.load(tmp_path, use_cache=False)
+    before = vault.notes
+    write(tmp_path, "b.md", "# B\n")
+    assert vault.refresh() == ["b.md"]
+    assert list(before) == ["a.md"]  # untouched
+    assert list(vault.notes) == ["a.md", "b.md"]
+
+
+def test_reload_paths_with_an_absolute_nfd_path(tmp_path):
+    vault = Vault.load(tmp_path, use_cache=False)
+    nfd = tmp_path / unicodedata.normalize("NFD", "새 노트.md")
+    nfd.write_text("# 새 노트\n", encoding="utf-8")
+    assert vault.reload_paths([nfd]) == ["새 노트.md"]
+    assert vault.find("새 노트").title == "새 노트"
