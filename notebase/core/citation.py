@@ -10,6 +10,8 @@ Styles understood:
   ``Author (2019). Title. Venue.``
 - Short: ``Finn et al., 2017, *Title*.``
 
+Changing what is extracted here changes cached notes: bump ``PARSER_VERSION`` in parse.py.
+
 Authors are given in natural order (``"Chelsea Finn"``, ``"C. Finn"``); an ``et al.`` in
 the source is kept as a last ``"et al."`` entry so a reader sees the list is incomplete.
 """
@@ -26,6 +28,8 @@ _ITALIC = re.compile(r"(?<![*\w])\*(?!\*)([^*\n]+?)\*(?!\*)|(?<![_\w])_(?!_)([^_
 _PAREN_YEAR = re.compile(r"\(\s*(1[5-9]\d\d|20\d\d)[a-z]?(?:,[^)]*)?\s*\)")
 _ET_AL = re.compile(r",?\s*\bet\.?\s+al\.?", re.IGNORECASE)
 _INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.?[\s-]*)+$")
+_URL = re.compile(r"<?https?://\S+|<?doi:\S+|<?www\.\S+", re.IGNORECASE)
+_LATIN_NAME = re.compile(r"^[A-Za-zÀ-ɏ'’. -]+$")
 _MARKUP = re.compile(r"\*\*|__|\[\^[^\]]*\]|\[\[|\]\]|\[|\]\([^)]*\)|\]")
 ET_AL = "et al."
 
@@ -42,7 +46,7 @@ def _parse(text: str) -> Citation:
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     if not line or line.startswith(">"):
         return Citation()
-    line = _MARKUP.sub("", line).strip()
+    line = _URL.sub("", _MARKUP.sub("", line)).strip()
 
     # Chicago: authors. "Title." *Venue*, year.
     quoted = _QUOTED.search(line)
@@ -149,7 +153,13 @@ def _split_authors(part: str) -> list[str]:
             names.append(f"{initials} {surname}")
     else:
         # Chicago: the first author is inverted ("Finn, Chelsea"), the rest are not.
-        if len(pieces) >= 2 and " " not in pieces[0]:
+        # Names in other scripts (김철수, 이영희) are never inverted.
+        if (
+            len(pieces) >= 2
+            and " " not in pieces[0]
+            and _LATIN_NAME.match(pieces[0])
+            and _LATIN_NAME.match(pieces[1])
+        ):
             names.append(f"{pieces[1]} {pieces[0]}")
             pieces = pieces[2:]
         names.extend(pieces)
