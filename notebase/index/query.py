@@ -48,6 +48,7 @@ FIELD_NAMES = {
     "heading": "headings",
     "headings": "headings",
     "body": "body",
+    "text": "body",
     "cite": "citations",
     "citation": "citations",
     "footnote": "citations",
@@ -56,6 +57,8 @@ FIELD_NAMES = {
     "path": "path",
 }
 USER_FIELDS = "tag:, title:, alias:, heading:, body:, cite:, question:, path:"
+"""For error messages. ``body:`` (or ``text:``) searches the whole text, title and aliases
+included; ``cite:`` footnote definitions; ``question:`` the open-question list items."""
 
 _FIELD_PREFIX_RE = re.compile(r"([A-Za-z]+):(.*)", re.DOTALL)
 _HANGUL_WORD_RE = re.compile("[\uac00-\ud7a3]+")

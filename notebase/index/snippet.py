@@ -25,7 +25,7 @@ _SPACES_RE = re.compile(r"\s+")
 _LATIN_WORD_RE = re.compile(r"[^\W_]+")
 # Markdown noise that reads badly in a one-line snippet.
 _NOISE_RE = re.compile(
-    r"^#{1,6}\s+|\[\^[^\]]*\]|!?\[\[|\]\]|\*\*|__|^\s*[-*+]\s+\[[ xX]\]\s+", re.M
+    r"^#{1,6}\s+|\[\^[^\]]*\]:?|!?\[\[|\]\]|\*\*|__|^\s*[-*+]\s+\[[ xX]\]\s+", re.M
 )
 
 
@@ -49,7 +49,8 @@ def term_pattern(term: str) -> str | None:
             if stem is None:
                 continue
             prefix = stem if word.lower().startswith(stem) else word.lower()
-            words.append(re.escape(prefix) + r"\w*")
+            # Any ending, but not a particle written straight after it (gradients를).
+            words.append(re.escape(prefix) + "[^\\W\uac00-\ud7a3]*")
         if words:
             parts.append(r"\W*".join(words))
     if not parts:

@@ -265,3 +265,29 @@ def test_two_indexes_on_one_vault_see_each_others_commits(vault, built, open_vau
     assert paths(app.search("포도")) == ["b.md"]
     # ...and its next update reads the other writer's manifest instead of redoing it.
     assert app.update().added == 0
+
+
+def test_progress_is_reported_up_to_the_total(vault, open_vault_index):
+    for i in range(5):
+        write_note(vault, f"n{i}.md", f"노트 {i}\n", title=f"n{i}")
+    calls = []
+    open_vault_index().update(progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1] == (5, 5)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_rebuild_reindexes_everything_into_one_segment(vault, open_vault_index):
+    index = open_vault_index()
+    for i in range(3):
+        write_note(vault, f"n{i}.md", f"노트 {i}\n", title=f"n{i}")
+        index.update()  # one commit (segment) per update
+    assert index.segment_count() == 3
+    stats = index.rebuild()
+    assert (stats.added, stats.notes) == (3, 3) and index.segment_count() == 1
+    assert len(index.search("노트")) == 3
+
+
+def test_importing_the_adapter_package_does_not_import_whoosh():
+    code = "import sys, notebase.index; print('whoosh' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

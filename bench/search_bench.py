@@ -1,0 +1,247 @@
+"""Speed of the search index on generated vaults, next to an unindexed ripgrep scan.
+
+For each size (default 1,000 and 10,000 notes from ``../shared/bench/gen_vault.py``):
+
+- full build (``open_index`` + ``update()`` on an empty index) and index size on disk;
+- one-note incremental update: ``update_paths([note])`` (the app's file watcher) and
+  ``update()`` (scan + manifest + re-index, what every CLI query does first), medians;
+- the incremental check alone (nothing changed);
+- a new process answering ``python -m notebase search QUERY --json`` (median), next to a
+  bare ``python -c pass`` and a process that only opens the index and searches (no CLI
+  argument parsing, so no other command group's imports);
+- in-process query latency p50/p95 with one searcher kept open: the 43 queries of
+  ``korean_queries.json`` (words rare in the generated vault) and, separately, the
+  generator's own concept words and tags (each matches 10-50% of all notes);
+- the baseline: ``rg -l -F -i WORD VAULT`` median over the same words, same run.
+
+Targets at 10,000 notes on the 2-core reference machine: new process <= 250 ms, in-process
+p95 <= 16 ms, one-note update <= 25 ms, full build <= 30 s. The machine is shared: quote
+the ripgrep ratio beside each absolute number.
+
+Run: ``.venv/bin/python bench/search_bench.py [--sizes 1000 10000] [--repeat 7]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+GEN_VAULT = SHARED / "bench" / "gen_vault.py"
+QUERIES_FILE = SHARED / "bench" / "korean_queries.json"
+
+# Words the generated notes use a lot (concepts, fillers, tags): the hard case for whoosh,
+# which scores every matching document in Python.
+COMMON_QUERIES = [
+    "분산 시스템",
+    "딥러닝",
+    "딥 러닝",
+    "가상 메모리",
+    "합의 알고리즘에서",
+    "과적합",
+    "손실 함수",
+    "강화학습",
+    "regularization",
+    "consensus algorithm",
+    "tag:ml",
+    "tag:ml 메모리",
+    "tag:cs/os 스케줄러",
+    '"가상 메모리"',
+    "title:트랜잭션",
+    "-tag:ml 신경망",
+    "메모리",
+    "베이즈 정리 확률",
+    "embedding OR 임베딩",
+    "tag:미완",
+]
+NEW_PROCESS_QUERIES = ["메타러닝", "분산 시스템", "gradient", "tag:ml 메모리", "역색인"]
+RG_WORDS = ["메타러닝", "분산 시스템", "gradient", "메모리", "역색인"]
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def percentile_ms(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index] * 1000
+
+
+def timed_process(argv: list[str], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def ripgrep_samples(vault: Path, repeat: int) -> tuple[str, list[float]]:
+    tool = shutil.which("rg")
+    samples = []
+    for word in RG_WORDS:
+        if tool:
+            argv = [tool, "-l", "-F", "-i", word, str(vault)]
+        else:
+            argv = ["grep", "-r", "-l", "-F", "-i", word, str(vault)]
+        for _ in range(repeat):
+            started = time.perf_counter()
+            subprocess.run(argv, capture_output=True)
+            samples.append(time.perf_counter() - started)
+    return ("rg" if tool else "grep -r (ripgrep missing)"), samples
+
+
+def bench_size(n: int, repeat: int, work: Path) -> dict:
+    from notebase.index import open_index
+
+    vault = work / f"vault{n}"
+    subprocess.run(
+        [sys.executable, str(GEN_VAULT), str(vault), "--n", str(n), "--seed", "42"],
+        check=True,
+        capture_output=True,
+    )
+    result: dict = {"notes": n}
+    baseline_name, rg = ripgrep_samples(vault, repeat)
+    result["baseline"] = baseline_name
+    result["rg_median_ms"] = median_ms(rg)
+
+    started = time.perf_counter()
+    index = open_index(vault, on_message=lambda m: None)
+    stats = index.update()
+    result["full_build_s"] = time.perf_counter() - started
+    assert stats.added == n, stats
+    result["index_mb"] = folder_size(vault / ".notebase" / "index") / 1e6
+
+    # Incremental check with nothing changed (what precedes every CLI query).
+    check = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        index.update()
+        check.append(time.perf_counter() - started)
+    result["check_unchanged_ms"] = median_ms(check)
+
+    # One-note edits: through the watcher API, then through a full update().
+    notes = sorted(vault.glob("*.md"))
+    watcher, full = [], []
+    for i in range(repeat):
+        note = notes[(i * 7919) % len(notes)]
+        with open(note, "a", encoding="utf-8") as handle:
+            handle.write(f"\n추가된 문장 {i} 편집검증어{i}\n")
+        started = time.perf_counter()
+        stats = index.update_paths([note])
+        watcher.append(time.perf_counter() - started)
+        assert stats.updated == 1, stats
+        note = notes[(i * 7919 + 1) % len(notes)]
+        with open(note, "a", encoding="utf-8") as handle:
+            handle.write(f"\nanother edit {i}\n")
+        started = time.perf_counter()
+        stats = index.update()
+        full.append(time.perf_counter() - started)
+        assert stats.updated == 1, stats
+    result["update_one_note_watcher_ms"] = median_ms(watcher)
+    result["update_one_note_scan_ms"] = median_ms(full)
+    result["segments_after_edits"] = index.segment_count()
+
+    # In-process queries, one searcher kept open (as in the app).
+    spec = json.loads(QUERIES_FILE.read_text(encoding="utf-8"))
+    for label, queries in (
+        ("gold", [q["query"] for q in spec["queries"]]),
+        ("common", COMMON_QUERIES),
+    ):
+        for query in queries:  # warm-up: first use of each term's postings
+            index.search(query)
+        samples = []
+        for _ in range(repeat):
+            for query in queries:
+                started = time.perf_counter()
+                index.search(query)
+                samples.append(time.perf_counter() - started)
+        result[f"query_{label}_p50_ms"] = percentile_ms(samples, 0.5)
+        result[f"query_{label}_p95_ms"] = percentile_ms(samples, 0.95)
+    index.close()
+
+    # A new process per query.
+    python = sys.executable
+    result["python_startup_ms"] = median_ms(timed_process([python, "-c", "pass"], repeat))
+    cli = []
+    direct = []
+    direct_code = (
+        "import sys; from notebase.index import open_index; "
+        "ix = open_index(sys.argv[1]); ix.update(); ix.search(sys.argv[2]); ix.close()"
+    )
+    for query in NEW_PROCESS_QUERIES:
+        cli += timed_process(
+            [python, "-m", "notebase", "--vault", str(vault), "search", query, "--json"], repeat
+        )
+        direct += timed_process([python, "-c", direct_code, str(vault), query], repeat)
+    result["new_process_cli_ms"] = median_ms(cli)
+    result["new_process_index_only_ms"] = median_ms(direct)
+    return result
+
+
+ROWS = [
+    ("full build (s)", "full_build_s", "{:.1f}"),
+    ("index size (MB)", "index_mb", "{:.1f}"),
+    ("incremental check, nothing changed (ms)", "check_unchanged_ms", "{:.1f}"),
+    ("one-note update, update_paths (ms)", "update_one_note_watcher_ms", "{:.1f}"),
+    ("one-note update, update() with scan (ms)", "update_one_note_scan_ms", "{:.1f}"),
+    ("segments after the edits", "segments_after_edits", "{}"),
+    ("query p50, korean_queries (ms)", "query_gold_p50_ms", "{:.2f}"),
+    ("query p95, korean_queries (ms)", "query_gold_p95_ms", "{:.2f}"),
+    ("query p50, common words (ms)", "query_common_p50_ms", "{:.2f}"),
+    ("query p95, common words (ms)", "query_common_p95_ms", "{:.2f}"),
+    ("new process: python -c pass (ms)", "python_startup_ms", "{:.0f}"),
+    ("new process: open + update + search (ms)", "new_process_index_only_ms", "{:.0f}"),
+    ("new process: notebase search --json (ms)", "new_process_cli_ms", "{:.0f}"),
+    ("baseline scan, median (ms)", "rg_median_ms", "{:.1f}"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    if not GEN_VAULT.exists():
+        print(f"{GEN_VAULT} not found: run next to ../shared", file=sys.stderr)
+        return 1
+    print(f"load average before: {os.getloadavg()[0]:.2f} (2-core machine shared with others)")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="notebase-bench-") as tmp:
+        for n in args.sizes:
+            results.append(bench_size(n, args.repeat, Path(tmp)))
+            print(f"  measured {n} notes, load average {os.getloadavg()[0]:.2f}", flush=True)
+    header = "| measure | " + " | ".join(f"{r['notes']:,} notes" for r in results) + " |"
+    print()
+    print(header)
+    print("|---|" + "---|" * len(results))
+    for label, key, fmt in ROWS:
+        cells = " | ".join(fmt.format(r[key]) for r in results)
+        print(f"| {label} | {cells} |")
+    print(f"\nbaseline: {results[0]['baseline']}")
+    for r in results:
+        print(
+            f"{r['notes']:,} notes: new-process search / baseline scan = "
+            f"{r['new_process_cli_ms'] / r['rg_median_ms']:.1f}x; "
+            f"in-process p95 (korean_queries) / baseline = "
+            f"{r['query_gold_p95_ms'] / r['rg_median_ms']:.2f}x"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

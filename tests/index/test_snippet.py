@@ -1,0 +1,28 @@
+"""Snippets: the best stretch of text, matched words marked « », Korean spacing and
+English endings tolerated."""
+
+from __future__ import annotations
+
+from notebase.index.snippet import SNIPPET_CHARS, compile_highlighter, make_snippet
+
+
+def test_marks_spacing_variants_and_english_endings():
+    text = "처음에 메타 러닝을 배웠고, 나중에 gradients를 계산했다."
+    snippet = make_snippet(text, compile_highlighter(["메타러닝", "gradient"]))
+    assert snippet == "처음에 «메타 러닝»을 배웠고, 나중에 «gradients»를 계산했다."
+
+
+def test_picks_the_window_with_most_matches_and_cuts_at_spaces():
+    filler = "관계없는 문장입니다. " * 40
+    text = filler + "역색인 구조와 BM25 점수 함수를 쓰는 역색인 검색 엔진. " + filler
+    snippet = make_snippet(text, compile_highlighter(["역색인", "bm25"]))
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert snippet.count("«역색인»") == 2 and "«BM25»" in snippet
+    assert len(snippet) <= SNIPPET_CHARS + 40
+
+
+def test_no_match_gives_the_opening_text_without_markdown_noise():
+    text = "# 제목\n\n본문의 [[링크]]와 각주[^1].\n\n[^1]: 출처"
+    snippet = make_snippet(text, compile_highlighter(["없는단어"]))
+    assert snippet == "제목 본문의 링크와 각주. 출처"
+    assert make_snippet("", None) == ""
