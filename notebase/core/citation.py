@@ -30,8 +30,10 @@ _ET_AL = re.compile(r",?\s*\bet\.?\s+al\.?", re.IGNORECASE)
 _INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.?[\s-]*)+$")
 _URL = re.compile(r"<?https?://\S+|<?doi:\S+|<?www\.\S+", re.IGNORECASE)
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ɏ'’. -]+$")
-_MARKUP = re.compile(r"\*\*|__|\[\^[^\]]*\]|\[\[|\]\]|\[|\]\([^)]*\)|\]")
+_MARKUP = re.compile(r"\*\*|__|\[\^[^\]]*\]|\[\[|\]\]|\[|\]\([^)\n]{0,500}\)|\]")
 ET_AL = "et al."
+MAX_CITATION_CHARS = 1000
+"""Longer first lines are cut: no reference is that long, and it bounds the regex work."""
 
 
 def parse_citation(text: str) -> Citation:
@@ -44,6 +46,7 @@ def parse_citation(text: str) -> Citation:
 
 def _parse(text: str) -> Citation:
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    line = line[:MAX_CITATION_CHARS]
     if not line or line.startswith(">"):
         return Citation()
     line = _URL.sub("", _MARKUP.sub("", line)).strip()

@@ -13,6 +13,7 @@ when the file starts with a ``---`` line.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ _RESULTS_OPEN = re.compile(r"^\s*<!--\s*notebase:results\b(.*?)(?:-->|$)")
 _RESULTS_CLOSE = re.compile(r"^\s*<!--\s*/notebase:results\s*-->")
 _RESULTS_ATTR = re.compile(r"([\w-]+)=(\S+)")
 _CODE_SPAN_TICKS = re.compile(r"`+")
+_NOT_NEWLINE = re.compile(r"[^\n]")
 
 ATTACHMENT_EXTENSIONS = frozenset(
     """png jpg jpeg gif bmp svg webp avif tif tiff ico heic
@@ -214,15 +216,11 @@ def mask_code_spans(text: str) -> str:
         closing = runs[closing_index]
         out.append(text[pos : opening.start()])
         span = text[opening.start() : closing.end()]
-        out.append(re.sub(r"[^\n]", " ", span))
+        out.append(_NOT_NEWLINE.sub(" ", span))
         pos = closing.end()
         i = closing_index + 1
     out.append(text[pos:])
     return "".join(out)
-
-
-def _blank(text: str, start: int, end: int) -> str:
-    return text[:start] + " " * (end - start) + text[end:]
 
 
 @dataclass(slots=True)
@@ -308,19 +306,10 @@ class _BodyScanner:
 
     def _scan_inline(self, content: str, line: int, tags: list[str], seen_tags: set[str]) -> None:
         text = mask_code_spans(content)
-        note = self.note
         if "[[" in text:
-            for match in _WIKILINK.finditer(text):
-                link = _wikilink(match, line + text.count("\n", 0, match.start()))
-                if link is not None:
-                    note.links.append(link)
-                text = _blank(text, match.start(), match.end())
+            text = _WIKILINK.sub(self._link_collector(text, line, _wikilink), text)
         if "](" in text:
-            for match in _MD_LINK.finditer(text):
-                link = _markdown_link(match, line + text.count("\n", 0, match.start()))
-                if link is not None:
-                    note.links.append(link)
-                text = _blank(text, match.start(), match.end())
+            text = _MD_LINK.sub(self._link_collector(text, line, _markdown_link), text)
         if "[^" in text:
             counts = self.reference_counts
             for match in _FOOTNOTE_REF.finditer(text):
@@ -336,6 +325,25 @@ class _BodyScanner:
                 if key not in seen_tags:
                     seen_tags.add(key)
                     tags.append(tag)
+
+    def _link_collector(self, text: str, first_line: int, make_link):
+        """A ``re.sub`` callback that records each link (with its file line) and blanks it
+        out, so later scans (tags) do not see it. Linear in the text: the line number is
+        counted on from the previous match, never from the start."""
+        links = self.note.links
+        state = [0, first_line]  # position counted up to, its line
+
+        def collect(match: re.Match[str]) -> str:
+            start = match.start()
+            state[1] += text.count("\n", state[0], start)
+            state[0] = start
+            link = make_link(match, state[1])
+            if link is not None:
+                links.append(link)
+            matched = match.group()
+            return _NOT_NEWLINE.sub(" ", matched) if "\n" in matched else " " * len(matched)
+
+        return collect
 
     def _footnotes(self, definitions: list[tuple[str, int, int]]) -> None:
         note = self.note
@@ -403,15 +411,16 @@ class _BodyScanner:
         for block in note.results_blocks:
             for number in block.answers:
                 answered_by[number] = block.run_id
-        experiment_links = [link for link in note.links if link.experiment]
+        experiment_links = sorted(
+            (link for link in note.links if link.experiment), key=lambda link: link.line
+        )
+        experiment_lines = [link.line for link in experiment_links]
         for pending in self.questions:
             text = " ".join(part.strip() for part in (pending.text or "").split("\n")).strip()
             text = _TASK_PREFIX.sub("", text)
-            experiments: list[str] = []
-            for link in experiment_links:
-                if pending.first_line <= link.line <= pending.last_line:
-                    if link.experiment not in experiments:
-                        experiments.append(link.experiment)
+            first = bisect.bisect_left(experiment_lines, pending.first_line)
+            last = bisect.bisect_right(experiment_lines, pending.last_line)
+            experiments = list(dict.fromkeys(x.experiment for x in experiment_links[first:last]))
             answered = pending.number in answered_by
             note.questions.append(
                 Question(

@@ -414,3 +414,20 @@ def test_seed_note(shared_dir):
     assert [q.number for q in note.questions] == [1, 2, 3]
     assert note.questions[2].text.startswith("메타러닝에서 필요한 계산 자원을")
     assert all(q.status == "open" for q in note.questions)
+
+
+@pytest.mark.parametrize("unit", ["[[a]] ", "[x](b.md) ", "[^1]: [a](b"])
+def test_parse_time_grows_linearly_with_repeated_constructs(unit):
+    import time
+
+    def best_of_three(count: int) -> float:
+        data = (unit * count).encode()
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            parse_note("x.md", data)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    small, big = best_of_three(1000), best_of_three(10000)
+    assert big < 40 * small  # linear: ~10x; the quadratic versions this guards against: ~100x
