@@ -566,8 +566,8 @@ def render_table(record: dict) -> list[str]:
             memory += f" ({row['memory_kind']})"
         cells = [str(row.get("algorithm", "?")), *(str(row.get(k, "–")) for k in keys)]
         cells += [
-            _number(row.get("seconds_per_iteration"), ".4g"),
-            _number(row.get("tasks_per_second"), ",.1f"),
+            _number(row.get("seconds_per_iteration"), ".3g"),
+            _number(row.get("tasks_per_second"), ",.0f"),
             memory,
             _number(row.get("pre_adaptation_loss"), ".4g"),
             _number(row.get("post_adaptation_loss"), ".4g"),

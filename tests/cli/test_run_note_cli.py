@@ -172,22 +172,34 @@ def test_ctrl_c_interrupts_and_leaves_the_note(setup):
 
 
 def test_shipped_example_note_end_to_end(tmp_path, capsys):
-    note_rel = Path("알고리즘") / "MAML.md"
-    if not (REPO / "notes" / note_rel).is_file() or not (
-        REPO / "experiments" / "maml-sinusoid.toml"
-    ).is_file():
-        pytest.skip("the example note or its spec is not in this checkout")
+    """A note of the shipped vault, run with --quick on a copy: the block lands, and deleting
+    its lines gives the shipped note back. The cheapest linked spec keeps it to seconds."""
+    from notebase.core.vault import Vault
+    from notebase.experiments.note_runs import linked_experiments
+
+    if not (REPO / "notes").is_dir() or not (REPO / "experiments").is_dir():
+        pytest.skip("the example vault is not in this checkout")
     vault = tmp_path / "notes"
     shutil.copytree(REPO / "notes", vault, ignore=shutil.ignore_patterns(".notebase"))
     specs = tmp_path / "experiments"
     shutil.copytree(REPO / "experiments", specs, ignore=shutil.ignore_patterns("runs"))
-    original = (vault / note_rel).read_bytes()
+    shipped = {p.stem for p in specs.glob("*.toml")}
+    preference = ["maml-sinusoid", "first-order", "digits-fewshot", "meta-cost"]
+    candidates = [
+        (preference.index(name) if name in preference else len(preference), note.path, name)
+        for note in Vault.load(vault, use_cache=False).notes.values()
+        for name in linked_experiments(note)
+        if name in shipped
+    ]
+    assert candidates, "no shipped note links a shipped experiment"
+    _, note_path, experiment = min(candidates)
+    original = (vault / note_path).read_bytes()
     code, out, err = run_cli(
-        capsys, vault, specs, "알고리즘/MAML", "--experiment", "maml-sinusoid", "--quick", "--json"
+        capsys, vault, specs, note_path, "--experiment", experiment, "--quick", "--json"
     )
     assert code == 0, err
     run = json.loads(out)["runs"][0]
-    assert run["status"] == "ok" and run["written_to"] == "알고리즘/MAML.md"
-    data = (vault / note_rel).read_bytes()
-    assert b"<!-- notebase:results experiment=maml-sinusoid " in data
+    assert run["status"] == "ok" and run["written_to"] == note_path
+    data = (vault / note_path).read_bytes()
+    assert f"<!-- notebase:results experiment={experiment} ".encode() in data
     assert strip_blocks(data) == original

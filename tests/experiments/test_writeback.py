@@ -69,7 +69,7 @@ def test_first_run_places_block_after_questions_before_sources(tmp_path):
     assert "answers=1 " in block and "hash=" in block
     lines = block.split("\n")
     assert lines[1] == "" and lines[2].startswith("| algorithm | inner steps | s/iter |")
-    assert "| maml | 10 | 0.2 | 125.0 | 430 KiB (cpu-graph) | 3.21 | 0.05 |" in block
+    assert "| maml | 10 | 0.2 | 125 | 430 KiB (cpu-graph) | 3.21 | 0.05 |" in block
     assert "Run `20261127T151000Z-ab12` of `meta-cost` · 2026-11-27 15:10 UTC" in block
     assert "torch 2.13.0 · commit 0123456789 + uncommitted changes · quick run" in block
     assert "Answers question 1." in block
