@@ -65,6 +65,19 @@ def _parse(text: str) -> Citation:
             year=_last_year(rest) or _last_year(authors_part),
         )
 
+    # Chicago, book: authors. *Title*. Place: Publisher, year.
+    italic = _ITALIC.search(line)
+    if italic and italic.start() > 0:
+        before = line[: italic.start()].rstrip()
+        if before.endswith(".") and not _YEAR.search(before) and not _PAREN_YEAR.search(before):
+            rest = line[italic.end() :]
+            return Citation(
+                authors=_split_authors(before),
+                title=_italic_text(italic),
+                venue=_first_segment(re.sub(r"^[\s.,]*(?:\d+(?:st|nd|rd|th) ed\.\s*)?", "", rest)),
+                year=_last_year(rest),
+            )
+
     # APA: authors (year). Title. Venue.
     paren = _PAREN_YEAR.search(line)
     if paren and paren.start() > 0:
@@ -135,6 +148,10 @@ def _title_and_venue(rest: str) -> tuple[str | None, str | None]:
 
 
 def _last_year(text: str) -> int | None:
+    """A year in parentheses (``(1994): 147-160``) if any, else the last year-like number."""
+    in_parens = _PAREN_YEAR.search(text)
+    if in_parens:
+        return int(in_parens.group(1))
     years = _YEAR.findall(text)
     return int(years[-1]) if years else None
 

@@ -34,6 +34,22 @@ from notebase.core.citation import parse_citation
             "PhD thesis",
             2018,
         ),
+        (  # Chicago, book: italic title, publisher
+            "Griewank, Andreas, and Andrea Walther. *Evaluating Derivatives*. 2nd ed. "
+            "Philadelphia: SIAM, 2008.",
+            ["Andreas Griewank", "Andrea Walther"],
+            "Evaluating Derivatives",
+            "Philadelphia: SIAM",
+            2008,
+        ),
+        (  # Chicago, journal with volume and pages: the year in parentheses wins
+            'Pearlmutter, Barak A. "Fast Exact Multiplication by the Hessian." *Neural '
+            "Computation* 6, no. 1 (1994): 1500-1600.",
+            ["Barak A. Pearlmutter"],
+            "Fast Exact Multiplication by the Hessian",
+            "Neural Computation",
+            1994,
+        ),
         (  # APA
             "Finn, C., Abbeel, P., & Levine, S. (2017). Model-agnostic meta-learning for fast "
             "adaptation of deep networks. In *ICML*.",
