@@ -289,22 +289,25 @@ def stale_results(vault, experiments_dir: Path) -> list[dict[str, Any]]:
     """Results blocks whose experiment spec changed (or vanished) since their run.
 
     Returns ``[{note, experiment, run_id, spec_hash, current_hash, reason}]`` with ``reason``
-    ``spec changed`` or ``spec missing``; reads the notes' bytes, never writes.
+    ``spec changed``, ``spec missing`` or ``spec invalid`` (the file no longer loads). Works
+    on the parsed notes; reads no note file and writes nothing. Imports no torch.
     """
     from notebase.errors import SpecError
     from notebase.experiments.spec import find_spec, spec_hash
 
-    current: dict[str, str | None] = {}
+    current: dict[str, tuple[str | None, str]] = {}
     stale = []
     for note in _vault_notes(vault):
         for block in note.results_blocks:
             name = block.experiment
             if name not in current:
                 try:
-                    current[name] = spec_hash(find_spec(experiments_dir, name))
+                    current[name] = (spec_hash(find_spec(experiments_dir, name)), "spec changed")
                 except SpecError:
-                    current[name] = None
-            if current[name] == block.spec_hash:
+                    exists = (Path(experiments_dir) / f"{name}.toml").is_file()
+                    current[name] = (None, "spec invalid" if exists else "spec missing")
+            now, reason = current[name]
+            if now == block.spec_hash:
                 continue
             stale.append(
                 {
@@ -312,8 +315,8 @@ def stale_results(vault, experiments_dir: Path) -> list[dict[str, Any]]:
                     "experiment": name,
                     "run_id": block.run_id,
                     "spec_hash": block.spec_hash,
-                    "current_hash": current[name],
-                    "reason": "spec missing" if current[name] is None else "spec changed",
+                    "current_hash": now,
+                    "reason": reason,
                 }
             )
     return stale

@@ -251,6 +251,10 @@ def test_stale_results_when_the_spec_changes(vault):
         ("tiny-cost", "spec changed"),
         ("gone", "spec missing"),
     ]
+    spec_file.write_text("name = [broken")
+    stale = stale_results(Vault.load(vault, use_cache=False), specs_dir(vault))
+    assert [s["reason"] for s in stale] == ["spec invalid", "spec missing"]
+    assert note_file.read_bytes().count(b"<!-- notebase:results ") == 2  # read-only
 
 
 def test_vault_heading_settings_decide_placement(vault):

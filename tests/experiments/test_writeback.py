@@ -369,3 +369,17 @@ def test_arbitrary_text_keeps_every_byte(text, bom):
         assert "not valid UTF-8" in reason or "lone carriage return" in reason, reason
         return
     assert delete_block_lines(written, "meta-cost") == original
+
+
+def test_line_ending_conversion_is_not_an_edit(tmp_path):
+    """A tool that turns the whole note to CRLF (git autocrlf, an editor) does not make the
+    block look hand-edited: the next run still replaces it in place, in CRLF."""
+    note = tmp_path / "n.md"
+    note.write_bytes(NOTE.encode())
+    write(note, make_record(run_id="lf-run"))
+    note.write_bytes(note.read_bytes().replace(b"\n", b"\r\n"))
+    outcome = write(note, make_record(run_id="crlf-run"))
+    assert outcome.status == "written" and outcome.replaced
+    data = note.read_bytes()
+    assert b"run=crlf-run" in data and data.count(b"\n") == data.count(b"\r\n")
+    assert delete_block_lines(data, "meta-cost") == NOTE.replace("\n", "\r\n").encode()
