@@ -225,6 +225,9 @@ def mask_code_spans(text: str) -> str:
 
 @dataclass(slots=True)
 class _PendingQuestion:
+    """A question list item seen while walking tokens; its text comes from the next
+    inline token, its experiments from the links within its lines."""
+
     number: int
     first_line: int
     last_line: int
@@ -276,7 +279,6 @@ class _BodyScanner:
                     heading_level = 0
             elif kind == "heading_open":
                 heading_level = int(token.tag[1:]) if token.tag[1:].isdigit() else 1
-                list_depth = 0
                 current = None
             elif kind in ("bullet_list_open", "ordered_list_open"):
                 list_depth += 1
@@ -293,8 +295,8 @@ class _BodyScanner:
             elif kind == "list_item_close":
                 if list_depth == 1:
                     current = None
-            elif kind in ("fence", "code_block", "html_block"):
-                if token.map and kind != "html_block":
+            elif kind in ("fence", "code_block"):
+                if token.map:
                     self.code_lines.append((token.map[0], token.map[1]))
             elif kind == "footnote_reference_open" and token.map:
                 definitions.append((str(token.meta.get("label", "")), token.map[0], token.map[1]))
