@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -104,10 +105,7 @@ def _watch_cancel(proc: subprocess.Popen, cancel: Cancel) -> threading.Thread | 
             if _is_cancelled(cancel):
                 stop_process(proc)
                 return
-            if isinstance(cancel, threading.Event):
-                cancel.wait(0.1)
-            else:
-                threading.Event().wait(0.1)
+            time.sleep(0.1)
 
     thread = threading.Thread(target=watch, name="notebase-run-cancel", daemon=True)
     thread.start()
