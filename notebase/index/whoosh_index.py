@@ -34,7 +34,7 @@ from notebase.config import VaultConfig
 from notebase.core.ports import ProgressCallback, SearchHit, UpdateStats
 from notebase.errors import UserError
 from notebase.index import manifest as manifest_file
-from notebase.index.manifest import FileState, Manifest, ManifestError
+from notebase.index.manifest import DIGEST, MTIME, SIZE, VALID, FileState, Manifest, ManifestError
 from notebase.index.query import compile_query, highlight_terms, parse_query
 from notebase.index.schema import SCHEMA_VERSION, build_schema, note_document
 from notebase.index.snippet import compile_highlighter, make_snippet
@@ -281,7 +281,7 @@ class WhooshNoteIndex:
             return True
         for file in files:
             state = known.get(file.path)
-            if state is None or state.mtime_ns != file.mtime_ns or state.size != file.size:
+            if state is None or state[MTIME] != file.mtime_ns or state[SIZE] != file.size:
                 return True
         return False
 
@@ -301,7 +301,7 @@ class WhooshNoteIndex:
         candidates = [
             f
             for f in files
-            if (s := known.get(f.path)) is None or s.mtime_ns != f.mtime_ns or s.size != f.size
+            if (s := known.get(f.path)) is None or s[MTIME] != f.mtime_ns or s[SIZE] != f.size
         ]
         # The parser (markdown-it, YAML) loads only when a note must be read: a query
         # in a new process with nothing changed never pays for it.
@@ -323,9 +323,11 @@ class WhooshNoteIndex:
                     continue
                 digest = _digest(data)
                 previous = known.get(file.path)
-                if previous is not None and previous.digest == digest:
+                if previous is not None and previous[DIGEST] == digest:
                     # Touched, not changed: remember the new stat, index nothing.
-                    changed[file.path] = FileState(file.mtime_ns, file.size, digest, previous.valid)
+                    changed[file.path] = FileState(
+                        file.mtime_ns, file.size, digest, previous[VALID]
+                    )
                     continue
                 note = parse_note(file.path, data, self.config)
                 raw = None if note.valid else data.decode("utf-8", "replace")
@@ -380,7 +382,7 @@ class WhooshNoteIndex:
     def _counts(self) -> UpdateStats:
         files = self._manifest.files
         return UpdateStats(
-            notes=len(files), invalid=sum(1 for state in files.values() if not state.valid)
+            notes=len(files), invalid=sum(1 for state in files.values() if not state[VALID])
         )
 
     def _follow_other_writers(self) -> None:
