@@ -202,6 +202,10 @@ def run_questions(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     vault = Vault.load(args.vault)
     report = vault.check()
+    # Stale results need the experiment specs, which the core does not know about.
+    from notebase.experiments.note_runs import stale_results
+
+    report["stale_results"] = stale_results(vault, args.experiments)
     findings = sum(len(v) for v in report.values() if isinstance(v, list))
     if args.json:
         print_json(report)
@@ -221,6 +225,11 @@ def run_check(args: argparse.Namespace) -> int:
                 f"{item['note']}:{item['line']}: results block of {item['experiment']!r} "
                 "has no closing marker"
             )
+        for item in report["stale_results"]:
+            print(
+                f"{item['note']}: results of {item['experiment']!r} (run {item['run_id']}) "
+                f"are stale: {item['reason']}"
+            )
         summary = ", ".join(
             f"{len(report[key])} {label}"
             for key, label in (
@@ -230,6 +239,7 @@ def run_check(args: argparse.Namespace) -> int:
                 ("undefined_footnotes", "undefined footnotes"),
                 ("unused_footnotes", "unused footnotes"),
                 ("unclosed_results_blocks", "unclosed results blocks"),
+                ("stale_results", "stale results"),
             )
         )
         print(f"{report['notes']} notes: {summary}")
