@@ -1,0 +1,301 @@
+"""NotebaseApp: the keys, the workers and the wiring; screens and widgets do the rest.
+
+Start-up paints first and loads after: the vault (with its cache), then the search index,
+load on worker threads, then a file watcher keeps both current. Experiments run in a
+subprocess (see ``notebase.tui.runs``), so the app never imports torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from notebase.tui.messages import RunEvent, RunFinished, VaultChanged, VaultLoaded
+from notebase.tui.runs import RunnerProcess, RunOutcome, RunRequest, execute
+from notebase.tui.screens.main import MainScreen
+from notebase.tui.screens.modals import ChooseScreen, HelpScreen
+from notebase.tui.screens.questions import QuestionsScreen
+from notebase.tui.screens.search import SearchScreen
+from notebase.tui.session import VaultSession
+
+KEYS = [
+    ("/", 'search the vault: words, "phrases", tag:x, -word; Enter opens a hit'),
+    ("t", "focus the tag tree; Enter on a tag lists its notes (nested tags included)"),
+    ("o", "questions of the whole vault, open and answered; Enter opens the note"),
+    ("r", "run the open note's experiment (choose one if it links several)"),
+    ("R", "the same with the spec's [quick] settings"),
+    ("x", "cancel the running experiment (the note stays unchanged)"),
+    ("Enter", "open the highlighted note / follow the side-panel entry"),
+    ("Escape / backspace", "back to the previous note; close a dialog"),
+    ("f / n", "focus the filter box / the note list"),
+    ("Tab", "move between list, tags, note and side panel"),
+    ("?", "this help"),
+    ("q", "quit"),
+]
+"""Every key of the app (the help screen shows this table)."""
+
+# Notifications stay up this long; errors a little longer.
+NOTIFY_SECONDS = 6
+
+
+class NotebaseApp(App):
+    """The notebase terminal app; build it with ``make_app``."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "notebase"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("slash", "search", "Search", id="app.search"),
+        Binding("t", "focus_tags", "Tags", id="app.tags"),
+        Binding("o", "questions", "Questions", id="app.questions"),
+        Binding("r", "run(False)", "Run", id="app.run"),
+        Binding("R", "run(True)", "Run quick", id="app.run_quick"),
+        Binding("x", "cancel_run", "Cancel run", id="app.cancel_run"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+    ]
+
+    def __init__(
+        self,
+        session: VaultSession,
+        *,
+        watch: bool = True,
+        startup_probe: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.watch_files = watch
+        self.startup_probe = startup_probe
+        self.run_request: RunRequest | None = None
+        """The run in progress, if any (one at a time)."""
+        self.runner: RunnerProcess | None = None
+        self.notification_log: list[tuple[str, str]] = []
+        """``(severity, message)`` of every notification shown, oldest first."""
+        self.main_screen: MainScreen | None = None
+
+    def get_default_screen(self) -> MainScreen:
+        self.main_screen = MainScreen(self.session)
+        return self.main_screen
+
+    def start_loading(self) -> None:
+        """Called by the main screen once it is composed: paint first, then load."""
+        if self.startup_probe is not None:
+            self.call_after_refresh(self.startup_probe, "painted")
+        self.run_worker(self._load_vault, thread=True, group="load", exit_on_error=False)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout=None,
+        markup: bool = False,
+    ) -> None:
+        self.notification_log.append((severity, message))
+        if timeout is None:
+            timeout = NOTIFY_SECONDS * (2 if severity == "error" else 1)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # --- loading and watching -----------------------------------------------------------------
+
+    def _load_vault(self) -> None:
+        invalid = self.session.load()
+        self.post_message(VaultLoaded(invalid))
+        error = self.session.open_index()
+        if error:
+            self.call_from_thread(self.notify, error, severity="warning")
+
+    async def on_vault_loaded(self, message: VaultLoaded) -> None:
+        await self.main_screen.vault_loaded()
+        if message.invalid:
+            listed = "; ".join(f"{path}: {error}" for path, error in message.invalid[:3])
+            more = f" (+{len(message.invalid) - 3} more)" if len(message.invalid) > 3 else ""
+            self.notify(
+                f"{len(message.invalid)} note(s) could not be read: {listed}{more}",
+                severity="warning",
+            )
+        if self.startup_probe is not None:
+            self.call_after_refresh(self.startup_probe, "loaded")
+        if self.watch_files:
+            self.run_worker(self._watch_vault, group="watch", exit_on_error=False)
+
+    async def _watch_vault(self) -> None:
+        from watchfiles import awatch  # only needed once the app is up
+
+        root = self.session.vault_root
+
+        def is_note(_change, path: str) -> bool:
+            relative = Path(path).relative_to(root).parts if path.startswith(str(root)) else ()
+            return path.endswith(".md") and not any(part.startswith(".") for part in relative)
+
+        async for _changes in awatch(root, watch_filter=is_note, debounce=300, step=50):
+            self.refresh_vault()
+
+    def refresh_vault(self) -> None:
+        """Re-read changed notes on a worker thread; the screens update when it reports."""
+        self.run_worker(self._refresh_vault, thread=True, group="refresh", exit_on_error=False)
+
+    def _refresh_vault(self) -> None:
+        changed = self.session.refresh()
+        if changed:
+            self.post_message(VaultChanged(changed))
+
+    async def on_vault_changed(self, message: VaultChanged) -> None:
+        await self.main_screen.vault_changed(message.paths)
+        broken = [
+            path
+            for path in message.paths
+            if (note := self.session.note(path)) is not None and not note.valid
+        ]
+        for path in broken:
+            errors = "; ".join(self.session.note(path).errors)
+            self.notify(f"{path} could not be read: {errors}", severity="warning")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            what = {
+                "load": "loading the vault",
+                "watch": "watching the vault",
+                "refresh": "re-reading the vault",
+                "run": "the run",
+            }.get(event.worker.group, event.worker.group)
+            self.notify(f"error while {what}: {error}", severity="error")
+            if event.worker.group == "run":
+                self.run_request = None
+                self.runner = None
+
+    # --- screens ---------------------------------------------------------------------------------
+
+    async def _to_main(self) -> None:
+        while self.screen is not self.main_screen and len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    async def action_search(self) -> None:
+        if isinstance(self.screen, SearchScreen):
+            return
+        await self._to_main()
+        self.push_screen(SearchScreen(self.session), callback=self._open_from_screen)
+
+    async def action_questions(self) -> None:
+        if isinstance(self.screen, QuestionsScreen):
+            return
+        await self._to_main()
+        self.push_screen(QuestionsScreen(self.session), callback=self._open_from_screen)
+
+    async def _open_from_screen(self, path: str | None) -> None:
+        if path:
+            await self.main_screen.open_note(path)
+
+    async def action_focus_tags(self) -> None:
+        await self._to_main()
+        self.main_screen.focus_tags()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(KEYS))
+
+    # --- runs --------------------------------------------------------------------------------------
+
+    def action_run(self, quick: bool) -> None:
+        if self.run_request is not None:
+            self.notify(
+                f"{self.run_request.experiment} is still running (x cancels it)", severity="warning"
+            )
+            return
+        note = self.main_screen.current_note
+        if note is None:
+            self.notify("open a note first", severity="warning")
+            return
+        names = self.session.linked_experiments(note)
+        if not names:
+            self.notify(f"{note.path} links no experiment", severity="warning")
+            return
+        if len(names) == 1:
+            self.start_run(note.path, names[0], quick)
+            return
+        choices = [(name, name) for name in names]
+        title = f"Run which experiment{' (quick)' if quick else ''}?"
+        self.push_screen(
+            ChooseScreen(title, choices, id="choose-experiment"),
+            callback=lambda name: name and self.start_run(note.path, name, quick),
+        )
+
+    def start_run(self, note_path: str, experiment: str, quick: bool) -> None:
+        spec_path, error = self.session.find_spec(experiment)
+        if spec_path is None:
+            self.notify(error or f"no spec for experiment {experiment}", severity="error")
+            return
+        request = RunRequest(
+            note_path=note_path,
+            experiment=experiment,
+            spec_path=spec_path,
+            quick=quick,
+            vault_root=self.session.vault_root,
+            experiments_dir=self.session.experiments_dir,
+        )
+        self.run_request = request
+        self.main_screen.query_one("#run").start(request)
+        self.run_worker(partial(self._run, request), thread=True, group="run", exit_on_error=False)
+
+    def _run(self, request: RunRequest) -> None:
+        def on_event(event: dict) -> None:
+            self.post_message(RunEvent(request, event))
+
+        def process_ready(runner: RunnerProcess) -> None:
+            self.runner = runner
+
+        outcome = execute(request, on_event, process_ready)
+        self.post_message(RunFinished(request, outcome))
+
+    def on_run_event(self, message: RunEvent) -> None:
+        self.main_screen.query_one("#run").show_event(message.event)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        outcome: RunOutcome = message.outcome
+        self.run_request = None
+        self.runner = None
+        self.main_screen.query_one("#run").finish(outcome)
+        severity = {"written": "information", "sidecar": "warning", "cancelled": "warning"}
+        self.notify(outcome.message, severity=severity.get(outcome.status, "error"))
+        if outcome.status in ("written", "sidecar"):
+            self.refresh_vault()  # show the results block now, without waiting for the watcher
+
+    def action_cancel_run(self) -> None:
+        runner = self.runner
+        if runner is None:
+            self.notify("no run in progress", severity="warning")
+            return
+        self.notify(f"cancelling {runner.request.experiment}…")
+        # cancel() waits for the subprocess to stop: not on the UI thread.
+        self.run_worker(runner.cancel, thread=True, group="cancel", exit_on_error=False)
+
+    async def action_quit(self) -> None:
+        runner = self.runner
+        if runner is not None:
+            runner.cancel()
+        self.session.close()
+        self.exit()
+
+
+def make_app(
+    vault_root: Path | str,
+    experiments_dir: Path | str,
+    *,
+    watch: bool = True,
+    use_cache: bool = True,
+    startup_probe: Callable[[str], None] | None = None,
+) -> NotebaseApp:
+    """Build the app on a vault folder and an experiments folder (the CLI and tests use this).
+
+    ``watch``: follow changes on disk; ``use_cache``: read unchanged notes from the vault's
+    cache; ``startup_probe(stage)`` is called after the first paint (``"painted"``) and once
+    the notes are listed (``"loaded"``), for the start-up benchmark.
+    """
+    session = VaultSession(Path(vault_root), Path(experiments_dir), use_cache=use_cache)
+    return NotebaseApp(session, watch=watch, startup_probe=startup_probe)

@@ -1,0 +1,1 @@
+"""The app's screens: main, search, questions, and the small modals."""

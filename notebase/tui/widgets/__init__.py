@@ -1,0 +1,1 @@
+"""The app's own widgets: note list, tag tree, note view, side panel, run panel."""

@@ -1,0 +1,233 @@
+"""A keyboard list of one-line rows that renders only the rows on screen.
+
+Textual's ``ListView`` mounts a widget per row and ``OptionList`` measures every option
+before its first paint; both grow with the vault (see FACTS.md: ~1 s for 10,000 options).
+This widget uses the line API: setting 100,000 rows costs a list assignment, a frame
+renders ~40 rows. Rows whose ``key`` is None are headings: shown, never selectable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.text import Text
+from textual.binding import Binding
+from textual.events import Click
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+@dataclass(slots=True)
+class Row:
+    """One line of a RowList."""
+
+    key: str | None
+    """What a selection reports (e.g. a note path); None for a heading row."""
+    text: Text
+    """The line as shown (cropped to the widget's width)."""
+    heading: bool = False
+    """Shown in the heading style (section titles, note titles in a grouped list)."""
+
+
+class RowList(ScrollView, can_focus=True):
+    """A virtual list of ``Row``s with a cursor; Enter or a click selects."""
+
+    DEFAULT_CSS = """
+    RowList {
+        height: 1fr;
+        background: $surface;
+    }
+    RowList > .row-list--cursor {
+        background: $block-cursor-blurred-background;
+    }
+    RowList:focus > .row-list--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    RowList > .row-list--heading {
+        color: $text-accent;
+        text-style: bold;
+    }
+    RowList > .row-list--empty {
+        color: $text-muted;
+        text-style: italic;
+    }
+    """
+
+    COMPONENT_CLASSES = {"row-list--cursor", "row-list--heading", "row-list--empty"}
+
+    BINDINGS = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    class Highlighted(Message):
+        """The cursor moved onto a selectable row."""
+
+        def __init__(self, row_list: RowList, key: str) -> None:
+            super().__init__()
+            self.row_list = row_list
+            self.key = key
+
+        @property
+        def control(self) -> RowList:
+            return self.row_list
+
+    class Selected(Message):
+        """A row was chosen (Enter or click)."""
+
+        def __init__(self, row_list: RowList, key: str) -> None:
+            super().__init__()
+            self.row_list = row_list
+            self.key = key
+
+        @property
+        def control(self) -> RowList:
+            return self.row_list
+
+    def __init__(self, empty_text: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[Row] = []
+        self.cursor: int = -1
+        """Index of the highlighted row; -1 when nothing is selectable."""
+        self.empty_text = empty_text
+
+    # --- content ----------------------------------------------------------------------
+
+    def set_rows(self, rows: list[Row], keep_key: str | None = None) -> None:
+        """Replace the rows; keep the cursor on ``keep_key`` (or the current key) if present."""
+        current = keep_key if keep_key is not None else self.highlighted_key
+        self.rows = rows
+        width = max((row.text.cell_len for row in rows[:2000]), default=0)
+        self.virtual_size = Size(width, len(rows))
+        self.cursor = -1
+        if current is not None:
+            for index, row in enumerate(rows):
+                if row.key == current:
+                    self.cursor = index
+                    break
+        if self.cursor == -1:
+            self.cursor = self._next_selectable(0, 1)
+        if self.cursor == self._next_selectable(0, 1):
+            self.scroll_to(y=0, animate=False, force=True)  # keep headings above it in view
+        else:
+            # The size may not be known before the next layout.
+            self.call_after_refresh(self._scroll_to_cursor)
+        self.refresh()
+
+    @property
+    def highlighted_key(self) -> str | None:
+        if 0 <= self.cursor < len(self.rows):
+            return self.rows[self.cursor].key
+        return None
+
+    def move_to_key(self, key: str) -> bool:
+        for index, row in enumerate(self.rows):
+            if row.key == key:
+                self._move(index)
+                return True
+        return False
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        base = self.rich_style
+        if not self.rows:
+            if y == 0 and self.empty_text:
+                style = base + self.get_component_rich_style("row-list--empty")
+                strip = Strip([Segment(" " + self.empty_text, style)])
+                return strip.crop_extend(0, width, base)
+            return Strip.blank(width, base)
+        if index >= len(self.rows):
+            return Strip.blank(width, base)
+        row = self.rows[index]
+        style = base
+        if row.heading:
+            style = base + self.get_component_rich_style("row-list--heading")
+        if index == self.cursor:
+            style = style + self.get_component_rich_style("row-list--cursor")
+        segments = list(row.text.render(self.app.console, end=""))
+        segments = list(Segment.apply_style(segments, style))
+        strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, style)
+        return strip.apply_offsets(scroll_x, index)
+
+    # --- movement ------------------------------------------------------------------------
+
+    def _next_selectable(self, start: int, step: int) -> int:
+        index = start
+        while 0 <= index < len(self.rows):
+            if self.rows[index].key is not None:
+                return index
+            index += step
+        return -1
+
+    def _move(self, index: int) -> None:
+        if index == -1 or index == self.cursor:
+            self._scroll_to_cursor()
+            return
+        self.cursor = index
+        self._scroll_to_cursor()
+        self.refresh()
+        key = self.highlighted_key
+        if key is not None:
+            self.post_message(self.Highlighted(self, key))
+
+    def _scroll_to_cursor(self) -> None:
+        if self.cursor >= 0 and self.cursor == self._next_selectable(0, 1):
+            self.scroll_to(y=0, animate=False, force=True)
+        elif self.cursor >= 0:
+            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
+
+    def _step(self, start: int, step: int) -> None:
+        target = self._next_selectable(start, step)
+        if target == -1:
+            target = self._next_selectable(start, -step)
+        self._move(target)
+
+    def action_cursor_up(self) -> None:
+        if self.cursor > 0:
+            target = self._next_selectable(self.cursor - 1, -1)
+            if target != -1:
+                self._move(target)
+            else:
+                self.scroll_home(animate=False)
+
+    def action_cursor_down(self) -> None:
+        target = self._next_selectable(self.cursor + 1, 1)
+        if target != -1:
+            self._move(target)
+
+    def action_page_up(self) -> None:
+        self._step(max(0, self.cursor - max(1, self.size.height - 1)), -1)
+
+    def action_page_down(self) -> None:
+        self._step(min(len(self.rows) - 1, self.cursor + max(1, self.size.height - 1)), 1)
+
+    def action_first(self) -> None:
+        self._step(0, 1)
+
+    def action_last(self) -> None:
+        self._step(len(self.rows) - 1, -1)
+
+    def action_select(self) -> None:
+        key = self.highlighted_key
+        if key is not None:
+            self.post_message(self.Selected(self, key))
+
+    def on_click(self, event: Click) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < len(self.rows) and self.rows[index].key is not None:
+            self._move(index)
+            self.action_select()

@@ -1,0 +1,147 @@
+"""The side panel of the open note: links, backlinks, citations, questions, experiments.
+
+Every entry is a row of a keyboard list: Enter follows a link, shows a citation's full
+definition, a question's text or an experiment's last results. Row keys say what to do:
+``note:PATH``, ``missing:TARGET``, ``fn:LABEL``, ``q:NUMBER``, ``exp:NAME``.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from notebase.core.note import Footnote, Note
+from notebase.tui.render import plain_inline
+from notebase.tui.session import ExperimentSummary, VaultSession
+from notebase.tui.widgets.row_list import Row, RowList
+
+
+def short_citation(footnote: Footnote) -> str:
+    """``Finn 2017 · Model-agnostic meta-learning…`` or the definition's first line."""
+    citation = footnote.citation
+    parts = []
+    if citation.authors:
+        first = citation.authors[0].split(",")[0].strip()
+        parts.append(first + (" et al." if len(citation.authors) > 1 else ""))
+    if citation.year:
+        parts.append(str(citation.year))
+    head = " ".join(parts)
+    if citation.title:
+        return f"{head} · {citation.title}" if head else citation.title
+    first_line = footnote.text.strip().split("\n", 1)[0]
+    return first_line or "(empty)"
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms/it"
+    return f"{seconds:.2f} s/it"
+
+
+def format_bytes(count: float | None) -> str:
+    if count is None:
+        return "-"
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(count) < 1024 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} GB"  # pragma: no cover
+
+
+def result_line(result: dict) -> str:
+    """One sweep result: ``maml k=5  12.3 ms/it  1.2 MB  loss 0.41``."""
+    name = str(result.get("algorithm", "?"))
+    point = result.get("inner_steps")
+    label = f"{name} k={point}" if point is not None else name
+    line = f"{label}  {format_seconds(result.get('seconds_per_iteration'))}"
+    line += f"  {format_bytes(result.get('peak_memory_bytes'))}"
+    loss = result.get("post_adaptation_loss")
+    if isinstance(loss, int | float):
+        line += f"  loss {loss:.3g}"
+    return line
+
+
+def experiment_rows(summary: ExperimentSummary) -> list[Row]:
+    text = Text.assemble(("⚗ ", "magenta"), summary.name)
+    if summary.spec_path is None:
+        text.append("  no spec", style="red")
+    elif summary.run_id:
+        text.append(f"  run {summary.run_id}", style="dim")
+    else:
+        text.append("  not run yet", style="dim")
+    rows = [Row(f"exp:{summary.name}", text)]
+    for result in summary.results[:12]:
+        rows.append(Row(None, Text("    " + result_line(result), style="dim")))
+    return rows
+
+
+class SidePanel(RowList):
+    """What the open note links to and what links to it, as a keyboard list."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(empty_text="no note open", **kwargs)
+
+    def show(self, note: Note, session: VaultSession) -> None:
+        rows: list[Row] = []
+
+        def section(title: str, entries: list[Row], count: int | None = None) -> None:
+            count = len(entries) if count is None else count
+            rows.append(Row(None, Text(f"{title} ({count})"), heading=True))
+            rows.extend(entries or [Row(None, Text("  –", style="dim"))])
+
+        seen: set[str] = set()
+        links: list[Row] = []
+        for link in note.links:
+            if link.experiment or link.embed or link.is_attachment:
+                continue
+            if link.resolved:
+                if link.resolved in seen or link.resolved == note.path:
+                    continue
+                seen.add(link.resolved)
+                title = session.title_of(link.resolved)
+                links.append(Row(f"note:{link.resolved}", Text.assemble(("→ ", "green"), title)))
+            elif link.target:
+                key = f"missing:{link.target}"
+                if key not in seen:
+                    seen.add(key)
+                    links.append(Row(key, Text.assemble(("✗ ", "red"), (link.target, "red"))))
+        section("Links", links)
+
+        backlinks = [
+            Row(f"note:{path}", Text.assemble(("← ", "yellow"), session.title_of(path)))
+            for path in session.backlinks(note.path)
+        ]
+        section("Backlinks", backlinks)
+
+        citations = [
+            Row(f"fn:{fn.label}", Text.assemble((f"[{fn.label}] ", "cyan"), short_citation(fn)))
+            for fn in note.footnotes
+        ]
+        section("Citations", citations)
+
+        questions = [
+            Row(
+                f"q:{question.number}",
+                Text.assemble(
+                    ("○ " if question.status != "answered" else "● ", "yellow"),
+                    f"{question.number}. {plain_inline(question.text)}",
+                ),
+            )
+            for question in note.questions
+        ]
+        open_count = sum(q.status != "answered" for q in note.questions)
+        rows.append(
+            Row(None, Text(f"Questions ({open_count} open / {len(questions)})"), heading=True)
+        )
+        rows.extend(questions or [Row(None, Text("  –", style="dim"))])
+
+        experiments: list[Row] = []
+        summaries = session.experiment_summaries(note)
+        for summary in summaries:
+            experiments.extend(experiment_rows(summary))
+        section("Experiments", experiments, len(summaries))
+        self.set_rows(rows)
+
+    def clear_note(self) -> None:
+        self.set_rows([])

@@ -1,0 +1,46 @@
+"""The nested tag tree: ``ml/meta`` sits under ``ml``; each node shows its note count."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Tree
+
+ALL_NOTES = ""
+"""Node data of the root: choosing it lists every note again."""
+
+
+class TagTree(Tree[str]):
+    """Tags as a tree; node data is the full tag (``ml/meta``)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(Text("All notes"), data=ALL_NOTES, **kwargs)
+        self.show_root = True
+        self.guide_depth = 2
+
+    def set_tags(self, tag_counts: list[tuple[str, int]], total: int) -> None:
+        """Rebuild from ``[(tag, count)]`` (parents counted for their children's notes too)."""
+        expanded = {node.data for node in self._tree_nodes.values() if node.is_expanded}
+        self.clear()
+        self.root.set_label(Text.assemble("All notes ", (f"({total})", "dim")))
+        self.root.data = ALL_NOTES
+        counts = dict(tag_counts)
+        nodes = {ALL_NOTES: self.root}
+        # Every proper prefix of a tag is a parent node (expandable).
+        parents = {
+            "/".join(tag.split("/")[:depth])
+            for tag in counts
+            for depth in range(1, tag.count("/") + 1)
+        }
+        for tag in sorted(counts, key=lambda t: t.casefold()):
+            parts = tag.split("/")
+            for depth in range(1, len(parts) + 1):
+                name = "/".join(parts[:depth])
+                if name in nodes:
+                    continue
+                parent = nodes["/".join(parts[: depth - 1])]
+                label = Text.assemble(parts[depth - 1], " ", (f"({counts.get(name, 0)})", "dim"))
+                if name in parents or depth < len(parts):
+                    nodes[name] = parent.add(label, data=name, expand=name in expanded)
+                else:
+                    nodes[name] = parent.add_leaf(label, data=name)
+        self.root.expand()

@@ -1,0 +1,131 @@
+"""Running a note's experiment from the app: the real runner subprocess, tiny torch runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from notebase.tui.app import make_app
+from notebase.tui.screens.modals import ChooseScreen
+from notebase.tui.widgets.run_panel import RunPanel
+from notebase.tui.widgets.side_panel import SidePanel
+
+from .conftest import SIZE, settle, write_vault
+
+COST = "메타러닝의 비용.md"
+
+pytestmark = pytest.mark.slow
+
+
+async def test_quick_run_writes_results_into_the_note_and_reloads_it(tmp_path):
+    vault, experiments = write_vault(tmp_path)
+    app = make_app(vault, experiments, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.main_screen.open_note(COST, push=False)
+        await pilot.press("R")
+        await pilot.pause()
+        assert app.run_request is not None and app.run_request.quick
+        panel = app.main_screen.query_one(RunPanel)
+        assert panel.has_class("-active")
+        # Still browsable while it runs.
+        await app.main_screen.open_note("일기.md")
+        assert app.main_screen.current_path == "일기.md"
+        await settle(app, pilot, delay=0.2)  # the run, then the refresh it starts
+        await settle(app, pilot)
+        assert app.run_request is None
+        done = [m for s, m in app.notification_log if "results written into" in m]
+        assert done and COST in done[0], app.notification_log
+        text = (vault / COST).read_text(encoding="utf-8")
+        assert "<!-- notebase:results experiment=tiny" in text
+        note = app.session.note(COST)
+        assert [block.experiment for block in note.results_blocks] == ["tiny"]
+        # The question that names the experiment is now answered.
+        assert note.questions[0].status == "answered"
+        await app.main_screen.open_note(COST)
+        await settle(app, pilot)
+        side = app.main_screen.query_one(SidePanel)
+        row = next(r for r in side.rows if r.key == "exp:tiny")
+        assert f"run {note.results_blocks[0].run_id}" in row.text.plain
+        # The run record's numbers are shown under it.
+        assert any("fomaml k=1" in r.text.plain for r in side.rows)
+        assert "notebase:results" in app.main_screen.query_one("#note-markdown").source
+
+
+async def test_cancel_leaves_the_note_unchanged(tmp_path):
+    vault, experiments = write_vault(tmp_path, iterations=200000)
+    before = (vault / COST).read_bytes()
+    app = make_app(vault, experiments, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.main_screen.open_note(COST, push=False)
+        await pilot.press("r")
+        panel = app.main_screen.query_one(RunPanel)
+        for _ in range(300):  # torch start-up in the subprocess: a few seconds
+            await pilot.pause(0.1)
+            if panel.progress_events:
+                break
+        assert panel.progress_events, app.notification_log
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert app.run_request is None
+        assert any(
+            s == "warning" and "cancelled" in m and "unchanged" in m
+            for s, m in app.notification_log
+        ), app.notification_log
+    assert (vault / COST).read_bytes() == before
+    records = [json.loads(p.read_text()) for p in (experiments / "runs").glob("*.json")]
+    assert [r["status"] for r in records] == ["interrupted"]
+
+
+async def test_several_experiments_ask_which_one(tmp_path):
+    vault, experiments = write_vault(tmp_path)
+    note = vault / COST
+    note.write_text(
+        note.read_text(encoding="utf-8").replace(
+            "experiments: [tiny]", "experiments: [tiny, other]"
+        ),
+        encoding="utf-8",
+    )
+    app = make_app(vault, experiments, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.main_screen.open_note(COST, push=False)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ChooseScreen)
+        await pilot.press("down", "enter")  # "other": no such spec
+        await pilot.pause()
+        assert app.run_request is None
+        assert any(s == "error" and "other" in m for s, m in app.notification_log)
+
+
+def test_app_start_imports_no_torch(tmp_path):
+    """Build and run the app headless until the vault is listed: torch stays out."""
+    vault, experiments = write_vault(tmp_path)
+    code = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        from notebase.tui.app import make_app
+        app = make_app({str(vault)!r}, {str(experiments)!r}, watch=False)
+        assert "torch" not in sys.modules, "import"
+        async def main():
+            async with app.run_test(size=(120, 40)) as pilot:
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                assert app.main_screen.current_path, "no note open"
+        asyncio.run(main())
+        print(sorted({{m.split(".")[0] for m in sys.modules}}))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(eval(result.stdout.strip().splitlines()[-1]))
+    assert "torch" not in loaded
+    assert "whoosh" in loaded  # the index was opened, so the check is not vacuous
