@@ -106,6 +106,8 @@ class NotebaseApp(App):
     def _load_vault(self) -> None:
         invalid = self.session.load()
         self.post_message(VaultLoaded(invalid))
+
+    def _open_index(self) -> None:
         error = self.session.open_index()
         if error:
             self.call_from_thread(self.notify, error, severity="warning")
@@ -121,6 +123,10 @@ class NotebaseApp(App):
             )
         if self.startup_probe is not None:
             self.call_after_refresh(self.startup_probe, "loaded")
+        # The index is checked once the list is on screen (it stats every note).
+        self.call_after_refresh(
+            self.run_worker, self._open_index, thread=True, group="index", exit_on_error=False
+        )
         if self.watch_files:
             self.run_worker(self._watch_vault, group="watch", exit_on_error=False)
 
@@ -161,6 +167,7 @@ class NotebaseApp(App):
             error = event.worker.error
             what = {
                 "load": "loading the vault",
+                "index": "opening the search index",
                 "watch": "watching the vault",
                 "refresh": "re-reading the vault",
                 "run": "the run",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -113,18 +112,13 @@ def app(vault_dirs) -> NotebaseApp:
 
 
 async def settle(app: NotebaseApp, pilot, delay: float = 0.1) -> None:
-    """Let workers finish (all but the endless file watcher) and the screen catch up."""
-    finite = [worker for worker in app.workers if worker.group != "watch"]
-    if finite:  # an empty list would mean "all workers", the watcher included
-        await app.workers.wait_for_complete(finite)
-    await pilot.pause()
+    """Let workers finish (all but the endless file watcher) and the screen catch up.
+
+    Some workers start others after a refresh (load -> index), hence a few rounds.
+    """
+    for _ in range(3):
+        pending = [w for w in app.workers if w.group != "watch" and not w.is_finished]
+        if pending:  # an empty list would mean "all workers", the watcher included
+            await app.workers.wait_for_complete(pending)
+        await pilot.pause()
     await pilot.pause(delay)
-
-
-def fixed_copy(src_vault: Path, src_experiments: Path, where: Path) -> tuple[Path, Path]:
-    """Copy a vault to a fresh folder (for snapshots: the same names every run)."""
-    if where.exists():
-        shutil.rmtree(where)
-    shutil.copytree(src_vault, where / "vault")
-    shutil.copytree(src_experiments, where / "experiments")
-    return where / "vault", where / "experiments"

@@ -51,6 +51,7 @@ async def test_starts_with_every_note_listed_and_the_first_open(app):
 async def test_search_korean_word_with_particle_and_open_hit(app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        assert app.session.index is not None, app.session.index_error  # the real index
         await pilot.press("slash")
         await pilot.pause()
         assert isinstance(app.screen, SearchScreen)
