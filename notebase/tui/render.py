@@ -94,7 +94,9 @@ def _rewrite_text(text: str, note: Note, lookup: dict) -> str:
     def wikilink(match: re.Match) -> str:
         embed, inner = match.group(1), match.group(2)
         target, heading, label = split_wikilink(inner)
-        shown = label or (f"{target}#{heading}" if target and heading else target or heading or "")
+        shown = label or (
+            f"{target} › {heading}" if target and heading else target or heading or ""
+        )
         experiment = _experiment_name(target)
         if experiment:
             return f"[⚗ {escape_label(label or experiment)}]({make_href('exp', experiment)})"
