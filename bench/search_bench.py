@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -77,12 +78,17 @@ def percentile_ms(samples: list[float], q: float) -> float:
     return ordered[index] * 1000
 
 
-def timed_process(argv: list[str], repeat: int) -> list[float]:
+def timed_process(argv: list[str], repeat: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall times of ``repeat`` runs; their CPU times (user + sys) appended to ``cpu``."""
     times = []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(argv, check=True, capture_output=True)
         times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if cpu is not None:
+            cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return times
 
 
@@ -119,10 +125,20 @@ def bench_size(n: int, repeat: int, work: Path) -> dict:
     result["baseline"] = baseline_name
     result["rg_median_ms"] = median_ms(rg)
 
+    # What the full build spends in the vault core's parser alone (for the split).
+    from notebase.core.parse import parse_note
+    from notebase.index.whoosh_index import scan_note_files
+
     started = time.perf_counter()
+    for file in scan_note_files(vault, _config()):
+        parse_note(file.path, Path(file.abs_path).read_bytes())
+    result["parse_only_s"] = time.perf_counter() - started
+
+    started, cpu_started = time.perf_counter(), time.process_time()
     index = open_index(vault, on_message=lambda m: None)
     stats = index.update()
     result["full_build_s"] = time.perf_counter() - started
+    result["full_build_cpu_s"] = time.process_time() - cpu_started
     assert stats.added == n, stats
     result["index_mb"] = folder_size(vault / ".notebase" / "index") / 1e6
 
@@ -177,7 +193,7 @@ def bench_size(n: int, repeat: int, work: Path) -> dict:
     # A new process per query.
     python = sys.executable
     result["python_startup_ms"] = median_ms(timed_process([python, "-c", "pass"], repeat))
-    cli = []
+    cli, cli_cpu = [], []
     direct = []
     direct_code = (
         "import sys; from notebase.index import open_index; "
@@ -185,16 +201,27 @@ def bench_size(n: int, repeat: int, work: Path) -> dict:
     )
     for query in NEW_PROCESS_QUERIES:
         cli += timed_process(
-            [python, "-m", "notebase", "--vault", str(vault), "search", query, "--json"], repeat
+            [python, "-m", "notebase", "--vault", str(vault), "search", query, "--json"],
+            repeat,
+            cli_cpu,
         )
         direct += timed_process([python, "-c", direct_code, str(vault), query], repeat)
     result["new_process_cli_ms"] = median_ms(cli)
+    result["new_process_cli_cpu_ms"] = median_ms(cli_cpu)
     result["new_process_index_only_ms"] = median_ms(direct)
     return result
 
 
+def _config():
+    from notebase.config import VaultConfig
+
+    return VaultConfig()
+
+
 ROWS = [
     ("full build (s)", "full_build_s", "{:.1f}"),
+    ("full build, CPU time of this process (s)", "full_build_cpu_s", "{:.1f}"),
+    ("parsing every note alone, separate pass (s)", "parse_only_s", "{:.1f}"),
     ("index size (MB)", "index_mb", "{:.1f}"),
     ("incremental check, nothing changed (ms)", "check_unchanged_ms", "{:.1f}"),
     ("one-note update, update_paths (ms)", "update_one_note_watcher_ms", "{:.1f}"),
@@ -207,6 +234,7 @@ ROWS = [
     ("new process: python -c pass (ms)", "python_startup_ms", "{:.0f}"),
     ("new process: open + update + search (ms)", "new_process_index_only_ms", "{:.0f}"),
     ("new process: notebase search --json (ms)", "new_process_cli_ms", "{:.0f}"),
+    ("new process: notebase search --json, CPU time (ms)", "new_process_cli_cpu_ms", "{:.0f}"),
     ("baseline scan, median (ms)", "rg_median_ms", "{:.1f}"),
 ]
 

@@ -12,7 +12,8 @@ The index is a cache: a damaged or version-mismatched index is rebuilt with a me
 never an exception. Writes from several notebase processes are serialised by a lock file
 (``notebase.lock``); a process that finds it held says so and waits (``lock_timeout``),
 then gives up with a ``UserError``. Commits do not merge segments (a save stays fast);
-small segments are merged once they pile up, and ``rebuild()`` optimises.
+small segments are merged once they pile up; ``rebuild()`` writes one segment per 5,000
+notes.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ INDEX_DIR = Path(".notebase") / "index"
 LOCK_NAME = "notebase.lock"
 MAX_SEGMENTS = 10
 """Past this many segments a commit merges the small ones (whoosh's MERGE_SMALL)."""
+CHUNK_DOCUMENTS = 5000
+"""A long (re)build commits a segment per this many notes: each chunk's postings stay in
+memory (~250 MB) instead of whoosh's disk spill. whoosh's optimize() is not used: merging
+a 10,000-note index into one segment costs ~25 s of CPU, and a rebuild already writes one
+segment per 5,000 notes."""
 DEFAULT_LOCK_TIMEOUT = 30.0
 WRITER_MEMORY_MB = 256
 
@@ -202,13 +208,11 @@ class WhooshNoteIndex:
         manifest_file.write_snapshot(self.folder, self._manifest)
 
     def rebuild(self, progress: ProgressCallback | None = None) -> UpdateStats:
-        """Throw the index away and index every note again, into one optimised segment."""
+        """Throw the index away and index every note again (one segment per 5,000 notes)."""
         started = time.perf_counter()
         with self._mutex, self._write_lock():
             self._create_empty()
-            stats = self._apply(
-                scan_note_files(self.root, self.config), None, progress, optimize=True
-            )
+            stats = self._apply(scan_note_files(self.root, self.config), None, progress)
         stats.added, stats.updated = stats.added + stats.updated, 0
         stats.seconds = time.perf_counter() - started
         return stats
@@ -290,7 +294,6 @@ class WhooshNoteIndex:
         files: list[ScannedFile],
         scope: set[str] | None,
         progress: ProgressCallback | None,
-        optimize: bool = False,
     ) -> UpdateStats:
         """Bring the index in line with ``files``. ``scope`` None: ``files`` is the whole
         vault (anything else indexed was deleted); else only paths in ``scope`` are
@@ -308,12 +311,13 @@ class WhooshNoteIndex:
         from notebase.core.parse import parse_note
 
         stats = UpdateStats()
-        changed: dict[str, FileState] = {}
-        writer = searcher = None
+        batch = _Batch(self)
         total = len(candidates)
         report_every = max(1, total // 100)
         try:
-            for done, file in enumerate(candidates, 1):
+            for done, file in enumerate(candidates):
+                if progress is not None and done % report_every == 0:
+                    progress(done, total)
                 try:
                     with open(file.abs_path, "rb") as handle:
                         data = handle.read()
@@ -325,59 +329,31 @@ class WhooshNoteIndex:
                 previous = known.get(file.path)
                 if previous is not None and previous[DIGEST] == digest:
                     # Touched, not changed: remember the new stat, index nothing.
-                    changed[file.path] = FileState(
+                    batch.changed[file.path] = FileState(
                         file.mtime_ns, file.size, digest, previous[VALID]
                     )
                     continue
                 note = parse_note(file.path, data, self.config)
                 raw = None if note.valid else data.decode("utf-8", "replace")
-                if writer is None:
-                    writer, searcher = self._open_writer()
-                # update_document() would open a fresh searcher over every segment for
-                # each call (8 ms at 10,000 notes); the kept one is at the same generation.
-                writer.delete_by_term("path", file.path, searcher=searcher)
-                writer.add_document(**note_document(note, raw))
-                changed[file.path] = FileState(file.mtime_ns, file.size, digest, note.valid)
+                batch.replace(file.path, note_document(note, raw))
+                batch.changed[file.path] = FileState(file.mtime_ns, file.size, digest, note.valid)
                 if previous is None:
                     stats.added += 1
                 else:
                     stats.updated += 1
-                if progress is not None and (done % report_every == 0 or done == total):
-                    progress(done, total)
-            if removed:
-                if writer is None:
-                    writer, searcher = self._open_writer()
-                for path in removed:
-                    writer.delete_by_term("path", path, searcher=searcher)
-                stats.removed = len(removed)
-            if writer is not None:
-                if optimize:
-                    writer.commit(optimize=True)
-                elif len(writer.segments) >= MAX_SEGMENTS:
-                    writer.commit()  # merge the small segments that piled up
-                else:
-                    writer.commit(merge=False)
-                writer = None
+                if batch.documents >= CHUNK_DOCUMENTS:
+                    batch.commit()  # bounded memory; progress survives an interruption
+            for path in removed:
+                batch.delete(path)
+            stats.removed = len(removed)
+            batch.commit()
         finally:
-            if writer is not None:
-                writer.cancel()
-        if changed or removed:
-            manifest_file.append(
-                self.folder, self._manifest, self._ix.latest_generation(), changed, removed
-            )
+            batch.cancel()
         if progress is not None and total:
             progress(total, total)
-        self._refresh_searcher()
         counts = self._counts()
         stats.notes, stats.invalid = counts.notes, counts.invalid
         return stats
-
-    def _open_writer(self):
-        """A whoosh writer and a searcher of the same generation (write lock held)."""
-        # compound=False: whoosh reads a compound segment through BytesIO copies of its
-        # parts, ~20 ms per new process at 10,000 notes; separate files are opened as is.
-        writer = self._ix.writer(limitmb=WRITER_MEMORY_MB, compound=False)
-        return writer, self._current_searcher()
 
     def _counts(self) -> UpdateStats:
         files = self._manifest.files
@@ -474,6 +450,73 @@ class WhooshNoteIndex:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+class _Batch:
+    """One whoosh writer's worth of changes, committed together with their manifest
+    entries. Write lock held by the caller."""
+
+    def __init__(self, owner: WhooshNoteIndex) -> None:
+        self.owner = owner
+        self.writer = None
+        self.searcher = None
+        self.index_empty = False
+        self.documents = 0
+        """Documents added since the last commit."""
+        self.changed: dict[str, FileState] = {}
+        self.removed: list[str] = []
+
+    def _writer(self):
+        if self.writer is None:
+            owner = self.owner
+            # compound=False: whoosh reads a compound segment through BytesIO copies of
+            # its parts, ~20 ms per new process at 10,000 notes; plain files are not copied.
+            self.writer = owner._ix.writer(limitmb=WRITER_MEMORY_MB, compound=False)
+            # whoosh spills postings past 1,000,000 items to temporary runs and merges
+            # them back in Python: a third of a 10,000-note build. A chunk fits in memory.
+            self.writer.pool.maxsize = 8_000_000
+            # update_document() would open a fresh searcher over every segment for each
+            # call (8 ms at 10,000 notes); ours is at the writer's generation.
+            self.searcher = owner._current_searcher()
+            self.index_empty = self.searcher.doc_count_all() == 0
+        return self.writer
+
+    def replace(self, path: str, document: dict) -> None:
+        """Index ``document``, dropping any copy of ``path`` (even one the manifest does
+        not know of: a process may have died between a commit and its manifest)."""
+        writer = self._writer()
+        if not self.index_empty:
+            writer.delete_by_term("path", path, searcher=self.searcher)
+        writer.add_document(**document)
+        self.documents += 1
+
+    def delete(self, path: str) -> None:
+        self._writer().delete_by_term("path", path, searcher=self.searcher)
+        self.removed.append(path)
+
+    def commit(self) -> None:
+        owner = self.owner
+        if self.writer is not None:
+            if len(self.writer.segments) >= MAX_SEGMENTS:
+                self.writer.commit()  # merge the small segments that piled up
+            else:
+                self.writer.commit(merge=False)  # a save stays fast
+            self.writer = None
+            owner._refresh_searcher()
+        if self.changed or self.removed:
+            manifest_file.append(
+                owner.folder,
+                owner._manifest,
+                owner._ix.latest_generation(),
+                self.changed,
+                self.removed,
+            )
+        self.changed, self.removed, self.documents = {}, [], 0
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
 
 
 class _WriteLock:

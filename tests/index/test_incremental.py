@@ -291,3 +291,17 @@ def test_importing_the_adapter_package_does_not_import_whoosh():
     code = "import sys, notebase.index; print('whoosh' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_long_builds_commit_in_chunks(vault, open_vault_index, monkeypatch):
+    monkeypatch.setattr("notebase.index.whoosh_index.CHUNK_DOCUMENTS", 2)
+    for i in range(5):
+        write_note(vault, f"n{i}.md", f"청크 노트 {i}\n", title=f"n{i}")
+    index = open_vault_index()
+    stats = index.update()
+    assert (stats.added, stats.notes) == (5, 5)
+    assert index.segment_count() == 3
+    assert len(index.search("청크")) == 5
+    # Every chunk's manifest entries were written: a new process has nothing to do.
+    index.close()
+    assert open_vault_index().update().added == 0
