@@ -8,9 +8,10 @@ import sys
 import textwrap
 
 import pytest
+from textual.widgets import Markdown
 
 from notebase.tui.app import make_app
-from notebase.tui.screens.modals import ChooseScreen
+from notebase.tui.screens.modals import ChooseScreen, DetailScreen
 from notebase.tui.widgets.run_panel import RunPanel
 from notebase.tui.widgets.side_panel import SidePanel
 
@@ -54,6 +55,13 @@ async def test_quick_run_writes_results_into_the_note_and_reloads_it(tmp_path):
         # The run record's numbers are shown under it.
         assert any("fomaml k=1" in r.text.plain for r in side.rows)
         assert "notebase:results" in app.main_screen.query_one("#note-markdown").source
+        # Enter on the experiment shows the last run's numbers as a bar chart.
+        side.focus()
+        side.move_to_key("exp:tiny")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert "time per meta-iteration" in app.screen.query_one(Markdown).source
 
 
 async def test_cancel_leaves_the_note_unchanged(tmp_path):

@@ -16,13 +16,14 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Markdown, Static, Tree
 
 from notebase.core.note import Note
+from notebase.tui.plot import results_chart
 from notebase.tui.render import parse_href
 from notebase.tui.screens.modals import DetailScreen
 from notebase.tui.session import VaultSession
 from notebase.tui.widgets.note_list import NoteList
 from notebase.tui.widgets.note_view import NoteView
 from notebase.tui.widgets.run_panel import RunPanel
-from notebase.tui.widgets.side_panel import SidePanel, result_line
+from notebase.tui.widgets.side_panel import SidePanel
 from notebase.tui.widgets.tag_tree import TagTree
 
 # Moving through the list shows each note after this pause, so holding a key stays fluid.
@@ -298,9 +299,9 @@ class MainScreen(Screen):
             lines = [f"spec: {spec_text}"]
             if summary.run_id:
                 lines.append(f"last run: `{summary.run_id}` ({summary.status or 'no record'})")
-                if summary.results:
-                    lines.append("")
-                    lines += [f"- `{result_line(r)}`" for r in summary.results]
+                chart = results_chart(summary.results)
+                if chart:
+                    lines += ["", "```", chart, "```"]
             else:
                 lines.append("not run yet for this note")
         lines.append("\n`r` runs it, `R` runs it quick")
