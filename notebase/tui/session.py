@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import gc
 import json
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+# From this many notes on, a missing index is built by a subprocess (see open_index).
+SUBPROCESS_BUILD_MIN_NOTES = 1000
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from notebase.core.note import Note, Question
@@ -114,8 +119,12 @@ class VaultSession:
         loaded notes (see ``search``).
         """
         try:
-            from notebase.index import open_index  # imports whoosh: only here
+            from notebase.index import index_folder, open_index  # imports whoosh: only here
 
+            if not index_folder(self.vault_root).exists() and len(self.vault.notes) >= (
+                SUBPROCESS_BUILD_MIN_NOTES
+            ):
+                self._build_index_in_subprocess()
             # Notices (rebuilding, waiting for a lock) must not print over the screen.
             index = open_index(
                 self.vault_root,
@@ -129,6 +138,19 @@ class VaultSession:
         except Exception as exc:  # the app must keep working without its index
             self.index_error = f"search index unavailable ({exc}); using a plain scan"
         return self.index_error
+
+    def _build_index_in_subprocess(self) -> None:
+        """First build of a big vault's index: ``notebase index`` in its own process.
+
+        whoosh is pure Python; building 10,000 notes takes a minute and would hold this
+        process's GIL against the UI all that time. If it fails, ``update()`` does the work.
+        """
+        command = [sys.executable, "-m", "notebase", "--vault", str(self.vault_root), "index"]
+        command.append("--json")  # no progress bar on a terminal the app owns
+        try:
+            subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, timeout=3600)
+        except (OSError, subprocess.SubprocessError) as exc:
+            self.index_messages.append(f"index build in a subprocess failed: {exc}")
 
     def refresh(self) -> list[str]:
         """Re-read notes changed on disk; re-index them. Returns the changed paths."""
