@@ -130,6 +130,10 @@ class WhooshNoteIndex:
         self.lock_timeout = lock_timeout
         self._message = on_message or _print_message
         self._mutex = threading.RLock()
+        """Serialises updates (one writer per process)."""
+        self._search_lock = threading.RLock()
+        """Guards the shared searcher: a search never waits for a whole update, only
+        for a searcher swap or one delete lookup (the app searches while it indexes)."""
         self._ix = None
         self._searcher = None
         self._manifest: Manifest | None = None
@@ -140,6 +144,10 @@ class WhooshNoteIndex:
 
     def _open(self) -> None:
         """Open the index on disk, or create/rebuild it when missing or unusable."""
+        with self._search_lock:  # no search sees a half-opened index
+            self._open_locked()
+
+    def _open_locked(self) -> None:
         problem = self._try_open()
         if problem is None:
             return
@@ -185,6 +193,10 @@ class WhooshNoteIndex:
 
     def _create_empty(self) -> None:
         """Wipe the folder (lock file excepted) and create an empty index. Lock held."""
+        with self._search_lock:
+            self._create_empty_locked()
+
+    def _create_empty_locked(self) -> None:
         self._close_handles()
         self.folder.mkdir(parents=True, exist_ok=True)
         for entry in os.scandir(self.folder):
@@ -388,7 +400,7 @@ class WhooshNoteIndex:
         if compiled is None:
             return []
         highlighter = compile_highlighter(highlight_terms(parsed))
-        with self._mutex:
+        with self._search_lock:
             searcher = self._current_searcher()
             results = searcher.search(compiled, limit=limit)
             hits = []
@@ -405,18 +417,20 @@ class WhooshNoteIndex:
         return hits
 
     def _current_searcher(self):
-        if self._searcher is not None and not self._searcher.up_to_date():
-            self._refresh_searcher()  # another process committed
-        if self._searcher is None:
-            self._searcher = self._ix.searcher()
-        return self._searcher
+        with self._search_lock:
+            if self._searcher is not None and not self._searcher.up_to_date():
+                self._refresh_searcher()  # another process committed
+            if self._searcher is None:
+                self._searcher = self._ix.searcher()
+            return self._searcher
 
     def _refresh_searcher(self) -> None:
         # Not whoosh's Searcher.refresh(): it reuses the reader of a segment whose
         # deletions changed, so an edited note's old words kept matching.
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        with self._search_lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
 
     # --- locking, closing -------------------------------------------------------------
 
@@ -424,6 +438,10 @@ class WhooshNoteIndex:
         return _WriteLock(self, self.folder / LOCK_NAME, self.lock_timeout, self._message)
 
     def _close_handles(self) -> None:
+        with self._search_lock:
+            self._close_handles_locked()
+
+    def _close_handles_locked(self) -> None:
         if self._searcher is not None:
             try:
                 self._searcher.close()
@@ -442,7 +460,7 @@ class WhooshNoteIndex:
         return len(self._ix._segments())
 
     def close(self) -> None:
-        with self._mutex:
+        with self._mutex, self._search_lock:
             self._close_handles()
 
     def __enter__(self) -> WhooshNoteIndex:
@@ -486,12 +504,15 @@ class _Batch:
         not know of: a process may have died between a commit and its manifest)."""
         writer = self._writer()
         if not self.index_empty:
-            writer.delete_by_term("path", path, searcher=self.searcher)
+            with self.owner._search_lock:  # the searcher is shared with search()
+                writer.delete_by_term("path", path, searcher=self.searcher)
         writer.add_document(**document)
         self.documents += 1
 
     def delete(self, path: str) -> None:
-        self._writer().delete_by_term("path", path, searcher=self.searcher)
+        writer = self._writer()
+        with self.owner._search_lock:
+            writer.delete_by_term("path", path, searcher=self.searcher)
         self.removed.append(path)
 
     def commit(self) -> None:

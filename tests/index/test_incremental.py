@@ -305,3 +305,31 @@ def test_long_builds_commit_in_chunks(vault, open_vault_index, monkeypatch):
     # Every chunk's manifest entries were written: a new process has nothing to do.
     index.close()
     assert open_vault_index().update().added == 0
+
+
+def test_search_answers_while_another_thread_updates(vault, open_vault_index):
+    import threading
+
+    write_note(vault, "old.md", "이미 색인된 사과 노트\n", title="old")
+    index = open_vault_index()
+    index.update()
+    for i in range(3):
+        write_note(vault, f"new{i}.md", f"새 사과 노트 {i}\n", title=f"new{i}")
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_progress(done, total):
+        if done == 0:
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=index.update, kwargs={"progress": slow_progress})
+    worker.start()
+    try:
+        assert inside.wait(10)
+        started = time.monotonic()
+        assert paths(index.search("사과")) == ["old.md"]  # the committed state, at once
+        assert time.monotonic() - started < 2
+    finally:
+        release.set()
+        worker.join(10)
+    assert len(index.search("사과")) == 4
