@@ -7,7 +7,7 @@ rendering the body is rewritten (the note on disk is never touched):
   (``PATH`` percent-encoded), ``[label](missing:target)`` when it is broken;
 - ``[[experiments/NAME]]`` -> ``[⚗ NAME](exp:NAME)``;
 - ``![[file.png]]`` (attachments) -> an italic placeholder, a terminal shows no images;
-- ``[^label]`` references -> ``[[label]](fn:label)``; definitions keep their text;
+- ``[^label]`` references and the ``[^label]:`` of definitions -> ``[[label]](fn:label)``;
 - ``[label](other.md)`` -> ``[label](note:PATH)`` when the vault resolved it.
 
 Code spans and fenced code blocks are left exactly as written. Clicks on these links arrive
@@ -24,6 +24,7 @@ from notebase.core.note import Link, Note
 
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]*?)\]\]")
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:\s*")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 INLINE_CODE = re.compile(r"(`+)(?:.+?)\1")
 MARKDOWN_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\((<[^>\n]*>|[^)\s]+)\)")
@@ -81,6 +82,11 @@ def _experiment_name(target: str) -> str | None:
 def _rewrite_line(line: str, note: Note, lookup: dict) -> str:
     """Rewrite links and footnote refs of one line, outside inline code."""
     pieces: list[str] = []
+    definition = FOOTNOTE_DEF.match(line)
+    if definition:  # "[^1]: ..." -> a link that shows the citation, then the text
+        label = definition.group(1)
+        pieces.append(f"[\\[{escape_label(label)}\\]]({make_href('fn', label)}) ")
+        line = line[definition.end() :]
     last = 0
     for code in INLINE_CODE.finditer(line):
         pieces.append(_rewrite_text(line[last : code.start()], note, lookup))
@@ -161,5 +167,7 @@ def note_markdown(note: Note) -> str:
             fence = match.group(1)
             out.append(line)
             continue
+        if FOOTNOTE_DEF.match(line) and out and out[-1].strip():
+            out.append("")  # each definition its own paragraph, not a continuation
         out.append(_rewrite_line(line, note, lookup))
     return "\n".join(out)

@@ -34,10 +34,10 @@ def test_links_footnotes_and_code(tmp_path):
     assert "[⚗ meta-cost](exp:meta-cost)" in text
     assert "*[attachment: 그림.png]*" in text
     assert "근거[\\[1\\]](fn:1)" in text
-    # Inside fenced code and code spans nothing changes; definitions keep their label.
+    # Inside fenced code and code spans nothing changes; 
     assert "```\n[[다른 노트]] [^1]\n```" in text
     assert "`[[다른 노트]]` 그대로" in text
-    assert "[^1]: Finn" in text
+    assert "\n[\\[1\\]](fn:1) Finn, 2017" in text  # the definition's label is a link too
     assert "[마크다운](note:%EB%8B%A4%EB%A5%B8%20%EB%85%B8%ED%8A%B8.md)" in text
     assert parse_href("https://example.org") is None
 
