@@ -34,7 +34,7 @@ def test_links_footnotes_and_code(tmp_path):
     assert "[⚗ meta-cost](exp:meta-cost)" in text
     assert "*[attachment: 그림.png]*" in text
     assert "근거[\\[1\\]](fn:1)" in text
-    # Inside fenced code and code spans nothing changes; 
+    # Inside fenced code and code spans nothing changes.
     assert "```\n[[다른 노트]] [^1]\n```" in text
     assert "`[[다른 노트]]` 그대로" in text
     assert "\n[\\[1\\]](fn:1) Finn, 2017" in text  # the definition's label is a link too
