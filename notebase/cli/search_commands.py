@@ -71,8 +71,10 @@ def _open(args: argparse.Namespace):
         raise UserError(f"vault folder not found: {vault}")
     try:
         return open_index(vault)
-    except PermissionError as exc:
-        raise UserError(f"cannot write the search index under {vault}: {exc.strerror}") from None
+    except OSError as exc:  # a read-only vault, a full disk
+        raise UserError(
+            f"cannot write the search index under {vault}/.notebase: {exc.strerror or exc}"
+        ) from None
 
 
 def run_index(args: argparse.Namespace) -> int:
@@ -80,6 +82,8 @@ def run_index(args: argparse.Namespace) -> int:
     try:
         progress = None if args.json else _progress_bar()
         stats = index.rebuild(progress) if args.rebuild else index.update(progress)
+    except OSError as exc:
+        raise UserError(f"could not update the search index: {exc.strerror or exc}") from None
     finally:
         index.close()
     if args.json:
@@ -98,6 +102,8 @@ def run_search(args: argparse.Namespace) -> int:
     try:
         index.update(None if args.json else _progress_bar())
         hits = index.search(query, limit=args.limit)
+    except OSError as exc:
+        raise UserError(f"could not update the search index: {exc.strerror or exc}") from None
     finally:
         index.close()
     if args.json:

@@ -333,3 +333,9 @@ def test_search_answers_while_another_thread_updates(vault, open_vault_index):
         release.set()
         worker.join(10)
     assert len(index.search("사과")) == 4
+
+
+def test_the_adapter_is_the_domains_note_index(vault, open_vault_index):
+    from notebase.core.ports import NoteIndex
+
+    assert isinstance(open_vault_index(), NoteIndex)
