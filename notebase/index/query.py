@@ -325,9 +325,48 @@ def _tokens_query(wq, fieldname, tokens, boost, phrase, single_syllable):
 
     if single_syllable:
         # A lone syllable is indexed only when it stood alone; otherwise it starts a bigram.
-        return wq.Or([wq.Term(fieldname, tokens[0]), wq.Prefix(fieldname, tokens[0])], boost=boost)
+        return wq.Or(
+            [wq.Term(fieldname, tokens[0]), _bounded_prefix(wq)(fieldname, tokens[0])],
+            boost=boost,
+        )
     if len(tokens) == 1:
         return wq.Term(fieldname, tokens[0], boost=boost)
     if (phrase or WORD_AS_PHRASE) and fieldname in PHRASE_FIELDS:
         return wq.Phrase(fieldname, tokens, boost=boost)
     return wq.And([wq.Term(fieldname, token) for token in tokens], boost=boost)
+
+
+PREFIX_POSTINGS_BUDGET = 5_000
+"""A lone syllable matches the bigrams it starts; a very common one (``이``, ``가``)
+starts hundreds, whose union whoosh walks in Python (120 ms at 10,000 notes, on the first
+keystroke of a search-as-you-type). The rarest continuations are kept up to this many
+postings in all."""
+
+_BOUNDED_PREFIX = None
+
+
+def _bounded_prefix(wq):
+    global _BOUNDED_PREFIX
+    if _BOUNDED_PREFIX is None:
+
+        class BoundedPrefix(wq.Prefix):
+            """``Prefix`` expanding to its rarest terms within PREFIX_POSTINGS_BUDGET,
+            scored like terms (constantscore=False keeps whoosh's block-max skipping)."""
+
+            def __init__(self, fieldname, text, boost=1.0):
+                super().__init__(fieldname, text, boost=boost, constantscore=False)
+
+            def _btexts(self, ixreader):
+                terms = sorted(
+                    (ixreader.doc_frequency(self.fieldname, text), text)
+                    for text in ixreader.expand_prefix(self.fieldname, self.text)
+                )
+                total = 0
+                for frequency, text in terms:
+                    total += frequency
+                    if total > PREFIX_POSTINGS_BUDGET and total != frequency:
+                        return
+                    yield text
+
+        _BOUNDED_PREFIX = BoundedPrefix
+    return _BOUNDED_PREFIX

@@ -170,3 +170,10 @@ def test_query_words_drop_particles_and_glue_single_syllables():
     assert word_tokens("MAML은") == ["maml"]
     parsed = parse_query("빛 공해 tag:x")
     assert [c.text for group in parsed.groups for c in group] == ["빛공해", "x"]
+
+
+def test_a_lone_syllable_finds_the_words_it_starts(sample, vault, open_vault_index):
+    assert paths(sample.search("빛")) == ["daily.md"]  # text: "빛 공해에"
+    write_note(vault, "solo.md", "그것은 빛. 그리고 어둠.\n", title="solo")
+    sample.update()
+    assert sorted(paths(sample.search("빛"))) == ["daily.md", "solo.md"]
