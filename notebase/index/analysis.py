@@ -90,10 +90,12 @@ class KoreanAnalyzer(Analyzer):
         for match in _INDEX_TOKEN_RE.finditer(value):
             run = match.group("cjk")
             if run is not None:
-                joined = _SPACE_RE.sub("", run) if " " in run or "\n" in run or "\t" in run else run
+                spaced = " " in run or "\n" in run or "\t" in run
+                joined = _SPACE_RE.sub("", run) if spaced else run
                 grams = cjk_grams(joined)
                 if chars:
                     offsets = _char_offsets(run, match.start() + start_char)
+                run_start = pos
                 for i, gram in enumerate(grams):
                     token.text = gram
                     token.boost = 1.0
@@ -107,6 +109,22 @@ class KoreanAnalyzer(Analyzer):
                         token.endchar = offsets[min(i + len(gram) - 1, len(offsets) - 1)] + 1
                     pos += 1
                     yield token
+                if spaced and len(joined) > 1:
+                    # A one-syllable word inside a joined run (밝은 빛) also stands as
+                    # itself, at the position of the bigram it starts (or ends), so a
+                    # lone-syllable query finds it and phrases are undisturbed.
+                    for i in _single_syllable_offsets(run):
+                        token.text = joined[i]
+                        token.boost = 1.0
+                        token.stopped = False
+                        if keeporiginal:
+                            token.original = joined[i]
+                        if positions:
+                            token.pos = run_start + min(i, len(grams) - 1)
+                        if chars:
+                            token.startchar = offsets[i]
+                            token.endchar = offsets[i] + 1
+                        yield token
                 continue
             word = match.group("word")
             normalized = normalize_word(word)
@@ -124,6 +142,17 @@ class KoreanAnalyzer(Analyzer):
                 token.endchar = start_char + match.end()
             pos += 1
             yield token
+
+
+def _single_syllable_offsets(run: str) -> list[int]:
+    """Indexes, in the run with spaces removed, of its one-character words."""
+    found = []
+    offset = 0
+    for word in run.split():
+        if len(word) == 1:
+            found.append(offset)
+        offset += len(word)
+    return found
 
 
 def _char_offsets(run: str, base: int) -> list[int]:

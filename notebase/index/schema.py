@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from notebase.core.note import Note
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def build_schema():

@@ -174,9 +174,11 @@ def test_garbage_segment_files_are_rebuilt_with_a_message(vault, built, open_vau
 
 
 def test_schema_version_mismatch_is_rebuilt(vault, built, open_vault_index, messages, monkeypatch):
-    monkeypatch.setattr("notebase.index.whoosh_index.SCHEMA_VERSION", 999)
+    from notebase.index.schema import SCHEMA_VERSION
+
+    monkeypatch.setattr("notebase.index.whoosh_index.SCHEMA_VERSION", SCHEMA_VERSION + 1)
     index = open_vault_index()
-    assert any("format 1" in m and "rebuilding" in m for m in messages)
+    assert any(f"format {SCHEMA_VERSION}," in m and "rebuilding" in m for m in messages)
     assert index.update().added == 1
 
 
