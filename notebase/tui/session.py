@@ -176,36 +176,37 @@ class VaultSession:
                     self.index = None
 
     # --- reading (UI thread) -------------------------------------------------------
+    # Cheap reads take no lock, so that moving through the list never waits for a refresh
+    # of a big vault (~0.5 s at 10,000 notes): a dict lookup, or copying a dict's values
+    # with list(), happens within one C call under the GIL and cannot see a half-done
+    # change. Reads that walk the notes in Python (tags, questions) take the lock.
 
     @property
     def loaded(self) -> bool:
         return self.vault is not None
 
+    def _notes(self) -> list[Note]:
+        vault = self.vault
+        return [] if vault is None else list(vault.notes.values())
+
     def note(self, path: str) -> Note | None:
-        with self.lock:
-            if self.vault is None:
-                return None
-            return self.vault.notes.get(path)
+        vault = self.vault
+        return None if vault is None else vault.notes.get(path)
 
     def invalid_notes(self) -> list[tuple[str, str]]:
-        with self.lock:
-            if self.vault is None:
-                return []
-            return [
-                (note.path, "; ".join(note.errors) or "invalid")
-                for note in self.vault.notes.values()
-                if not note.valid
-            ]
+        return [
+            (note.path, "; ".join(note.errors) or "invalid")
+            for note in self._notes()
+            if not note.valid
+        ]
 
     def rows(self, tag: str | None = None) -> list[NoteRow]:
         """The note list, sorted by title; only notes carrying ``tag`` (or a child) when given."""
-        with self.lock:
-            if self.vault is None:
-                return []
-            if tag is None:
-                notes = list(self.vault.notes.values())
-            else:
-                notes = list(self.vault.notes_with_tag(tag))
+        if tag is None:
+            notes = self._notes()
+        else:
+            with self.lock:
+                notes = list(self.vault.notes_with_tag(tag)) if self.vault is not None else []
         rows = [NoteRow(n.path, n.title or n.path, list(n.tags), n.valid) for n in notes]
         rows.sort(key=lambda row: (row.title.casefold(), row.path))
         return rows
@@ -217,10 +218,8 @@ class VaultSession:
             return sorted(self.vault.tag_counts())
 
     def backlinks(self, path: str) -> list[str]:
-        with self.lock:
-            if self.vault is None:
-                return []
-            return sorted(_as_path(item) for item in self.vault.backlinks(path))
+        vault = self.vault
+        return [] if vault is None else sorted(vault.backlinks(path))
 
     def title_of(self, path: str) -> str:
         note = self.note(path)
@@ -265,17 +264,14 @@ class VaultSession:
                 self.index_error = f"search failed ({exc}); using a plain scan"
             finally:
                 self.index_lock.release()
-        with self.lock:
-            return self._scan(query, limit)
+        return self._scan(query, limit)
 
     def _scan(self, query: str, limit: int) -> list[SearchResult]:
         """Substring search over titles, tags and bodies: the fallback without an index."""
-        if self.vault is None:
-            return []
         tags = [w[4:].lstrip("#").casefold() for w in query.split() if w.startswith("tag:")]
         words = [w.casefold() for w in query.split() if not w.startswith("tag:")]
         results = []
-        for note in self.vault.notes.values():
+        for note in self._notes():
             note_tags = [t.casefold() for t in note.tags]
             if any(not any(t == q or t.startswith(q + "/") for t in note_tags) for q in tags):
                 continue
@@ -330,11 +326,6 @@ class VaultSession:
             return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-
-
-def _as_path(item: Any) -> str:
-    """Core methods may hand back notes or paths; the app works with paths."""
-    return item if isinstance(item, str) else item.path
 
 
 def _question_row(note: Note, question: Question) -> QuestionRow:
