@@ -1,8 +1,8 @@
 """NotebaseApp: the keys, the workers and the wiring; screens and widgets do the rest.
 
-Start-up paints first and loads after: the vault (with its cache), then the search index,
-load on worker threads, then a file watcher keeps both current. Experiments run in a
-subprocess (see ``notebase.tui.runs``), so the app never imports torch.
+Start-up paints first, then loads the vault (from its cache) and the search index on
+worker threads; a file watcher keeps both current. Experiments run in a subprocess (see
+``notebase.tui.runs``), so the app never imports torch.
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ class NotebaseApp(App):
         self.run_request: RunRequest | None = None
         """The run in progress, if any (one at a time)."""
         self.runner: RunnerProcess | None = None
+        self.cancel_requested = False
+        """x was pressed before the runner process existed."""
         self.notification_log: list[tuple[str, str]] = []
         """``(severity, message)`` of every notification shown, oldest first."""
         self.main_screen: MainScreen | None = None
@@ -247,6 +249,7 @@ class NotebaseApp(App):
             experiments_dir=self.session.experiments_dir,
         )
         self.run_request = request
+        self.cancel_requested = False
         self.main_screen.query_one("#run").start(request)
         self.run_worker(partial(self._run, request), thread=True, group="run", exit_on_error=False)
 
@@ -256,6 +259,8 @@ class NotebaseApp(App):
 
         def process_ready(runner: RunnerProcess) -> None:
             self.runner = runner
+            if self.cancel_requested:  # x was pressed while the process was starting
+                runner.cancel()
 
         outcome = execute(request, on_event, process_ready)
         self.post_message(RunFinished(request, outcome))
@@ -276,7 +281,11 @@ class NotebaseApp(App):
     def action_cancel_run(self) -> None:
         runner = self.runner
         if runner is None:
-            self.notify("no run in progress", severity="warning")
+            if self.run_request is not None:
+                self.cancel_requested = True
+                self.notify(f"cancelling {self.run_request.experiment}…")
+            else:
+                self.notify("no run in progress", severity="warning")
             return
         self.notify(f"cancelling {runner.request.experiment}…")
         # cancel() waits for the subprocess to stop: not on the UI thread.

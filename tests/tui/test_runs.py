@@ -107,3 +107,17 @@ async def test_several_experiments_ask_which_one(tmp_path):
         await pilot.pause()
         assert app.run_request is None
         assert any(s == "error" and "other" in m for s, m in app.notification_log)
+
+
+async def test_cancel_right_after_start_also_cancels(tmp_path):
+    vault, experiments = write_vault(tmp_path, iterations=200000)
+    before = (vault / COST).read_bytes()
+    app = make_app(vault, experiments, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.main_screen.open_note(COST, push=False)
+        await pilot.press("r", "x")  # most likely before the runner process even exists
+        await settle(app, pilot)
+        assert app.run_request is None
+        assert any("cancelled" in m for _, m in app.notification_log), app.notification_log
+    assert (vault / COST).read_bytes() == before
