@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from textual.widgets import Markdown
 
 from notebase.tui.app import make_app
+from notebase.tui.runs import RunRequest, event_kind, execute
 from notebase.tui.screens.modals import ChooseScreen, DetailScreen
 from notebase.tui.widgets.run_panel import RunPanel
 from notebase.tui.widgets.side_panel import SidePanel
@@ -120,4 +122,27 @@ async def test_cancel_right_after_start_also_cancels(tmp_path):
         await settle(app, pilot)
         assert app.run_request is None
         assert any("cancelled" in m for _, m in app.notification_log), app.notification_log
+    assert (vault / COST).read_bytes() == before
+
+
+def test_a_failed_run_says_why_and_leaves_the_note(tmp_path):
+    """The runner refuses ``--device cuda`` without a GPU: the outcome carries its reason."""
+    if Path("/dev/nvidia0").exists():
+        pytest.skip("a GPU is present: the cuda run would succeed")
+    vault, experiments = write_vault(tmp_path)
+    before = (vault / COST).read_bytes()
+    request = RunRequest(
+        note_path=COST,
+        experiment="tiny",
+        spec_path=experiments / "tiny.toml",
+        quick=True,
+        vault_root=vault,
+        experiments_dir=experiments,
+        device="cuda",
+    )
+    events: list[dict] = []
+    outcome = execute(request, events.append)
+    assert outcome.status == "failed"
+    assert "cuda" in outcome.message.lower() and "unchanged" in outcome.message
+    assert any(event_kind(e) == "error" for e in events)
     assert (vault / COST).read_bytes() == before
