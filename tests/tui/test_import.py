@@ -20,8 +20,11 @@ def test_app_start_imports_no_torch(tmp_path):
         assert "torch" not in sys.modules, "import"
         async def main():
             async with app.run_test(size=(120, 40)) as pilot:
-                await app.workers.wait_for_complete()
-                await pilot.pause()
+                for _ in range(3):  # load, then the index worker it starts
+                    pending = [w for w in app.workers if not w.is_finished]
+                    if pending:
+                        await app.workers.wait_for_complete(pending)
+                    await pilot.pause()
                 assert app.main_screen.current_path, "no note open"
         asyncio.run(main())
         print(sorted({{m.split(".")[0] for m in sys.modules}}))
