@@ -122,3 +122,12 @@ async def settle(app: NotebaseApp, pilot, delay: float = 0.1) -> None:
             await app.workers.wait_for_complete(pending)
         await pilot.pause()
     await pilot.pause(delay)
+
+
+async def wait_for(pilot, condition, seconds: float = 10.0) -> bool:
+    """Pause until ``condition()`` holds (debounced search, file watching); False on timeout."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()

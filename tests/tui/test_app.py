@@ -15,7 +15,7 @@ from notebase.tui.widgets.note_list import NoteList
 from notebase.tui.widgets.row_list import RowList
 from notebase.tui.widgets.side_panel import SidePanel
 
-from .conftest import SIZE, settle
+from .conftest import SIZE, settle, wait_for
 
 COST = "메타러닝의 비용.md"
 MAML = "알고리즘/MAML.md"
@@ -57,7 +57,7 @@ async def test_search_korean_word_with_particle_and_open_hit(app):
         assert isinstance(app.screen, SearchScreen)
         # "계산량" only occurs with a particle attached ("계산량이") in the note.
         app.screen.query_one(Input).value = "계산량"
-        await pilot.pause(0.4)
+        await wait_for(pilot, lambda: app.screen.searched_query == "계산량")
         assert app.screen.searched_query == "계산량"
         assert [r.path for r in app.screen.results][:1] == [COST]
         await pilot.press("enter")
@@ -73,7 +73,7 @@ async def test_search_by_nested_tag_then_escape_closes(app):
         await pilot.press("slash")
         for key in "tag:ml/meta":
             await pilot.press(key if key not in "/:" else {"/": "slash", ":": "colon"}[key])
-        await pilot.pause(0.4)
+        await wait_for(pilot, lambda: app.screen.searched_query == "tag:ml/meta")
         assert isinstance(app.screen, SearchScreen)
         assert sorted(r.path for r in app.screen.results) == sorted(
             [COST, MAML, "알고리즘/일차 근사.md"]
@@ -249,16 +249,15 @@ async def test_file_changed_on_disk_is_picked_up(vault_dirs):
             "---\ntitle: 새로 쓴 노트\ntags: [ml]\n---\n양자 얽힘\n", encoding="utf-8"
         )
         markdown = app.main_screen.query_one("#note-markdown", Markdown)
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if "새로운 문장" in markdown.source and "새 노트.md" in listed(app):
-                break
+        await wait_for(
+            pilot, lambda: "새로운 문장" in markdown.source and "새 노트.md" in listed(app)
+        )
         assert "새로운 문장" in markdown.source
         assert "새 노트.md" in listed(app)
         # Re-indexed: the new words are found by the index.
         await pilot.press("slash")
         app.screen.query_one(Input).value = "양자"
-        await pilot.pause(0.4)
+        await wait_for(pilot, lambda: app.screen.searched_query == "양자")
         assert [r.path for r in app.screen.results] == ["새 노트.md"]
 
 
