@@ -248,6 +248,9 @@ class WhooshNoteIndex:
     def update_paths(self, paths: Iterable[str | Path]) -> UpdateStats:
         started = time.perf_counter()
         wanted = {p for p in (self._relative(raw) for raw in paths) if p is not None}
+        if any(self._names_a_folder(p) for p in wanted):
+            # A folder was created, moved or deleted: its notes are not named one by one.
+            return self.update()
         with self._mutex:
             files = []
             for rel in sorted(wanted):
@@ -265,6 +268,15 @@ class WhooshNoteIndex:
                 stats = self._apply(files, wanted, None)
         stats.seconds = time.perf_counter() - started
         return stats
+
+    def _names_a_folder(self, rel: str) -> bool:
+        """True for a folder of the vault, existing or one the index holds notes under."""
+        if rel.lower().endswith(".md"):
+            return False
+        if (self.root / rel).is_dir():
+            return True
+        prefix = rel + "/"
+        return any(path.startswith(prefix) for path in self._manifest.files)
 
     def _relative(self, raw: str | Path) -> str | None:
         path = Path(raw)

@@ -341,3 +341,14 @@ def test_the_adapter_is_the_domains_note_index(vault, open_vault_index):
     from notebase.core.ports import NoteIndex
 
     assert isinstance(open_vault_index(), NoteIndex)
+
+
+def test_update_paths_with_a_moved_folder(vault, open_vault_index):
+    write_note(vault, "ml/a.md", "폴더 안의 감자\n", title="a")
+    write_note(vault, "ml/deep/b.md", "더 깊은 감자\n", title="b")
+    index = open_vault_index()
+    index.update()
+    (vault / "ml").rename(vault / "연구")
+    stats = index.update_paths([vault / "ml", vault / "연구"])
+    assert (stats.removed, stats.added) == (2, 2)
+    assert sorted(paths(index.search("감자"))) == ["연구/a.md", "연구/deep/b.md"]
