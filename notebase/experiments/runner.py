@@ -11,6 +11,10 @@ prints one JSON object per line on stdout: ``start``, ``progress`` (at most ~10 
 ``log``, ``result`` (one per row) and ``end``; exits 0 (ok), 1 (failed), 130 (interrupted by
 SIGINT/SIGTERM) or 2 (a user error such as a bad spec or a missing GPU, reported as an
 ``error`` event before anything runs). This module imports torch only inside the run.
+
+Under ``torchrun --nproc_per_node=N -m notebase.experiments.runner ...`` the ranks split every
+meta-batch by global task index and all-reduce the meta-gradients (gloo on CPU); rank 0
+prints the events and writes the record with ``world_size = N``.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from notebase.errors import UserError
-from notebase.experiments import records
+from notebase.experiments import distributed, records
+from notebase.experiments.distributed import Ranks
 from notebase.experiments.spec import (
     Spec,
     load_spec,
@@ -62,11 +67,14 @@ def train_point(
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
     swept: tuple[str, ...] = (),
+    ranks: Ranks | None = None,
 ) -> dict[str, Any]:
     """Meta-train one algorithm at one sweep point; return its result row.
 
     The row holds the algorithm, ``inner_steps`` and every `swept` parameter, then the
-    measurements (see `notebase.experiments.measure`) and the held-out scores.
+    measurements (see `notebase.experiments.measure`) and the held-out scores. With `ranks`
+    of several processes, this rank trains on its share of every meta-batch (timing and
+    memory are this rank's).
     """
     import torch
 
@@ -85,10 +93,12 @@ def train_point(
     optimizer = torch.optim.Adam(model.parameters(), lr=point["meta_lr"])
     meta_batch = point["meta_batch"]
     iterations = point["meta_iterations"]
+    ranks = ranks or Ranks()
+    my_tasks = ranks.shard(meta_batch)
 
     # Memory: one untimed warm-up call, then one measured call, on the first batch. Pure
     # functions of (params, batch), so training is unaffected.
-    first = task.sample("train", 0, range(meta_batch)).to(device)
+    first = task.sample("train", 0, my_tasks).to(device)
     algorithm.meta_gradients(params, first)
     _, peak_bytes, memory_kind = peak_memory(
         lambda: algorithm.meta_gradients(params, first), device
@@ -100,8 +110,9 @@ def train_point(
         if cancel is not None and cancel.is_set():
             raise RunInterrupted()
         timer.start()
-        batch = task.sample("train", iteration, range(meta_batch)).to(device)
+        batch = task.sample("train", iteration, my_tasks).to(device)
         grads, query_loss = algorithm.meta_gradients(params, batch)
+        grads, query_loss = ranks.combine(grads, query_loss, len(my_tasks), meta_batch)
         for name, parameter in model.named_parameters():
             parameter.grad = grads[name]
         optimizer.step()
@@ -148,8 +159,12 @@ def run_experiment(
     runs_dir: Path,
     on_event: EventSink | None = None,
     cancel: threading.Event | None = None,
+    ranks: Ranks | None = None,
 ) -> dict[str, Any]:
     """Run every (algorithm, sweep point) of `spec`; returns the run record (also on disk).
+
+    With `ranks` from ``torchrun`` every rank calls this; the meta-batch is split between
+    them, and only rank 0 emits events and writes the record (``world_size`` says how many).
 
     A `UserError` (e.g. CUDA asked for but absent) is raised before any record is written.
     Other failures end the run with status ``failed``; a set `cancel` event ends it with
@@ -159,9 +174,16 @@ def run_experiment(
 
     from notebase.experiments.device import device_name, resolve_device
 
-    emit = on_event or (lambda event: None)
+    ranks = ranks or Ranks()
+    emit = (on_event if ranks.is_main else None) or (lambda event: None)
     torch_device = resolve_device(device)
     points = sweep_points(spec, quick)
+    for point in points:
+        if point["meta_batch"] < ranks.world_size:
+            raise UserError(
+                f"{spec.path}: params.meta_batch: {point['meta_batch']} tasks cannot be split "
+                f"across {ranks.world_size} processes"
+            )
     if any(p.get("threads") for p in points):
         torch.set_num_threads(points[0]["threads"] or torch.get_num_threads())
     commit, dirty = records.git_state(_project_dir())
@@ -180,14 +202,16 @@ def run_experiment(
         "git_commit": commit,
         "git_dirty": dirty,
         "seed": sorted({p["seed"] for p in points})[0] if len(points) else None,
-        "world_size": 1,
+        "world_size": ranks.world_size,
         "started_at": records.utc_now(),
         "ended_at": None,
         "status": "running",
         "error": None,
         "results": [],
     }
-    path = records.write_record(runs_dir, record)
+    write = records.write_record if ranks.is_main else (lambda runs_dir, record: None)
+    path = Path(runs_dir) / f"{record['run_id']}.json"
+    write(runs_dir, record)
     jobs = [(algorithm, point) for point in points for algorithm in spec.algorithms]
     emit(
         {
@@ -205,7 +229,7 @@ def run_experiment(
         record["status"] = status
         record["error"] = error
         record["ended_at"] = records.utc_now()
-        records.write_record(runs_dir, record)
+        write(runs_dir, record)
         emit(
             {
                 "event": "end",
@@ -243,10 +267,10 @@ def run_experiment(
             emit({"event": "log", "message": f"{algorithm} {label}".strip()})
             row = train_point(
                 spec, algorithm, point, torch_device,
-                progress=progress, cancel=cancel, swept=swept,
+                progress=progress, cancel=cancel, swept=swept, ranks=ranks,
             )
             record["results"].append(row)
-            records.write_record(runs_dir, record)
+            write(runs_dir, record)
             emit({"event": "result", "row": row})
     except RunInterrupted:
         finish("interrupted", "cancelled")
@@ -348,16 +372,28 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    ranks = Ranks()
     try:
         spec = load_spec(args.spec)
+        from notebase.experiments.device import resolve_device
+
+        ranks = distributed.init_from_environment(resolve_device(args.device).type)
         record = run_experiment(
-            spec, quick=args.quick, device=args.device, runs_dir=args.runs_dir, on_event=emit
+            spec,
+            quick=args.quick,
+            device=args.device,
+            runs_dir=args.runs_dir,
+            on_event=emit if ranks.is_main else None,
+            ranks=ranks,
         )
     except UserError as exc:
-        emit({"event": "error", "message": str(exc)})
+        if ranks.is_main:
+            emit({"event": "error", "message": str(exc)})
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        distributed.shutdown()
     return {"ok": 0, "failed": 1}.get(record["status"], 130)
 
 

@@ -71,6 +71,22 @@ class MetaModel(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x))
 
+    # Pure functions of a parameter dict (names as in `named_parameters`). They compute
+    # exactly `functional_call(self, params, (x,))` with less Python overhead per call,
+    # which matters inside the inner loop.
+    @staticmethod
+    def functional_body(params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        hidden = F.relu(F.linear(x, params["body.0.weight"], params["body.0.bias"]))
+        return F.relu(F.linear(hidden, params["body.2.weight"], params["body.2.bias"]))
+
+    @staticmethod
+    def functional_head(params: dict[str, torch.Tensor], features: torch.Tensor) -> torch.Tensor:
+        return F.linear(features, params["head.weight"], params["head.bias"])
+
+    @classmethod
+    def functional_forward(cls, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        return cls.functional_head(params, cls.functional_body(params, x))
+
 
 class TaskDistribution:
     """Common interface: make the model, sample tasks, score predictions."""
@@ -146,15 +162,16 @@ def _digits_by_class() -> list[torch.Tensor]:
 class Digits(TaskDistribution):
     """N-way K-shot classification on scikit-learn's digits (1,797 8x8 images, 10 classes).
 
-    Classes 0-4 are meta-training classes, 5-9 held out for evaluation; each task picks
-    ``ways`` classes in random order (the order is the label) and ``shots`` + ``query``
-    images per class. Model: MLP 64-h-h-ways with ReLU; loss: cross-entropy.
+    Digits 0-4 are meta-training classes, 5-9 held out for evaluation. Each task picks ``ways`` classes in random order (the order is the label) and
+    ``shots`` + ``query`` images per class. Model: MLP 64-h-h-ways with ReLU; loss:
+    cross-entropy.
     """
 
     name = "digits"
     classification = True
     loss = staticmethod(F.cross_entropy)
     CLASSES = {"train": (0, 1, 2, 3, 4), "eval": (5, 6, 7, 8, 9)}
+    """Per split, the digits its tasks draw classes from."""
 
     def make_model(self) -> MetaModel:
         return MetaModel(64, self.point["hidden"], self.point["ways"])

@@ -281,3 +281,25 @@ def test_progress_events_are_throttled(tmp_path):
     progress = [e for e in events if e["event"] == "progress"]
     assert progress[-1]["fraction"] == 1.0
     assert len(progress) <= 10 * elapsed + 2
+
+
+@pytest.mark.slow
+def test_two_torchrun_ranks_reproduce_the_single_process_run(tmp_path):
+    """gloo on CPU: the meta-batch split by global task index gives the same training."""
+    spec_path = tiny_spec(tmp_path, algorithms='["maml", "reptile"]', iterations=6)
+    single = run_experiment(load_spec(spec_path), quick=True, device="cpu",
+                            runs_dir=tmp_path / "single")
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
+         "--standalone", "-m", "notebase.experiments.runner", "--spec", str(spec_path),
+         "--quick", "--device", "cpu", "--runs-dir", str(tmp_path / "two")],
+        capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    ends = [json.loads(line) for line in done.stdout.splitlines() if '"event": "end"' in line]
+    assert len(ends) == 1  # only rank 0 speaks
+    (record,) = list_records(tmp_path / "two")
+    assert record["world_size"] == 2 and record["status"] == "ok"
+    for one, two in zip(single["results"], record["results"], strict=True):
+        for key in ("pre_adaptation_loss", "post_adaptation_loss", "meta_train_loss"):
+            assert two[key] == pytest.approx(one[key], rel=1e-5), (one["algorithm"], key)

@@ -170,3 +170,13 @@ def test_imaml_meta_gradient_matches_a_converged_unrolled_inner_loop():
     exact = torch.autograd.grad(algorithm.loss(phi, qx, qy), list(leaves.values()))
     for name, want in zip(leaves, exact, strict=True):
         assert torch.allclose(grads[name], want, atol=1e-7), name
+
+
+@pytest.mark.parametrize("task_name", ["sinusoid", "digits"])
+def test_functional_forward_equals_functional_call_on_the_module(task_name):
+    task = make_task(task_name, dict(DEFAULTS[task_name]))
+    model = task.make_model()
+    params = {n: torch.randn_like(p) for n, p in model.named_parameters()}
+    x = task.sample("train", 0, range(1)).support_x[0]
+    want = torch.func.functional_call(model, params, (x,))
+    assert torch.equal(model.functional_forward(params, x), want)

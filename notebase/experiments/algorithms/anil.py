@@ -8,15 +8,16 @@ meta-gradient flows through head adaptation (second order over the head only, un
 from __future__ import annotations
 
 import torch
-from torch.func import functional_call, grad, grad_and_value, vmap
+from torch.func import grad, grad_and_value, vmap
 
 from notebase.experiments.algorithms.base import MetaAlgorithm, Params, detached
 
-BODY, HEAD = "body.", "head."
+HEAD = "head."
 
 
-def _strip(params: Params, prefix: str) -> Params:
-    return {n[len(prefix):]: v for n, v in params.items() if n.startswith(prefix)}
+def _head(params: Params) -> Params:
+    """The head's parameters, full names kept (``head.weight``, ``head.bias``)."""
+    return {n: v for n, v in params.items() if n.startswith(HEAD)}
 
 
 class ANIL(MetaAlgorithm):
@@ -28,7 +29,7 @@ class ANIL(MetaAlgorithm):
         self.first_order: bool = point.get("first_order", False)
 
     def head_loss(self, head: Params, features: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.loss_fn(functional_call(self.model.head, head, (features,)), y)
+        return self.loss_fn(self.model.functional_head(head, features), y)
 
     def adapt_head(self, head: Params, features, y, steps: int, lr: float, first_order: bool):
         for _ in range(steps):
@@ -38,18 +39,15 @@ class ANIL(MetaAlgorithm):
         return head
 
     def adapt(self, params: Params, x, y, steps: int, lr: float) -> Params:
-        features = functional_call(self.model.body, _strip(params, BODY), (x,))
-        head = self.adapt_head(_strip(params, HEAD), features, y, steps, lr, first_order=True)
-        adapted = dict(params)
-        adapted.update({HEAD + n: v for n, v in head.items()})
-        return adapted
+        features = self.model.functional_body(params, x)
+        head = self.adapt_head(_head(params), features, y, steps, lr, first_order=True)
+        return {**params, **head}
 
     def task_query_loss(self, params: Params, sx, sy, qx, qy) -> torch.Tensor:
-        body = _strip(params, BODY)
-        support_features = functional_call(self.model.body, body, (sx,))
-        query_features = functional_call(self.model.body, body, (qx,))
+        support_features = self.model.functional_body(params, sx)
+        query_features = self.model.functional_body(params, qx)
         head = self.adapt_head(
-            _strip(params, HEAD), support_features, sy, self.inner_steps, self.inner_lr,
+            _head(params), support_features, sy, self.inner_steps, self.inner_lr,
             self.first_order,
         )
         return self.head_loss(head, query_features, qy)

@@ -1,8 +1,9 @@
 """What every meta-learning algorithm shares: a functional model, a loss, task adaptation.
 
-Parameters travel as plain dicts of tensors (name -> tensor) through `torch.func`
-(`functional_call`, `grad`, `vmap`); the meta-batch is handled by `vmap` over the leading task
-dimension, never by a Python loop over tasks.
+Parameters travel as plain dicts of tensors (name -> tensor) through `torch.func` (`grad`,
+`vmap`); the model's forward is a pure function of that dict, equal to
+`torch.func.functional_call` on the module. The meta-batch is handled by `vmap` over the
+leading task dimension, never by a Python loop over tasks.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch.func import functional_call, grad, vmap
+from torch.func import grad, vmap
 
 from notebase.experiments.tasks import MetaModel, TaskBatch, TaskDistribution
 
@@ -42,8 +43,11 @@ class MetaAlgorithm:
         self.point = point
 
     # -- one task ---------------------------------------------------------------------------
+    def forward(self, params: Params, x: torch.Tensor) -> torch.Tensor:
+        return self.model.functional_forward(params, x)
+
     def loss(self, params: Params, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.loss_fn(functional_call(self.model, params, (x,)), y)
+        return self.loss_fn(self.forward(params, x), y)
 
     def sgd_steps(
         self, params: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float,
@@ -70,9 +74,9 @@ class MetaAlgorithm:
         sx, sy, qx, qy = batch.tensors()
 
         def one_task(sx, sy, qx, qy):
-            before = functional_call(self.model, params, (qx,))
+            before = self.forward(params, qx)
             adapted = self.adapt(params, sx, sy, steps, lr)
-            after = functional_call(self.model, adapted, (qx,))
+            after = self.forward(adapted, qx)
             return before, after
 
         with torch.no_grad():

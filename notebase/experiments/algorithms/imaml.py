@@ -27,9 +27,10 @@ def _dot(a: Params, b: Params) -> torch.Tensor:
 
 
 def conjugate_gradient(apply_a: Callable[[Params], Params], b: Params, steps: int) -> Params:
-    """Solve A x = b for a symmetric positive-definite A given as a function, `steps` iterations.
+    """Solve A x = b for a symmetric A given as a function, `steps` iterations of CG.
 
-    A fixed number of iterations and no data-dependent branches, so it runs under `vmap`.
+    A fixed number of iterations and no data-dependent branches, so it runs under `vmap`;
+    directions of non-positive curvature get a zero step.
     """
     x = {name: torch.zeros_like(value) for name, value in b.items()}
     residual = dict(b)
@@ -37,7 +38,10 @@ def conjugate_gradient(apply_a: Callable[[Params], Params], b: Params, steps: in
     residual_norm = _dot(residual, residual)
     for _ in range(steps):
         a_direction = apply_a(direction)
-        alpha = residual_norm / (_dot(direction, a_direction) + _TINY)
+        curvature = _dot(direction, a_direction)
+        # A non-convex support loss can make A indefinite: never step along a direction of
+        # non-positive curvature (that step would blow the solution up).
+        alpha = torch.where(curvature > 0, residual_norm / curvature.clamp_min(_TINY), 0.0)
         x = {n: x[n] + alpha * direction[n] for n in x}
         residual = {n: residual[n] - alpha * a_direction[n] for n in residual}
         new_norm = _dot(residual, residual)
