@@ -7,10 +7,21 @@ JSON shapes are a contract (scripts and tests rely on them): paths are vault-rel
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from notebase.cli.output import print_json
 from notebase.core.note import Footnote, Link, Note, Question
-from notebase.core.vault import Vault
+
+if TYPE_CHECKING:
+    from notebase.core.vault import Vault
+
+
+def load_vault(args: argparse.Namespace) -> Vault:
+    # Imported here, not at the top: the parser stack (markdown-it, YAML) costs ~45 ms that
+    # every other command (`search`, `experiments`) would pay at start-up.
+    from notebase.core.vault import Vault
+
+    return Vault.load(args.vault)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -127,7 +138,7 @@ def note_json(vault: Vault, note: Note) -> dict:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    vault = Vault.load(args.vault)
+    vault = load_vault(args)
     note = vault.find(args.note)
     if args.json:
         print_json(note_json(vault, note))
@@ -165,7 +176,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_tags(args: argparse.Namespace) -> int:
-    vault = Vault.load(args.vault)
+    vault = load_vault(args)
     counts = vault.tag_counts()
     if args.json:
         print_json([{"tag": tag, "count": count} for tag, count in counts])
@@ -180,7 +191,7 @@ def run_tags(args: argparse.Namespace) -> int:
 
 
 def run_questions(args: argparse.Namespace) -> int:
-    vault = Vault.load(args.vault)
+    vault = load_vault(args)
     pairs = vault.questions(open_only=args.open)
     if args.json:
         print_json([{"note": note.path, **question_json(q)} for note, q in pairs])
@@ -200,7 +211,7 @@ def run_questions(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    vault = Vault.load(args.vault)
+    vault = load_vault(args)
     report = vault.check()
     # Stale results need the experiment specs, which the core does not know about.
     from notebase.experiments.note_runs import stale_results
