@@ -137,11 +137,17 @@ class NotebaseApp(App):
 
         root = self.session.vault_root
 
-        def is_note(_change, path: str) -> bool:
-            relative = Path(path).relative_to(root).parts if path.startswith(str(root)) else ()
-            return path.endswith(".md") and not any(part.startswith(".") for part in relative)
+        def in_vault(_change, path: str) -> bool:
+            # Any file or folder outside hidden folders (.notebase holds our own cache and
+            # index): a renamed folder reports only the folder, and the rescan in
+            # vault.refresh() finds which notes moved.
+            try:
+                parts = Path(path).relative_to(root).parts
+            except ValueError:
+                return False
+            return not any(part.startswith(".") for part in parts)
 
-        async for _changes in awatch(root, watch_filter=is_note, debounce=300, step=50):
+        async for _changes in awatch(root, watch_filter=in_vault, debounce=300, step=50):
             self.refresh_vault()
 
     def refresh_vault(self) -> None:

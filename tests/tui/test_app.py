@@ -261,6 +261,20 @@ async def test_file_changed_on_disk_is_picked_up(vault_dirs):
         assert [r.path for r in app.screen.results] == ["새 노트.md"]
 
 
+async def test_folder_renamed_on_disk_moves_its_notes(vault_dirs):
+    vault, experiments = vault_dirs
+    app = make_app(vault, experiments, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        (vault / "알고리즘").rename(vault / "방법")
+        moved = await wait_for(pilot, lambda: "방법/MAML.md" in listed(app))
+        assert moved, listed(app)
+        assert MAML not in listed(app)
+        # Links follow: the hub note's side panel now points at the new path.
+        await open_cost_note(app, pilot)
+        assert app.main_screen.query_one(SidePanel).highlighted_key == "note:방법/MAML.md"
+
+
 async def test_help_lists_every_key_and_the_footer_shows_them(app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
