@@ -26,6 +26,7 @@ import torch
 from torch.nn import functional as F
 
 from notebase.experiments.algorithms import ALGORITHMS
+from notebase.experiments.algorithms.base import compiled_meta_gradients
 from notebase.experiments.measure import peak_memory, synchronize
 from notebase.experiments.spec import DEFAULTS
 from notebase.experiments.tasks import make_task
@@ -98,9 +99,11 @@ def make_setup(steps: int, device, seed: int = 0):
     return point, task, model
 
 
-def ours_step(algorithm, model, params):
+def ours_step(algorithm, model, params, compiled=False):
+    meta_gradients = compiled_meta_gradients(algorithm) if compiled else algorithm.meta_gradients
+
     def step(batch):
-        grads, _ = algorithm.meta_gradients(params, batch)
+        grads, _ = meta_gradients(params, batch)
         for name, parameter in model.named_parameters():
             parameter.grad = grads[name]
 
@@ -115,6 +118,7 @@ def method_steps(name, steps, device):
     lr = point["inner_lr"]
     fill = {
         "ours": ours_step(algorithm, model, params),
+        "compiled": ours_step(algorithm, model, params, compiled=True),
         "plain": lambda batch: plain_summed(model, batch, steps, lr),
         "higher": lambda batch: higher_step(model, batch, steps, lr),
     }[name]
@@ -142,14 +146,18 @@ def meta_train(name, steps, device, iterations):
 
 def iterations_per_second(methods, steps, device, iterations_per_repeat):
     """Meta-iterations/s of each method, median of REPEATS; the methods take turns inside
-    every repeat so that load from other processes hits them alike."""
-    runs = {}
+    every repeat so that load from other processes hits them alike. Also returns each
+    method's first-call seconds (compilation for `compiled`) and its meta-gradient on the
+    first batch (same initialisation for all)."""
+    runs, first_call, first_grads = {}, {}, {}
     for name in methods:
         point, task, model, params, algorithm, fill = method_steps(name, steps, device)
         optimizer = torch.optim.Adam(model.parameters(), lr=point["meta_lr"])
         batches = [task.sample("train", t, range(META_BATCH)).to(device)
                    for t in range(iterations_per_repeat)]
-        fill(batches[0])  # warm-up
+        started = time.perf_counter()
+        first_grads[name] = grads_of(fill, model, batches[0])  # warm-up (and compilation)
+        first_call[name] = time.perf_counter() - started
         runs[name] = (fill, optimizer, batches)
     rates = {name: [] for name in methods}
     for _ in range(REPEATS):
@@ -162,7 +170,7 @@ def iterations_per_second(methods, steps, device, iterations_per_repeat):
                 optimizer.step()
             synchronize(device)
             rates[name].append(len(batches) / (time.perf_counter() - start))
-    return {name: statistics.median(r) for name, r in rates.items()}
+    return {name: statistics.median(r) for name, r in rates.items()}, first_call, first_grads
 
 
 def main() -> None:
@@ -171,6 +179,7 @@ def main() -> None:
     parser.add_argument("--train-iterations", type=int, default=100)
     parser.add_argument("--timing-iterations", type=int, default=10)
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile row")
     args = parser.parse_args()
     torch.set_num_threads(1)
     device = torch.device(args.device)
@@ -209,12 +218,25 @@ def main() -> None:
                          f"{scores['post_adaptation_loss']:.5f}")
             print(line)
 
+    timed = methods + ([] if args.no_compile else ["compiled"])
     print(f"\n== speed: meta-iterations/s (median of {REPEATS} x {args.timing_iterations}) ==")
+    print("ours = torch.func eager; compiled = the same under torch.compile (inductor)")
     for steps in INNER_STEPS:
-        rates = iterations_per_second(methods, steps, device, args.timing_iterations)
-        ratios = "  ".join(f"ours/{n} {rates['ours'] / rates[n]:.1f}x" for n in methods[1:])
+        rates, first_call, first_grads = iterations_per_second(
+            timed, steps, device, args.timing_iterations
+        )
+        ratios = "  ".join(
+            f"{a}/{b} {rates[a] / rates[b]:.1f}x"
+            for a in ("ours", "compiled") if a in rates
+            for b in methods[1:]
+        )
         print(f"inner_steps={steps:<3} " + "  ".join(f"{n} {r:7.1f}" for n, r in rates.items())
               + f"   {ratios}")
+        if "compiled" in rates:
+            diff = max((first_grads["compiled"][n] - first_grads["ours"][n]).abs().max().item()
+                       for n in first_grads["ours"])
+            print(f"    compiled: first call (compilation) {first_call['compiled']:.1f} s, "
+                  f"meta-gradient max abs difference to eager {diff:.1e}")
 
     print("\n== memory of one meta-gradient vs inner steps (peak bytes above start) ==")
     base_point = dict(DEFAULTS["sinusoid"], meta_batch=META_BATCH)

@@ -44,7 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def list_experiments(args: argparse.Namespace) -> int:
     from notebase.experiments.spec import list_specs
 
-    specs = list_specs(args.experiments)
+    errors: list[str] = []
+    specs = list_specs(args.experiments, errors)
+    for error in errors:  # a broken spec is reported, the others are still listed
+        print(f"notebase: {error}", file=sys.stderr)
     if args.json:
         print_json(
             [

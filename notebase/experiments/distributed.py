@@ -57,8 +57,11 @@ def init_from_environment(device_type: str) -> Ranks:
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size <= 1:
         return Ranks()
+    import torch
     import torch.distributed as dist
 
+    if device_type == "cuda":  # one GPU per rank; torch.device("cuda") then means this one
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device_type == "cuda" else "gloo")
     return Ranks(rank=dist.get_rank(), world_size=dist.get_world_size())

@@ -68,6 +68,7 @@ def train_point(
     cancel: threading.Event | None = None,
     swept: tuple[str, ...] = (),
     ranks: Ranks | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Meta-train one algorithm at one sweep point; return its result row.
 
@@ -79,6 +80,7 @@ def train_point(
     import torch
 
     from notebase.experiments.algorithms import ALGORITHMS
+    from notebase.experiments.algorithms.base import compiled_meta_gradients
     from notebase.experiments.measure import IterationTimer, peak_memory
     from notebase.experiments.tasks import make_task
 
@@ -96,13 +98,23 @@ def train_point(
     ranks = ranks or Ranks()
     my_tasks = ranks.shard(meta_batch)
 
-    # Memory: one untimed warm-up call, then one measured call, on the first batch. Pure
-    # functions of (params, batch), so training is unaffected.
+    # Memory: one untimed warm-up call (it compiles, when asked), then one measured call, on
+    # the first batch. Pure functions of (params, batch), so training is unaffected.
     first = task.sample("train", 0, my_tasks).to(device)
-    algorithm.meta_gradients(params, first)
-    _, peak_bytes, memory_kind = peak_memory(
-        lambda: algorithm.meta_gradients(params, first), device
-    )
+    meta_gradients = algorithm.meta_gradients
+    compile_seconds = None
+    if point.get("compile"):
+        started = time.perf_counter()
+        try:
+            meta_gradients = compiled_meta_gradients(algorithm)
+            meta_gradients(params, first)
+            compile_seconds = time.perf_counter() - started
+        except Exception as exc:  # no compiler, unsupported op...: eager still works
+            meta_gradients = algorithm.meta_gradients
+            if log is not None:
+                log(f"{algorithm_name}: torch.compile failed, running eagerly ({exc!r:.200})")
+    meta_gradients(params, first)
+    _, peak_bytes, memory_kind = peak_memory(lambda: meta_gradients(params, first), device)
 
     timer = IterationTimer(device, warmup=point["warmup"])
     train_losses: list[float] = []
@@ -111,7 +123,7 @@ def train_point(
             raise RunInterrupted()
         timer.start()
         batch = task.sample("train", iteration, my_tasks).to(device)
-        grads, query_loss = algorithm.meta_gradients(params, batch)
+        grads, query_loss = meta_gradients(params, batch)
         grads, query_loss = ranks.combine(grads, query_loss, len(my_tasks), meta_batch)
         for name, parameter in model.named_parameters():
             parameter.grad = grads[name]
@@ -142,6 +154,7 @@ def train_point(
             "memory_kind": memory_kind,
             "meta_train_loss": sum(tail) / len(tail),
             "train_seconds": sum(timer.seconds),
+            "compile_seconds": compile_seconds,
             **scores,
             "eval_tasks": point["eval_tasks"],
             "eval_steps": point["eval_steps"],
@@ -268,6 +281,7 @@ def run_experiment(
             row = train_point(
                 spec, algorithm, point, torch_device,
                 progress=progress, cancel=cancel, swept=swept, ranks=ranks,
+                log=lambda message: emit({"event": "log", "message": message}),
             )
             record["results"].append(row)
             write(runs_dir, record)

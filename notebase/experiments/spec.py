@@ -73,6 +73,9 @@ PARAM_RULES: dict[str, ParamRule] = {
     "cg_steps": ParamRule(int, 1, help="iMAML conjugate-gradient steps"),
     "first_order": ParamRule(bool, help="ANIL: drop the second-order term of head adaptation"),
     "warmup": ParamRule(int, 0, help="meta-iterations left out of the timing median"),
+    "compile": ParamRule(
+        bool, help="torch.compile the meta-gradient (falls back to eager if it cannot)"
+    ),
     "threads": ParamRule(
         int, 0, help="torch CPU threads (0 = torch's default; tiny models run fastest on 1)"
     ),
@@ -97,6 +100,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "first_order": False,
         "warmup": 2,
         "threads": 1,
+        "compile": False,
     },
     "digits": {
         "inner_steps": 1,
@@ -116,6 +120,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "first_order": False,
         "warmup": 2,
         "threads": 1,
+        "compile": False,
     },
 }
 """Defaults per task; ``eval_lr`` defaults to ``inner_lr``."""
@@ -205,6 +210,9 @@ def _check_params(path: Path, table: str, params: Any, task: str) -> None:
 
 def _check_points(path: Path, spec: Spec) -> None:
     """Checks that need several parameters together (impossible combinations)."""
+    for table in ("params", "quick"):
+        if "first_order" in getattr(spec, table) and "anil" not in spec.algorithms:
+            raise _fail(path, f"{table}.first_order", "only used by anil, which is not listed")
     for quick in (False, True):
         for point in sweep_points(spec, quick):
             table = "quick" if quick else "params"
@@ -290,12 +298,22 @@ def load_spec(path: Path) -> Spec:
     return spec
 
 
-def list_specs(experiments_dir: Path) -> list[Spec]:
-    """Every valid spec in the folder, sorted by name (an invalid one raises `SpecError`)."""
+def list_specs(experiments_dir: Path, errors: list[str] | None = None) -> list[Spec]:
+    """Every valid spec in the folder, sorted by name.
+
+    An invalid spec never hides the others: it is left out, and its one-line error is
+    appended to `errors` when a list is given.
+    """
     experiments_dir = Path(experiments_dir)
     if not experiments_dir.is_dir():
         return []
-    specs = [load_spec(p) for p in sorted(experiments_dir.glob("*.toml"))]
+    specs = []
+    for path in sorted(experiments_dir.glob("*.toml")):
+        try:
+            specs.append(load_spec(path))
+        except SpecError as exc:
+            if errors is not None:
+                errors.append(str(exc))
     return sorted(specs, key=lambda s: s.name)
 
 

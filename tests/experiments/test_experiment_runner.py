@@ -303,3 +303,15 @@ def test_two_torchrun_ranks_reproduce_the_single_process_run(tmp_path):
     for one, two in zip(single["results"], record["results"], strict=True):
         for key in ("pre_adaptation_loss", "post_adaptation_loss", "meta_train_loss"):
             assert two[key] == pytest.approx(one[key], rel=1e-5), (one["algorithm"], key)
+
+
+@pytest.mark.slow
+def test_compiled_meta_gradients_train_like_eager(tmp_path):
+    spec = load_spec(tiny_spec(tmp_path, algorithms='["maml"]'))
+    eager = run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs")
+    spec.params["compile"] = True
+    compiled = run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs")
+    (one,), (two,) = eager["results"], compiled["results"]
+    assert one["compile_seconds"] is None and two["compile_seconds"] > 0
+    for key in ("pre_adaptation_loss", "post_adaptation_loss", "meta_train_loss"):
+        assert two[key] == pytest.approx(one[key], rel=1e-4), key

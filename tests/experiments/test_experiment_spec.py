@@ -101,6 +101,7 @@ def test_spec_hash_follows_meaning_not_comments(tmp_path):
         (GOOD.replace('algorithms = ["maml", "fomaml"]', "algorithms = []"), "algorithms",
          "non-empty list"),
         (GOOD.replace('task = "sinusoid"\n', ""), "task", "missing"),
+        (GOOD + "first_order = true\n", "quick.first_order", "only used by anil"),
     ],
 )
 def test_invalid_specs_give_one_line_naming_file_key_and_allowed(tmp_path, text, key, allowed):
@@ -149,3 +150,11 @@ def test_shipped_specs_are_valid_and_cover_every_algorithm():
     for spec in specs.values():
         assert spec.quick, f"{spec.name} needs a [quick] table"
         assert all(p["meta_iterations"] <= 50 for p in sweep_points(spec, quick=True))
+
+
+def test_a_broken_spec_does_not_hide_the_others(tmp_path):
+    write(tmp_path, GOOD, "good.toml")
+    write(tmp_path, 'task = "omniglot"\n', "bad.toml")
+    errors = []
+    assert [s.name for s in list_specs(tmp_path, errors)] == ["비용"]
+    assert len(errors) == 1 and "bad.toml: task: unknown task 'omniglot'" in errors[0]

@@ -90,3 +90,18 @@ class MetaAlgorithm:
                 scores["pre_adaptation_accuracy"] = vmap(accuracy)(before, qy).mean().item()
                 scores["post_adaptation_accuracy"] = vmap(accuracy)(after, qy).mean().item()
         return scores
+
+
+def compiled_meta_gradients(algorithm: MetaAlgorithm):
+    """`algorithm.meta_gradients` through `torch.compile` (inductor), shapes fixed.
+
+    Compilation happens on the first call (tens of seconds on a CPU) and fuses the many tiny
+    operations of the inner loop; the caller falls back to eager when that call fails.
+    """
+    compiled = torch.compile(
+        lambda params, sx, sy, qx, qy: algorithm.meta_gradients(
+            params, TaskBatch(sx, sy, qx, qy)
+        ),
+        dynamic=False,
+    )
+    return lambda params, batch: compiled(params, *batch.tensors())

@@ -41,7 +41,9 @@ def conjugate_gradient(apply_a: Callable[[Params], Params], b: Params, steps: in
         curvature = _dot(direction, a_direction)
         # A non-convex support loss can make A indefinite: never step along a direction of
         # non-positive curvature (that step would blow the solution up).
-        alpha = torch.where(curvature > 0, residual_norm / curvature.clamp_min(_TINY), 0.0)
+        alpha = torch.where(
+            curvature > 0, residual_norm / curvature.clamp_min(_TINY), torch.zeros_like(curvature)
+        )
         x = {n: x[n] + alpha * direction[n] for n in x}
         residual = {n: residual[n] - alpha * a_direction[n] for n in residual}
         new_norm = _dot(residual, residual)
