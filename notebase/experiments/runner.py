@@ -386,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    # SIGINT may arrive ignored (a parent started in the background passes SIG_IGN on):
+    # a run must always be stoppable by it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     ranks = Ranks()
     try:
         spec = load_spec(args.spec)

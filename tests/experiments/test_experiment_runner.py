@@ -315,3 +315,28 @@ def test_compiled_meta_gradients_train_like_eager(tmp_path):
     assert one["compile_seconds"] is None and two["compile_seconds"] > 0
     for key in ("pre_adaptation_loss", "post_adaptation_loss", "meta_train_loss"):
         assert two[key] == pytest.approx(one[key], rel=1e-4), key
+
+
+def test_ctrl_c_on_the_cli_stops_the_run_and_records_it(tmp_path):
+    """Even when started with SIGINT ignored (as a background job is), Ctrl-C stops the run."""
+    tiny_spec(tmp_path, iterations=100_000)
+
+    def ignore_sigint():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "notebase", "run", "-e", "작은-실험", "--device", "cpu", "--json"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=ignore_sigint,
+    )
+    runs = tmp_path / "experiments" / "runs"
+    deadline = time.monotonic() + 60
+    while not list(runs.glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert json.loads(out)["status"] == "interrupted"
+    (record,) = list_records(runs)
+    assert record["status"] == "interrupted"
