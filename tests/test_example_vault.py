@@ -123,3 +123,22 @@ def test_every_note_cites_sources_with_a_year(vault: Vault) -> None:
 def test_tags_include_nested_and_korean_ones(vault: Vault) -> None:
     tags = {tag for note in vault.notes.values() for tag in note.tags}
     assert {"ml/meta-learning", "ml/meta-learning/maml", "미완", "초안"} <= tags
+
+
+def test_published_results_answer_the_cost_question(vault: Vault) -> None:
+    """The committed full run of the inner-steps sweep sits in the hub note, answers its
+    first question, and its plot is committed beside it."""
+    hub = vault.find("메타러닝의 계산 비용")
+    (block,) = [b for b in hub.results_blocks if b.experiment == "meta-cost"]
+    assert block.end_line > block.start_line and block.run_id
+    answered = {q.number: q for q in hub.questions if q.status == "answered"}
+    assert answered and all(q.answered_by == block.run_id for q in answered.values())
+    plot = vault.root / "attachments" / f"meta-cost-{block.run_id}.png"
+    assert plot.is_file() and plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The sweep's point: second-order MAML's memory grows with inner steps, FOMAML's does not.
+    text = (vault.root / hub.path).read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (maml|fomaml) \| (\d+) \|.*?\| ([\d.]+) (KiB|MiB)", text, re.M)
+    scale = {"KiB": 1, "MiB": 1024}
+    memory = {(a, int(k)): float(v) * scale[u] for a, k, v, u in rows}
+    assert memory[("maml", 10)] > 4 * memory[("maml", 1)]
+    assert memory[("fomaml", 10)] < 2 * memory[("fomaml", 1)]
