@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from notebase.tui.results_table import block_rows
+
 # From this many notes on, a missing index is built by a subprocess (see open_index).
 SUBPROCESS_BUILD_MIN_NOTES = 1000
 
@@ -314,6 +316,11 @@ class VaultSession:
                 if record:
                     summary.results = list(record.get("results") or [])
                     summary.status = record.get("status")
+                else:  # records are not committed: read the numbers from the note's table
+                    summary.results = block_rows(note.body, name)
+                    summary.status = (
+                        "record not found; numbers from the note" if summary.results else None
+                    )
             summaries.append(summary)
         return summaries
 
