@@ -26,5 +26,5 @@ def test_chart_shows_time_and_memory_per_point():
     assert chart[0] == "time per meta-iteration"
     assert chart[2].startswith("maml k=10  " + "█" * BAR_WIDTH) and chart[2].endswith("100.0 ms/it")
     assert "peak memory (cpu-profiler)" in chart
-    assert chart[-1].endswith("9.8 KB")
+    assert chart[-1].endswith("9.8 KiB")
     assert results_chart([]) == ""

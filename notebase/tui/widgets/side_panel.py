@@ -40,13 +40,14 @@ def format_seconds(seconds: float | None) -> str:
 
 
 def format_bytes(count: float | None) -> str:
+    """Binary units, as the results table in the note writes them (``811.2 KiB``)."""
     if count is None:
         return "-"
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(count) < 1024 or unit == "GB":
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(count) < 1024 or unit == "GiB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1024
-    return f"{count:.1f} GB"  # pragma: no cover
+    return f"{count:.1f} GiB"  # pragma: no cover
 
 
 def result_line(result: dict) -> str:
@@ -72,7 +73,7 @@ def experiment_rows(summary: ExperimentSummary) -> list[Row]:
         text.append("  not run yet", style="dim")
     rows = [Row(f"exp:{summary.name}", text)]
     for result in summary.results[:12]:
-        rows.append(Row(None, Text("    " + result_line(result), style="dim")))
+        rows.append(Row(None, Text("  " + result_line(result), style="dim")))
     return rows
 
 
