@@ -16,3 +16,39 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+TINY_SPEC = """name = "{name}"
+title = "Tiny sweep {name}"
+task = "sinusoid"
+algorithms = ["maml", "fomaml"]
+
+[params]
+inner_steps = [1, 2]
+meta_batch = 2
+meta_iterations = {iterations}
+eval_tasks = 2
+eval_steps = 1
+hidden = 8
+warmup = 0
+shots = 2
+query = 2
+threads = 1
+
+[quick]
+meta_iterations = 2
+"""
+
+
+@pytest.fixture
+def write_tiny_spec():
+    """``write_tiny_spec(folder, name, iterations=3)`` writes ``folder/NAME.toml``: a sinusoid
+    sweep of 2 algorithms x 2 inner-step counts that runs in seconds on a CPU (``--quick``:
+    2 meta-iterations). Returns the spec's path."""
+
+    def write(folder: Path, name: str, iterations: int = 3) -> Path:
+        path = folder / f"{name}.toml"
+        path.write_text(TINY_SPEC.format(name=name, iterations=iterations), encoding="utf-8")
+        return path
+
+    return write

@@ -18,27 +18,6 @@ from notebase.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 
-TINY_SPEC = """name = "{name}"
-title = "Tiny sweep {name}"
-task = "sinusoid"
-algorithms = ["fomaml", "maml"]
-
-[params]
-inner_steps = [1, 2]
-meta_batch = 2
-meta_iterations = {iterations}
-eval_tasks = 2
-eval_steps = 1
-hidden = 8
-warmup = 0
-shots = 2
-query = 2
-threads = 1
-
-[quick]
-meta_iterations = 2
-"""
-
 NOTE = (
     "---\r\n"
     "title: 두 실험\r\n"
@@ -56,7 +35,7 @@ NOTE = (
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(tmp_path, write_tiny_spec):
     vault = tmp_path / "notes"
     vault.mkdir()
     (vault / "두 실험.md").write_bytes(NOTE.encode())
@@ -66,7 +45,7 @@ def setup(tmp_path):
     specs = tmp_path / "experiments"
     specs.mkdir()
     for name, iterations in (("tiny-a", 3), ("tiny-b", 3), ("tiny-long", 100000)):
-        (specs / f"{name}.toml").write_text(TINY_SPEC.format(name=name, iterations=iterations))
+        write_tiny_spec(specs, name, iterations)
     return vault, specs
 
 

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from test_writeback_helpers import delete_block_lines, make_record  # beside this file
 
 from notebase.config import VaultConfig
 from notebase.core.vault import Vault
@@ -21,32 +22,6 @@ from notebase.experiments.note_runs import (
     write_record,
 )
 from notebase.experiments.spec import find_spec, spec_hash
-
-try:  # tests/experiments may or may not be a package
-    from .test_writeback_helpers import delete_block_lines, make_record
-except ImportError:
-    from test_writeback_helpers import delete_block_lines, make_record
-
-TINY_SPEC = """name = "{name}"
-title = "Tiny cost sweep"
-task = "sinusoid"
-algorithms = ["maml", "fomaml"]
-
-[params]
-inner_steps = [1, 2]
-meta_batch = 2
-meta_iterations = {iterations}
-eval_tasks = 2
-eval_steps = 1
-hidden = 8
-warmup = 0
-shots = 2
-query = 2
-threads = 1
-
-[quick]
-meta_iterations = 2
-"""
 
 NOTE = """---
 title: 내부 단계의 비용
@@ -68,15 +43,15 @@ experiments: [tiny-cost]
 
 
 @pytest.fixture
-def vault(tmp_path) -> Path:
+def vault(tmp_path, write_tiny_spec) -> Path:
     """A vault with one Korean note (Korean file name) and a folder of tiny specs."""
     root = tmp_path / "금고"
     root.mkdir()
     (root / "내부 단계 비용.md").write_bytes(NOTE.encode())
     specs = tmp_path / "experiments"
     specs.mkdir()
-    (specs / "tiny-cost.toml").write_text(TINY_SPEC.format(name="tiny-cost", iterations=3))
-    (specs / "tiny-long.toml").write_text(TINY_SPEC.format(name="tiny-long", iterations=100000))
+    write_tiny_spec(specs, "tiny-cost")
+    write_tiny_spec(specs, "tiny-long", iterations=100000)
     return root
 
 

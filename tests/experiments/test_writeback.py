@@ -8,6 +8,7 @@ import stat
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_writeback_helpers import delete_block_lines, make_record  # beside this file
 
 from notebase.experiments.writeback import (
     BOM,
@@ -20,11 +21,6 @@ from notebase.experiments.writeback import (
     sidecar_path,
     write_block,
 )
-
-try:  # tests/experiments may or may not be a package
-    from .test_writeback_helpers import delete_block_lines, make_record
-except ImportError:
-    from test_writeback_helpers import delete_block_lines, make_record
 
 NOTE = """---
 title: 메타러닝의 비용
