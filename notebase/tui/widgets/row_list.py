@@ -32,6 +32,20 @@ class Row:
     """Shown in the heading style (section titles, note titles in a grouped list)."""
 
 
+class RowMessage(Message):
+    """What ``RowList.Highlighted`` and ``RowList.Selected`` carry: the list and the row's key."""
+
+    def __init__(self, row_list: RowList, key: str) -> None:
+        super().__init__()
+        self.row_list = row_list
+        self.key = key
+        """The row's ``Row.key``."""
+
+    @property
+    def control(self) -> RowList:
+        return self.row_list
+
+
 class RowList(ScrollView, can_focus=True):
     """A virtual list of ``Row``s with a cursor; Enter or a click selects."""
 
@@ -70,29 +84,11 @@ class RowList(ScrollView, can_focus=True):
         Binding("enter", "select", "Open", show=False),
     ]
 
-    class Highlighted(Message):
+    class Highlighted(RowMessage):
         """The cursor moved onto a selectable row."""
 
-        def __init__(self, row_list: RowList, key: str) -> None:
-            super().__init__()
-            self.row_list = row_list
-            self.key = key
-
-        @property
-        def control(self) -> RowList:
-            return self.row_list
-
-    class Selected(Message):
+    class Selected(RowMessage):
         """A row was chosen (Enter or click)."""
-
-        def __init__(self, row_list: RowList, key: str) -> None:
-            super().__init__()
-            self.row_list = row_list
-            self.key = key
-
-        @property
-        def control(self) -> RowList:
-            return self.row_list
 
     def __init__(self, empty_text: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
