@@ -73,10 +73,8 @@ def list_experiments(args: argparse.Namespace) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     if args.note is not None:
-        try:
-            from notebase.experiments.note_runs import run_note_command
-        except ImportError:
-            raise UserError("running a note is not available yet") from None
+        from notebase.experiments.note_runs import run_note_command
+
         return run_note_command(args)
     if args.experiment is None:
         print(
