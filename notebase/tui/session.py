@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from notebase.tui.results_table import block_rows
+from notebase.experiments.results_table import block_rows
 
 # From this many notes on, a missing index is built by a subprocess (see open_index).
 SUBPROCESS_BUILD_MIN_NOTES = 1000

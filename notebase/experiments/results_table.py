@@ -3,7 +3,8 @@
 The side panel and the experiment view show a run's numbers from its record
 (``experiments/runs/<run_id>.json``), but records are not committed: in a fresh clone only
 the note holds the numbers. This reads them from the table the write-back put there
-(``notebase.experiments.writeback.render_table``), best effort.
+(``notebase.experiments.writeback.render_table``), best effort. It lives here, beside the
+write-back, so that the app reads no note syntax itself. Imports no torch.
 """
 
 from __future__ import annotations
