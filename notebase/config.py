@@ -55,9 +55,6 @@ class VaultConfig:
     def question_heading_regex(self) -> re.Pattern[str]:
         return _compile_any(tuple(self.question_heading_patterns))
 
-    def sources_heading_regex(self) -> re.Pattern[str]:
-        return _compile_any(tuple(self.sources_heading_patterns))
-
     def fingerprint(self) -> str:
         """A string that changes whenever parsing results could change (cache key)."""
         return repr(
