@@ -1,3 +1,5 @@
+"""``python -m notebase``: the same command line as the ``notebase`` script."""
+
 import sys
 
 from notebase.cli import main
