@@ -1,7 +1,10 @@
-"""`notebase experiments` and `notebase run`: list experiment specs, run one.
+"""`notebase experiments` and `notebase run`: list experiment specs, run one, or run the
+experiments a note links and write their results into it (`run NOTE`).
 
 Runs happen in a subprocess (`python -m notebase.experiments.runner`) that prints JSON-lines
-events; this process only shows progress and the result, so it never imports torch.
+events; this process only shows progress and the result, so it never imports torch. The
+run-and-write-back work of `run NOTE` is `notebase.experiments.note_runs`; this module only
+prints.
 """
 
 from __future__ import annotations
@@ -9,11 +12,16 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from notebase.cli.output import print_json
 from notebase.errors import UserError
+
+if TYPE_CHECKING:
+    from notebase.experiments.writeback import WriteOutcome
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
@@ -73,8 +81,6 @@ def list_experiments(args: argparse.Namespace) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     if args.note is not None:
-        from notebase.experiments.note_runs import run_note_command
-
         return run_note_command(args)
     if args.experiment is None:
         print(
@@ -239,3 +245,136 @@ def print_results_table(summary: dict[str, Any]) -> None:
                 f"{row['post_adaptation_accuracy']:.1%}"
             )
         print(line)
+
+
+# --------------------------------------------------------------------------- run NOTE
+
+
+def _progress_printer(experiment: str) -> Callable[[dict], None]:
+    """Runner events for people watching a CLI run: one self-overwriting progress line on a
+    terminal, a line per finished sweep point, on stderr."""
+    from notebase.experiments.note_runs import event_kind
+
+    line = ProgressLine(sys.stderr)
+
+    def show(event: dict) -> None:
+        kind = event_kind(event)
+        if kind == "start":
+            line.say(
+                f"{experiment}: run {event.get('run_id')} on "
+                f"{event.get('device_name') or event.get('device')}, {event.get('points')} points"
+            )
+        elif kind == "progress":
+            fraction = float(event.get("fraction") or 0.0)
+            line.show(
+                f"{experiment}: {fraction:4.0%} {event.get('algorithm')} "
+                f"iteration {event.get('iteration')}/{event.get('iterations')}"
+            )
+        elif kind == "result":
+            row = event.get("row") or {}
+            seconds = row.get("seconds_per_iteration")
+            timing = f"{seconds * 1000:.2f} ms/it" if isinstance(seconds, int | float) else ""
+            line.say(
+                f"  {row.get('algorithm', '?'):<8} inner_steps={row.get('inner_steps', '-')!s:<3} "
+                f"{timing}"
+            )
+        elif kind == "log" and "Traceback" in str(event.get("message")):
+            line.say(str(event.get("message")).rstrip())
+        elif kind == "error":
+            line.say(f"{experiment}: {event.get('message')}")
+
+    return show
+
+
+def _json_run(vault_root: Path, outcome: WriteOutcome) -> dict[str, Any]:
+    from notebase.experiments.note_runs import vault_relative
+
+    written_to = None
+    if outcome.written_to is not None:
+        written_to = vault_relative(vault_root, outcome.written_to)
+    return {
+        "run_id": outcome.run_id,
+        "experiment": outcome.experiment,
+        "status": outcome.run_status,
+        "error": outcome.run_error,
+        "record": str(outcome.record_path) if outcome.record_path else None,
+        "written_to": written_to,
+        "write": outcome.status,
+        "reason": outcome.reason,
+        "plot": vault_relative(vault_root, outcome.plot) if outcome.plot else None,
+        "results": (outcome.record or {}).get("results", []),
+    }
+
+
+def run_note_command(args) -> int:
+    """``notebase run NOTE [--experiment NAME] [--quick] [--device D] [--json]``.
+
+    Exit 0 when every run ended ok (its results written to the note or its sidecar), 1 when
+    a run failed (that note's last good block stays), 2 for a user error (nothing ran),
+    130 when interrupted with Ctrl-C (the interrupted run wrote nothing).
+    """
+    from notebase.core.vault import Vault
+    from notebase.experiments.note_runs import choose_experiments, run_note_experiment
+
+    vault_root = Path(args.vault)
+    vault = Vault.load(vault_root)
+    note = vault.find(args.note)
+    if not note.valid:
+        raise UserError(f"note {note.path} cannot be read: {'; '.join(note.errors)}")
+    specs = choose_experiments(note, Path(args.experiments), getattr(args, "experiment", None))
+    note_file = vault_root / note.path
+    runs_dir = Path(args.experiments) / "runs"
+    outcomes = []
+    # Ctrl-C: the runner (in its own session) gets one SIGINT through `cancel`, records
+    # ``interrupted``, and the note stays as it was; later experiments are not started.
+    cancel = threading.Event()
+    try:
+        previous_handler = signal.signal(signal.SIGINT, lambda signum, frame: cancel.set())
+    except ValueError:  # not the main thread: Ctrl-C is not ours to catch
+        previous_handler = None
+    try:
+        for spec in specs:
+            if cancel.is_set():
+                break
+            outcome = run_note_experiment(
+                vault_root,
+                note_file,
+                spec,
+                quick=bool(getattr(args, "quick", False)),
+                device=getattr(args, "device", None) or "auto",
+                runs_dir=runs_dir,
+                on_event=_progress_printer(spec.name),
+                cancel=cancel,
+                config=vault.config,
+            )
+            outcomes.append(outcome)
+            if not getattr(args, "json", False):
+                _print_outcome(vault_root, outcome)
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
+    if getattr(args, "json", False):
+        print_json({"note": note.path, "runs": [_json_run(vault_root, o) for o in outcomes]})
+    if cancel.is_set():
+        return 130
+    return 0 if all(o.run_status == "ok" for o in outcomes) else 1
+
+
+def _print_outcome(vault_root: Path, outcome: WriteOutcome) -> None:
+    from notebase.experiments.note_runs import vault_relative
+
+    name = outcome.experiment
+    if outcome.status == "written":
+        verb = "replaced the results block in" if outcome.replaced else "wrote results into"
+        print(f"{name}: run {outcome.run_id} ok, {verb} {vault_relative(vault_root, outcome.note)}")
+    elif outcome.status == "sidecar":
+        print(
+            f"{name}: run {outcome.run_id} ok, but the note was left alone ({outcome.reason}); "
+            f"results are in {vault_relative(vault_root, outcome.written_to)}"
+        )
+    else:
+        print(f"{name}: {outcome.reason}", file=sys.stderr)
+        if outcome.record_path:
+            print(f"{name}: run record: {outcome.record_path}", file=sys.stderr)
+    for warning in outcome.warnings:
+        print(f"{name}: {warning}", file=sys.stderr)

@@ -1,11 +1,12 @@
 """Run a note's experiments and write what they measured back into the note.
 
-``notebase run NOTE`` lands here (`run_note_command`); the app calls
-`run_note_experiment` from a worker thread. Each experiment runs in a subprocess that prints
-JSON-lines events (the runner's entry point), so a long run never holds this process's GIL
-and Ctrl-C / cancel reach it as SIGINT: the runner then writes an ``interrupted`` record and
-the note is left exactly as it was. Only a run that ends ``ok`` writes, through
-`notebase.experiments.writeback`, into the note as it is on disk at that moment.
+``notebase run NOTE`` (`notebase.cli.experiment_commands.run_note_command`) calls
+`run_note_experiment`; the app hands a finished run's record to `write_record`. Each
+experiment runs in a subprocess that prints JSON-lines events (the runner's entry point), so
+a long run never holds this process's GIL and Ctrl-C / cancel reach it as SIGINT: the runner
+then writes an ``interrupted`` record and the note is left exactly as it was. Only a run that
+ends ``ok`` writes, through `notebase.experiments.writeback`, into the note as it is on disk
+at that moment.
 
 torch is never imported here: the runner module is loaded inside the functions that start runs.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -112,7 +112,9 @@ def _watch_cancel(proc: subprocess.Popen, cancel: Cancel) -> threading.Thread | 
     return thread
 
 
-def _event_kind(event: dict) -> str:
+def event_kind(event: dict) -> str:
+    """A runner event's type (``start``, ``progress``, ``result``, ``log``, ``end``,
+    ``error``); ``""`` when it has none."""
     return str(event.get("event") or event.get("type") or "")
 
 
@@ -172,7 +174,7 @@ def run_note_experiment(
     record_hint = None
     try:
         for event in iter_events(proc):
-            kind = _event_kind(event)
+            kind = event_kind(event)
             run_id = event.get("run_id") or run_id
             record_hint = event.get("record") or record_hint
             if kind == "end":
@@ -253,7 +255,7 @@ def write_record(vault_root: Path, note_file: Path, record: dict, *, config=None
     except Exception as exc:  # a plot is a nicety: the numbers still get written
         warnings.append(f"no plot: {exc}")
         plot_file = None
-    relative = _vault_relative(vault_root, note_file)
+    relative = vault_relative(vault_root, note_file)
 
     def make_block(data: bytes):
         try:
@@ -273,7 +275,8 @@ def write_record(vault_root: Path, note_file: Path, record: dict, *, config=None
     return outcome
 
 
-def _vault_relative(vault_root: Path, path: Path) -> str:
+def vault_relative(vault_root: Path, path: Path) -> str:
+    """``path`` relative to the vault as a POSIX string; its bare name when it lies outside."""
     try:
         return Path(path).resolve().relative_to(Path(vault_root).resolve()).as_posix()
     except ValueError:
@@ -323,133 +326,3 @@ def stale_results(vault, experiments_dir: Path) -> list[dict[str, Any]]:
 def _vault_notes(vault) -> Iterable:
     notes = vault.notes
     return notes.values() if isinstance(notes, dict) else notes
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def _progress_printer(experiment: str) -> EventHandler:
-    """Runner events for people watching a CLI run: one self-overwriting progress line on a
-    terminal, a line per finished sweep point, on stderr."""
-    from notebase.cli.experiment_commands import ProgressLine
-
-    line = ProgressLine(sys.stderr)
-
-    def show(event: dict) -> None:
-        kind = _event_kind(event)
-        if kind == "start":
-            line.say(
-                f"{experiment}: run {event.get('run_id')} on "
-                f"{event.get('device_name') or event.get('device')}, {event.get('points')} points"
-            )
-        elif kind == "progress":
-            fraction = float(event.get("fraction") or 0.0)
-            line.show(
-                f"{experiment}: {fraction:4.0%} {event.get('algorithm')} "
-                f"iteration {event.get('iteration')}/{event.get('iterations')}"
-            )
-        elif kind == "result":
-            row = event.get("row") or {}
-            seconds = row.get("seconds_per_iteration")
-            timing = f"{seconds * 1000:.2f} ms/it" if isinstance(seconds, int | float) else ""
-            line.say(
-                f"  {row.get('algorithm', '?'):<8} inner_steps={row.get('inner_steps', '-')!s:<3} "
-                f"{timing}"
-            )
-        elif kind == "log" and "Traceback" in str(event.get("message")):
-            line.say(str(event.get("message")).rstrip())
-        elif kind == "error":
-            line.say(f"{experiment}: {event.get('message')}")
-
-    return show
-
-
-def _json_run(vault_root: Path, outcome: WriteOutcome) -> dict[str, Any]:
-    written_to = None
-    if outcome.written_to is not None:
-        written_to = _vault_relative(vault_root, outcome.written_to)
-    return {
-        "run_id": outcome.run_id,
-        "experiment": outcome.experiment,
-        "status": outcome.run_status,
-        "error": outcome.run_error,
-        "record": str(outcome.record_path) if outcome.record_path else None,
-        "written_to": written_to,
-        "write": outcome.status,
-        "reason": outcome.reason,
-        "plot": _vault_relative(vault_root, outcome.plot) if outcome.plot else None,
-        "results": (outcome.record or {}).get("results", []),
-    }
-
-
-def run_note_command(args) -> int:
-    """``notebase run NOTE [--experiment NAME] [--quick] [--device D] [--json]``.
-
-    Exit 0 when every run ended ok (its results written to the note or its sidecar), 1 when
-    a run failed (that note's last good block stays), 2 for a user error (nothing ran),
-    130 when interrupted with Ctrl-C (the interrupted run wrote nothing).
-    """
-    from notebase.cli.output import print_json
-    from notebase.core.vault import Vault
-
-    vault_root = Path(args.vault)
-    vault = Vault.load(vault_root)
-    note = vault.find(args.note)
-    if not note.valid:
-        raise UserError(f"note {note.path} cannot be read: {'; '.join(note.errors)}")
-    specs = choose_experiments(note, Path(args.experiments), getattr(args, "experiment", None))
-    note_file = vault_root / note.path
-    runs_dir = Path(args.experiments) / "runs"
-    outcomes = []
-    # Ctrl-C: the runner (in its own session) gets one SIGINT through `cancel`, records
-    # ``interrupted``, and the note stays as it was; later experiments are not started.
-    cancel = threading.Event()
-    try:
-        previous_handler = signal.signal(signal.SIGINT, lambda signum, frame: cancel.set())
-    except ValueError:  # not the main thread: Ctrl-C is not ours to catch
-        previous_handler = None
-    try:
-        for spec in specs:
-            if cancel.is_set():
-                break
-            outcome = run_note_experiment(
-                vault_root,
-                note_file,
-                spec,
-                quick=bool(getattr(args, "quick", False)),
-                device=getattr(args, "device", None) or "auto",
-                runs_dir=runs_dir,
-                on_event=_progress_printer(spec.name),
-                cancel=cancel,
-                config=vault.config,
-            )
-            outcomes.append(outcome)
-            if not getattr(args, "json", False):
-                _print_outcome(vault_root, outcome)
-    finally:
-        if previous_handler is not None:
-            signal.signal(signal.SIGINT, previous_handler)
-    if getattr(args, "json", False):
-        print_json({"note": note.path, "runs": [_json_run(vault_root, o) for o in outcomes]})
-    if cancel.is_set():
-        return 130
-    return 0 if all(o.run_status == "ok" for o in outcomes) else 1
-
-
-def _print_outcome(vault_root: Path, outcome: WriteOutcome) -> None:
-    name = outcome.experiment
-    if outcome.status == "written":
-        verb = "replaced the results block in" if outcome.replaced else "wrote results into"
-        print(f"{name}: run {outcome.run_id} ok, {verb} {_vault_relative(vault_root, outcome.note)}")
-    elif outcome.status == "sidecar":
-        print(
-            f"{name}: run {outcome.run_id} ok, but the note was left alone ({outcome.reason}); "
-            f"results are in {_vault_relative(vault_root, outcome.written_to)}"
-        )
-    else:
-        print(f"{name}: {outcome.reason}", file=sys.stderr)
-        if outcome.record_path:
-            print(f"{name}: run record: {outcome.record_path}", file=sys.stderr)
-    for warning in outcome.warnings:
-        print(f"{name}: {warning}", file=sys.stderr)
-
