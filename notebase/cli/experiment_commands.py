@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from notebase.cli.output import print_json
 from notebase.errors import UserError
+from notebase.experiments.device import DEVICE_CHOICES  # no torch: it loads inside functions
 
 if TYPE_CHECKING:
     from notebase.experiments.writeback import WriteOutcome
-
-DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

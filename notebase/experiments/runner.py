@@ -35,6 +35,7 @@ from typing import IO, Any
 
 from notebase.errors import UserError
 from notebase.experiments import distributed, records
+from notebase.experiments.device import DEVICE_CHOICES
 from notebase.experiments.distributed import Ranks
 from notebase.experiments.spec import (
     Spec,
@@ -372,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--spec", type=Path, required=True, help="the spec file (.toml)")
     parser.add_argument("--quick", action="store_true", help="apply the spec's [quick] overrides")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     parser.add_argument("--runs-dir", type=Path, required=True, help="where run records go")
     args = parser.parse_args(argv)
 
