@@ -18,7 +18,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -291,14 +291,15 @@ def stale_results(vault, experiments_dir: Path) -> list[dict[str, Any]]:
 
     Returns ``[{note, experiment, run_id, spec_hash, current_hash, reason}]`` with ``reason``
     ``spec changed``, ``spec missing`` or ``spec invalid`` (the file no longer loads). Works
-    on the parsed notes; reads no note file and writes nothing. Imports no torch.
+    on the parsed notes of ``vault`` (a loaded `Vault`); reads no note file and writes
+    nothing. Imports no torch.
     """
     from notebase.errors import SpecError
     from notebase.experiments.spec import find_spec, spec_hash
 
     current: dict[str, tuple[str | None, str]] = {}
     stale = []
-    for note in _vault_notes(vault):
+    for note in vault.notes.values():
         for block in note.results_blocks:
             name = block.experiment
             if name not in current:
@@ -321,8 +322,3 @@ def stale_results(vault, experiments_dir: Path) -> list[dict[str, Any]]:
                 }
             )
     return stale
-
-
-def _vault_notes(vault) -> Iterable:
-    notes = vault.notes
-    return notes.values() if isinstance(notes, dict) else notes
