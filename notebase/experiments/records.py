@@ -41,6 +41,7 @@ def write_record(runs_dir: Path, record: dict[str, Any]) -> Path:
 
 
 def load_record(path: Path) -> dict[str, Any]:
+    """One run record; OSError or ValueError when it cannot be read."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
@@ -56,16 +57,6 @@ def list_records(runs_dir: Path, experiment: str | None = None) -> list[dict[str
         if experiment is None or record.get("experiment") == experiment:
             records.append(record)
     return records
-
-
-def latest_record(
-    runs_dir: Path, experiment: str, status: str | None = "ok"
-) -> dict[str, Any] | None:
-    """The newest record of `experiment` (with `status`, unless None)."""
-    for record in reversed(list_records(runs_dir, experiment)):
-        if status is None or record.get("status") == status:
-            return record
-    return None
 
 
 def git_state(where: Path) -> tuple[str | None, bool | None]:
