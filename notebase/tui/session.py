@@ -11,7 +11,6 @@ imported inside the methods that need them, so importing the app stays cheap.
 from __future__ import annotations
 
 import gc
-import json
 import subprocess
 import sys
 import threading
@@ -326,11 +325,12 @@ class VaultSession:
 
     def run_record(self, run_id: str | None) -> dict | None:
         """The JSON run record of a run id from ``<experiments>/runs/``, if readable."""
+        from notebase.experiments.records import load_record  # json only, no torch
+
         if not run_id:
             return None
-        path = self.experiments_dir / "runs" / f"{run_id}.json"
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            return load_record(self.experiments_dir / "runs" / f"{run_id}.json")
         except (OSError, ValueError):
             return None
 
