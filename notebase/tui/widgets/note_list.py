@@ -20,10 +20,9 @@ def note_row(row: NoteRow) -> Row:
     return Row(row.path, Text(row.title + tags, spans=[Span(len(row.title), end, "dim")]))
 
 
-def matches(row: NoteRow, words: list[str]) -> bool:
-    """True when every filter word occurs in the title, the path or a tag."""
-    haystack = f"{row.title}\n{row.path}\n{' '.join(row.tags)}".casefold()
-    return all(word in haystack for word in words)
+def filter_text_of(row: NoteRow) -> str:
+    """What the filter words are looked for in: the title, the path and the tags, casefolded."""
+    return f"{row.title}\n{row.path}\n{' '.join(row.tags)}".casefold()
 
 
 class NoteList(RowList):
@@ -33,9 +32,16 @@ class NoteList(RowList):
         super().__init__(empty_text="no notes", **kwargs)
         self.all_rows: list[NoteRow] = []
         self.filter_text = ""
+        self._list_rows: list[Row] = []
+        """``note_row`` of each of ``all_rows``, built once per ``set_notes``: rebuilding them
+        on every key typed in the filter cost ~60 ms at 10,000 notes."""
+        self._filter_texts: list[str] | None = None
+        """``filter_text_of`` each of ``all_rows``; computed at the first filter word."""
 
     def set_notes(self, rows: list[NoteRow], keep_key: str | None = None) -> None:
         self.all_rows = rows
+        self._list_rows = [note_row(row) for row in rows]
+        self._filter_texts = None
         self._apply(keep_key)
 
     def set_filter(self, text: str) -> None:
@@ -44,8 +50,17 @@ class NoteList(RowList):
 
     def _apply(self, keep_key: str | None) -> None:
         words = self.filter_text.casefold().split()
-        shown = [row for row in self.all_rows if matches(row, words)] if words else self.all_rows
-        self.set_rows([note_row(row) for row in shown], keep_key=keep_key)
+        if not words:
+            self.set_rows(list(self._list_rows), keep_key=keep_key)
+            return
+        if self._filter_texts is None:
+            self._filter_texts = [filter_text_of(row) for row in self.all_rows]
+        shown = [
+            row
+            for row, text in zip(self._list_rows, self._filter_texts, strict=True)
+            if all(word in text for word in words)
+        ]
+        self.set_rows(shown, keep_key=keep_key)
 
     @property
     def shown_count(self) -> int:
