@@ -252,7 +252,7 @@ class MainScreen(Screen):
         if scheme == "note":
             path, _, heading = value.partition("#")
             if path == self.current_path and heading:
-                self.query_one(NoteView)._goto_heading(heading)
+                self.query_one(NoteView).goto_heading(heading)
             else:
                 await self.open_note(path, heading=heading or None)
         elif scheme == "missing":

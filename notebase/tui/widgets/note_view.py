@@ -45,11 +45,12 @@ class NoteView(Vertical):
         self.query_one("#note-header", Static).update(header)
         await self.markdown.update(note_markdown(note))
         if heading:
-            self.call_after_refresh(self._goto_heading, heading)
+            self.call_after_refresh(self.goto_heading, heading)
         else:
             self.call_after_refresh(scroll.scroll_to, y=position, animate=False)
 
-    def _goto_heading(self, heading: str) -> None:
+    def goto_heading(self, heading: str) -> None:
+        """Scroll the shown note to ``heading`` (its text, as a ``[[note#heading]]`` names it)."""
         from textual._slug import TrackedSlugs  # Textual's own heading slugs
 
         self.markdown.goto_anchor(TrackedSlugs().slug(heading))
