@@ -142,22 +142,19 @@ class _Staged:
     """Copies of a vault's note tables, changed by refresh before being made current."""
 
     notes: dict[str, Note]
-    stats: dict[str, tuple[int, int]]
     files: dict[str, NoteFile]
 
     @classmethod
     def copy_of(cls, vault: Vault) -> _Staged:
-        return cls(dict(vault.notes), dict(vault._stats), dict(vault._files))
+        return cls(dict(vault.notes), dict(vault._files))
 
     def put(self, file: NoteFile, config: VaultConfig) -> None:
         self.files[file.path] = file
         self.notes[file.path] = read_note_file(file, config)
-        self.stats[file.path] = (file.mtime_ns, file.size)
 
     def drop(self, path: str) -> None:
         self.notes.pop(path, None)
         self.files.pop(path, None)
-        self.stats.pop(path, None)
 
 
 class Vault:
@@ -172,8 +169,8 @@ class Vault:
         self.attachments: list[str] = []
         """Vault-relative paths of the files that are not notes."""
         self.use_cache = True
-        self._stats: dict[str, tuple[int, int]] = {}
         self._files: dict[str, NoteFile] = {}
+        """Each note's file as last read (its mtime and size tell refresh what changed)."""
         self._backlinks: dict[str, list[str]] = {}
         self._by_path: dict[str, str] = {}
         self._by_name: dict[str, list[str]] = {}
@@ -212,7 +209,6 @@ class Vault:
                 dirty = True
             vault._files[file.path] = file
             vault.notes[file.path] = note
-            vault._stats[file.path] = (file.mtime_ns, file.size)
         vault.attachments = attachments
         vault._rebuild()
         if use_cache and dirty:
@@ -225,8 +221,8 @@ class Vault:
     def save_cache(self) -> bool:
         """Store the parsed notes under ``<vault>/.notebase/``; False if it cannot."""
         entries = {
-            path: (stat[0], stat[1], self.notes[path])
-            for path, stat in self._stats.items()
+            path: (file.mtime_ns, file.size, self.notes[path])
+            for path, file in self._files.items()
             if self.notes[path].valid or not self.notes[path].errors[0].startswith("cannot read")
         }
         return note_cache.save_cache(self.root, self._fingerprint(), entries)
@@ -246,7 +242,8 @@ class Vault:
         seen: set[str] = set()
         for file in files:
             seen.add(file.path)
-            if staged.stats.get(file.path) != (file.mtime_ns, file.size):
+            known = staged.files.get(file.path)
+            if known is None or (known.mtime_ns, known.size) != (file.mtime_ns, file.size):
                 staged.put(file, self.config)
                 changed.append(file.path)
         for path in [p for p in staged.notes if p not in seen]:
@@ -304,7 +301,7 @@ class Vault:
     def _commit(self, staged: _Staged, attachments: list[str]) -> None:
         """Make staged changes current in one go: readers holding the old ``notes`` dict
         keep iterating a dict that no longer changes under them."""
-        self._files, self._stats, self.attachments = staged.files, staged.stats, attachments
+        self._files, self.attachments = staged.files, attachments
         self.notes = staged.notes
         self._rebuild()
 
