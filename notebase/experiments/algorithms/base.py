@@ -73,14 +73,14 @@ class MetaAlgorithm:
         """Query loss (and accuracy) before and after adapting to each task's support set."""
         sx, sy, qx, qy = batch.tensors()
 
-        def one_task(sx, sy, qx, qy):
+        def one_task(sx, sy, qx):
             before = self.forward(params, qx)
             adapted = self.adapt(params, sx, sy, steps, lr)
             after = self.forward(adapted, qx)
             return before, after
 
         with torch.no_grad():
-            before, after = vmap(one_task)(sx, sy, qx, qy)
+            before, after = vmap(one_task)(sx, sy, qx)
             scores = {
                 "pre_adaptation_loss": vmap(self.loss_fn)(before, qy).mean().item(),
                 "post_adaptation_loss": vmap(self.loss_fn)(after, qy).mean().item(),
