@@ -8,9 +8,14 @@ meta-gradient flows through head adaptation (second order over the head only, un
 from __future__ import annotations
 
 import torch
-from torch.func import grad, grad_and_value, vmap
+from torch.func import grad, vmap
 
-from notebase.experiments.algorithms.base import MetaAlgorithm, Params, detached
+from notebase.experiments.algorithms.base import (
+    MetaAlgorithm,
+    Params,
+    detached,
+    mean_task_gradients,
+)
 
 HEAD = "head."
 
@@ -35,7 +40,7 @@ class ANIL(MetaAlgorithm):
         for _ in range(steps):
             at = detached(head) if first_order else head
             grads = grad(self.head_loss)(at, features, y)
-            head = {n: head[n] - lr * grads[n] for n in head}
+            head = {n: torch.add(head[n], grads[n], alpha=-lr) for n in head}
         return head
 
     def adapt(self, params: Params, x, y, steps: int, lr: float) -> Params:
@@ -53,8 +58,9 @@ class ANIL(MetaAlgorithm):
         return self.head_loss(head, query_features, qy)
 
     def meta_loss(self, params: Params, sx, sy, qx, qy) -> torch.Tensor:
+        """The meta-objective; `meta_gradients` is its gradient, taken per task."""
         per_task = vmap(self.task_query_loss, in_dims=(None, 0, 0, 0, 0))(params, sx, sy, qx, qy)
         return per_task.mean()
 
     def meta_gradients(self, params, batch):
-        return grad_and_value(self.meta_loss)(params, *batch.tensors())
+        return mean_task_gradients(self.task_query_loss, params, batch)

@@ -4,14 +4,20 @@ Parameters travel as plain dicts of tensors (name -> tensor) through `torch.func
 `vmap`); the model's forward is a pure function of that dict, equal to
 `torch.func.functional_call` on the module. The meta-batch is handled by `vmap` over the
 leading task dimension, never by a Python loop over tasks.
+
+Eager speed is set by the number of operations, not their size: every tiny op of the inner
+loop passes through each nested transform level (outer `grad`, `vmap`, inner `grad`), which
+costs far more than the arithmetic (~20 us per elementwise op there against ~3 us plain). Hence `mean_task_gradients` (per-task gradients under
+`vmap`, then the mean) and the one-op SGD update in `MetaAlgorithm.sgd_steps`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
-from torch.func import grad, vmap
+from torch.func import grad, grad_and_value, vmap
 
 from notebase.experiments.tasks import MetaModel, TaskBatch, TaskDistribution
 
@@ -25,6 +31,23 @@ def detached(params: Params) -> Params:
 
 def mean_over_tasks(per_task: Params) -> Params:
     return {name: value.mean(dim=0) for name, value in per_task.items()}
+
+
+def mean_task_gradients(
+    task_loss: Callable[..., torch.Tensor], params: Params, batch: TaskBatch
+) -> tuple[Params, torch.Tensor]:
+    """Gradient and value of the mean over tasks of ``task_loss(params, sx, sy, qx, qy)``.
+
+    Takes each task's gradient under `vmap` and averages them, which equals the gradient of
+    the averaged loss up to float rounding. Eagerly it is faster than ``grad`` of a vmapped
+    mean (measured ~1.15x on second-order MAML, sinusoid, meta-batch 25, one CPU thread),
+    at the cost of a little memory: the per-task gradients exist before the mean (~0.6 MB
+    more at that size).
+    """
+    grads, losses = vmap(grad_and_value(task_loss), in_dims=(None, 0, 0, 0, 0))(
+        params, *batch.tensors()
+    )
+    return mean_over_tasks(grads), losses.mean()
 
 
 class MetaAlgorithm:
@@ -57,7 +80,9 @@ class MetaAlgorithm:
         for _ in range(steps):
             at = detached(params) if first_order else params
             grads = grad(self.loss)(at, x, y)
-            params = {name: params[name] - lr * grads[name] for name in params}
+            # One op per tensor (not a multiply and a subtract): fewer nodes to differentiate
+            # through when an outer `grad` goes through these steps.
+            params = {name: torch.add(params[name], grads[name], alpha=-lr) for name in params}
         return params
 
     def adapt(self, params: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float) -> Params:

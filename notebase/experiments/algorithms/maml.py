@@ -7,9 +7,9 @@ them (Hessian-vector products included), so graph memory grows with `inner_steps
 from __future__ import annotations
 
 import torch
-from torch.func import grad_and_value, vmap
+from torch.func import vmap
 
-from notebase.experiments.algorithms.base import MetaAlgorithm, Params
+from notebase.experiments.algorithms.base import MetaAlgorithm, Params, mean_task_gradients
 from notebase.experiments.tasks import TaskBatch
 
 
@@ -25,8 +25,10 @@ class MAML(MetaAlgorithm):
         return self.loss(adapted, qx, qy)
 
     def meta_loss(self, params: Params, sx, sy, qx, qy) -> torch.Tensor:
+        """The meta-objective: mean query loss after adaptation (`meta_gradients` is its
+        gradient, taken per task)."""
         per_task = vmap(self.task_query_loss, in_dims=(None, 0, 0, 0, 0))(params, sx, sy, qx, qy)
         return per_task.mean()
 
     def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
-        return grad_and_value(self.meta_loss)(params, *batch.tensors())
+        return mean_task_gradients(self.task_query_loss, params, batch)
