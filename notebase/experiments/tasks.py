@@ -72,16 +72,18 @@ class MetaModel(nn.Module):
         return self.head(self.body(x))
 
     # Pure functions of a parameter dict (names as in `named_parameters`). They compute
-    # exactly `functional_call(self, params, (x,))` with less Python overhead per call,
-    # which matters inside the inner loop.
+    # `functional_call(self, params, (x,))` (up to float rounding) with less Python overhead
+    # per call, which matters inside the inner loop. Written with broadcasting matmuls, they
+    # also take per-task parameters and inputs with a leading task dimension
+    # (`MetaAlgorithm.batched_sgd_steps`) without `vmap`.
     @staticmethod
     def functional_body(params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        hidden = F.relu(F.linear(x, params["body.0.weight"], params["body.0.bias"]))
-        return F.relu(F.linear(hidden, params["body.2.weight"], params["body.2.bias"]))
+        hidden = torch.relu(x @ params["body.0.weight"].mT + params["body.0.bias"].unsqueeze(-2))
+        return torch.relu(hidden @ params["body.2.weight"].mT + params["body.2.bias"].unsqueeze(-2))
 
     @staticmethod
     def functional_head(params: dict[str, torch.Tensor], features: torch.Tensor) -> torch.Tensor:
-        return F.linear(features, params["head.weight"], params["head.bias"])
+        return features @ params["head.weight"].mT + params["head.bias"].unsqueeze(-2)
 
     @classmethod
     def functional_forward(cls, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:

@@ -65,6 +65,16 @@ def test_maml_meta_gradient_equals_plain_second_order_loop(task_name):
     assert torch.allclose(loss, want_loss)
 
 
+@pytest.mark.parametrize("task_name", ["sinusoid", "digits"])
+def test_maml_eager_and_functional_formulations_agree(task_name):
+    """The eager autograd formulation and the torch.func one (used under torch.compile)."""
+    algorithm, model, params, batch, point = setup("maml", task_name, inner_steps=3)
+    grads, loss = algorithm.meta_gradients(params, batch)
+    functional, functional_loss = algorithm.functional_meta_gradients(params, batch)
+    assert_close(grads, functional)
+    assert torch.allclose(loss, functional_loss)
+
+
 def test_maml_meta_gradient_matches_finite_differences():
     algorithm, model, params, batch, point = setup("maml")
     grads, _ = algorithm.meta_gradients(params, batch)

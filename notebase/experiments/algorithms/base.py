@@ -7,8 +7,10 @@ leading task dimension, never by a Python loop over tasks.
 
 Eager speed is set by the number of operations, not their size: every tiny op of the inner
 loop passes through each nested transform level (outer `grad`, `vmap`, inner `grad`), which
-costs far more than the arithmetic (~20 us per elementwise op there against ~3 us plain). Hence `mean_task_gradients` (per-task gradients under
-`vmap`, then the mean) and the one-op SGD update in `MetaAlgorithm.sgd_steps`.
+costs far more than the arithmetic (~20 us per elementwise op there against ~3 us plain). Hence
+`mean_task_gradients` (per-task gradients under `vmap`, then the mean), the one-op SGD update in
+`MetaAlgorithm.sgd_steps`, and for second-order MAML `batched_sgd_steps`: per-task parameters
+with a leading task dimension, differentiated by plain `torch.autograd` (see `maml`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ def detached(params: Params) -> Params:
 
 def mean_over_tasks(per_task: Params) -> Params:
     return {name: value.mean(dim=0) for name, value in per_task.items()}
+
+
+def per_task(params: Params, tasks: int) -> Params:
+    """Every parameter repeated along a new leading task dimension (a view, not a copy)."""
+    return {name: value.expand(tasks, *value.shape) for name, value in params.items()}
 
 
 def mean_task_gradients(
@@ -85,6 +92,32 @@ class MetaAlgorithm:
             params = {name: torch.add(params[name], grads[name], alpha=-lr) for name in params}
         return params
 
+    # -- all tasks at once, for torch.autograd --------------------------------------------
+    def task_losses(self, params: Params, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Each task's loss under its own parameters (a leading task dimension everywhere)."""
+        return vmap(self.loss_fn)(self.forward(params, x), y)
+
+    def batched_sgd_steps(
+        self, params: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float,
+        *, create_graph: bool,
+    ) -> Params:
+        """`sgd_steps` of every task at once on per-task parameters, by `torch.autograd.grad`.
+
+        The tasks are independent, so the gradient of their summed loss with respect to one
+        task's parameters is that task's own gradient. Without `create_graph` the steps are
+        first order: the updates stay in the graph as additions, their gradients do not.
+        """
+        for _ in range(steps):
+            grads = torch.autograd.grad(
+                self.task_losses(params, x, y).sum(), tuple(params.values()),
+                create_graph=create_graph,
+            )
+            params = {
+                name: torch.add(value, g, alpha=-lr)
+                for (name, value), g in zip(params.items(), grads, strict=True)
+            }
+        return params
+
     def adapt(self, params: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float) -> Params:
         """Test-time adaptation of one task (no meta-gradient needed)."""
         return self.sgd_steps(params, x, y, steps, lr, first_order=True)
@@ -93,6 +126,14 @@ class MetaAlgorithm:
     def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
         """(gradient of the meta-objective w.r.t. every parameter, mean query loss)."""
         raise NotImplementedError
+
+    def functional_meta_gradients(
+        self, params: Params, batch: TaskBatch
+    ) -> tuple[Params, torch.Tensor]:
+        """`meta_gradients` in `torch.func` alone, which `torch.compile` can trace (it cannot
+        trace a double backward of `torch.autograd.grad`). The same unless a subclass makes
+        its eager `meta_gradients` faster another way."""
+        return self.meta_gradients(params, batch)
 
     def evaluate(self, params: Params, batch: TaskBatch, steps: int, lr: float) -> dict[str, float]:
         """Query loss (and accuracy) before and after adapting to each task's support set."""
@@ -124,7 +165,7 @@ def compiled_meta_gradients(algorithm: MetaAlgorithm):
     operations of the inner loop; the caller falls back to eager when that call fails.
     """
     compiled = torch.compile(
-        lambda params, sx, sy, qx, qy: algorithm.meta_gradients(
+        lambda params, sx, sy, qx, qy: algorithm.functional_meta_gradients(
             params, TaskBatch(sx, sy, qx, qy)
         ),
         dynamic=False,
