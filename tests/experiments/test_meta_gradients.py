@@ -189,4 +189,18 @@ def test_functional_forward_equals_functional_call_on_the_module(task_name):
     params = {n: torch.randn_like(p) for n, p in model.named_parameters()}
     x = task.sample("train", 0, range(1)).support_x[0]
     want = torch.func.functional_call(model, params, (x,))
-    assert torch.equal(model.functional_forward(params, x), want)
+    # Equal up to rounding: matmul + add, not addmm (the order of float sums may differ).
+    assert torch.allclose(model.functional_forward(params, x), want, rtol=1e-5, atol=1e-6)
+
+
+def test_functional_forward_takes_a_leading_task_dimension():
+    """Per-task parameters and inputs ([tasks, ...]) give each task's own forward."""
+    task = make_task("digits", dict(DEFAULTS["digits"]))
+    model = task.make_model()
+    tasks = 3
+    params = {n: torch.randn(tasks, *p.shape) for n, p in model.named_parameters()}
+    x = task.sample("train", 0, range(tasks)).support_x
+    batched = model.functional_forward(params, x)
+    for t in range(tasks):
+        one = torch.func.functional_call(model, {n: p[t] for n, p in params.items()}, (x[t],))
+        assert torch.allclose(batched[t], one, rtol=1e-5, atol=1e-5)
