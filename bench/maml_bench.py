@@ -1,4 +1,8 @@
-"""MAML benchmark: notebase's torch.func MAML against a plain loop and against `higher`.
+"""MAML benchmark: notebase's MAML against a plain loop and against `higher`.
+
+"ours" is `MAML.meta_gradients` (eager: task losses under `vmap`, per-task parameters, nested
+`torch.autograd.grad`); "compiled" is `MAML.functional_meta_gradients` (all `torch.func`) under
+`torch.compile`.
 
 Sinusoid (Finn et al. 2017), meta-batch 25, one CPU thread, inner steps 1/5/10, same seed and
 same batches for everyone. Equal quality first: the meta-gradients at initialisation must
@@ -220,7 +224,8 @@ def main() -> None:
 
     timed = methods + ([] if args.no_compile else ["compiled"])
     print(f"\n== speed: meta-iterations/s (median of {REPEATS} x {args.timing_iterations}) ==")
-    print("ours = torch.func eager; compiled = the same under torch.compile (inductor)")
+    print("ours = eager (vmap + autograd); compiled = the torch.func formulation under "
+          "torch.compile (inductor)")
     for steps in INNER_STEPS:
         rates, first_call, first_grads = iterations_per_second(
             timed, steps, device, args.timing_iterations
