@@ -43,13 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a command group not built yet
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -66,13 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     resolve_paths(args)
     handler = getattr(args, "handler", None)
-    if handler is None:
-        # No command: open the app when it exists, else show help.
-        try:
-            from notebase.cli.app_command import run_app as handler
-        except ModuleNotFoundError:
-            parser.print_help()
-            return 0
+    if handler is None:  # no command: open the app
+        from notebase.cli.app_command import run_app as handler
     try:
         return int(handler(args) or 0)
     except UserError as exc:
@@ -87,6 +76,3 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
