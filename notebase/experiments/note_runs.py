@@ -13,7 +13,6 @@ torch is never imported here: the runner module is loaded inside the functions t
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import threading
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from notebase.errors import UserError
+from notebase.experiments.records import try_load_record
 from notebase.experiments.writeback import WriteOutcome, render_block, write_block
 
 EventHandler = Callable[[dict], None]
@@ -118,15 +118,6 @@ def event_kind(event: dict) -> str:
     return str(event.get("event") or event.get("type") or "")
 
 
-def _read_record(path: str | Path | None) -> dict | None:
-    if not path:
-        return None
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def run_note_experiment(
     vault_root: Path,
     note_path: Path,
@@ -197,7 +188,7 @@ def run_note_experiment(
         raise UserError(refused)
     record_path = end.get("record") or record_hint
     record_path = Path(record_path) if record_path else None
-    record = _read_record(record_path)
+    record = try_load_record(record_path)
     status = end.get("status")
     if status is None:  # no end event: the runner died (or was killed) mid-run
         status = "interrupted" if _is_cancelled(cancel) else "failed"

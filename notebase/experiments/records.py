@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-STATUSES = ("running", "ok", "failed", "interrupted")
-
 
 def utc_now() -> str:
     """The current time, ISO 8601 in UTC with seconds."""
@@ -27,11 +25,15 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
+def record_path(runs_dir: Path, run_id: str) -> Path:
+    """Where run `run_id`'s record lives: ``runs_dir/<run_id>.json``."""
+    return Path(runs_dir) / f"{run_id}.json"
+
+
 def write_record(runs_dir: Path, record: dict[str, Any]) -> Path:
     """Write `record` as ``runs_dir/<run_id>.json`` atomically; returns the path."""
-    runs_dir = Path(runs_dir)
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    path = runs_dir / f"{record['run_id']}.json"
+    path = record_path(runs_dir, record["run_id"])
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(
         json.dumps(record, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
@@ -45,14 +47,23 @@ def load_record(path: Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def try_load_record(path: Path | str | None) -> dict[str, Any] | None:
+    """One run record, or None when there is no path or it cannot be read."""
+    if not path:
+        return None
+    try:
+        return load_record(Path(path))
+    except (OSError, ValueError):
+        return None
+
+
 def list_records(runs_dir: Path, experiment: str | None = None) -> list[dict[str, Any]]:
     """All readable records, oldest first; only one experiment's when `experiment` is given."""
     runs_dir = Path(runs_dir)
     records = []
     for path in sorted(runs_dir.glob("*.json")) if runs_dir.is_dir() else []:
-        try:
-            record = load_record(path)
-        except (OSError, ValueError):
+        record = try_load_record(path)
+        if record is None:
             continue
         if experiment is None or record.get("experiment") == experiment:
             records.append(record)

@@ -114,7 +114,8 @@ def train_point(
             meta_gradients = algorithm.meta_gradients
             if log is not None:
                 log(f"{algorithm_name}: torch.compile failed, running eagerly ({exc!r:.200})")
-    meta_gradients(params, first)
+    else:
+        meta_gradients(params, first)
     _, peak_bytes, memory_kind = peak_memory(lambda: meta_gradients(params, first), device)
 
     timer = IterationTimer(device, warmup=point["warmup"])
@@ -224,7 +225,7 @@ def run_experiment(
         "results": [],
     }
     write = records.write_record if ranks.is_main else (lambda runs_dir, record: None)
-    path = Path(runs_dir) / f"{record['run_id']}.json"
+    path = records.record_path(runs_dir, record["run_id"])
     write(runs_dir, record)
     jobs = [(algorithm, point) for point in points for algorithm in spec.algorithms]
     emit(
@@ -254,6 +255,7 @@ def run_experiment(
             }
         )
 
+    swept = tuple(swept_keys(spec, quick))
     try:
         for index, (algorithm, point) in enumerate(jobs):
             last_sent = 0.0
@@ -276,7 +278,6 @@ def run_experiment(
                     }
                 )
 
-            swept = tuple(swept_keys(spec, quick))
             label = " ".join(f"{k}={point[k]}" for k in swept)
             emit({"event": "log", "message": f"{algorithm} {label}".strip()})
             row = train_point(

@@ -362,7 +362,7 @@ def resolved_params(spec: Spec, quick: bool) -> dict[str, Any]:
 def sweep_points(spec: Spec, quick: bool) -> list[dict[str, Any]]:
     """One dict of concrete parameters per combination of the list-valued parameters."""
     merged = resolved_params(spec, quick)
-    swept = [key for key, value in merged.items() if isinstance(value, list)]
+    swept = swept_keys(spec, quick)
     points = []
     for combo in itertools.product(*(merged[key] for key in swept)):
         point = dict(merged)

@@ -75,7 +75,7 @@ class MetaModel(nn.Module):
     # `functional_call(self, params, (x,))` (up to float rounding) with less Python overhead
     # per call, which matters inside the inner loop. Written with broadcasting matmuls, they
     # also take per-task parameters and inputs with a leading task dimension
-    # (`MetaAlgorithm.batched_sgd_steps`) without `vmap`.
+    # (`MAML.inner_steps_of_all_tasks`) without `vmap`.
     @staticmethod
     def functional_body(params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         hidden = torch.relu(x @ params["body.0.weight"].mT + params["body.0.bias"].unsqueeze(-2))

@@ -482,20 +482,6 @@ def write_block(
 
 # --------------------------------------------------------------------------- rendering
 
-_KNOWN_FIELDS = {
-    "algorithm",
-    "seconds_per_iteration",
-    "tasks_per_second",
-    "peak_memory_bytes",
-    "memory_kind",
-    "pre_adaptation_loss",
-    "post_adaptation_loss",
-    "pre_adaptation_accuracy",
-    "post_adaptation_accuracy",
-    "meta_iterations",
-}
-
-
 def human_bytes(value: float | int | None) -> str:
     """1536 -> ``1.5 KiB`` (binary units, 3 significant digits)."""
     if value is None:

@@ -8,14 +8,8 @@ meta-gradient flows through head adaptation (second order over the head only, un
 from __future__ import annotations
 
 import torch
-from torch.func import grad, vmap
 
-from notebase.experiments.algorithms.base import (
-    MetaAlgorithm,
-    Params,
-    detached,
-    mean_task_gradients,
-)
+from notebase.experiments.algorithms.base import MetaAlgorithm, Params, mean_task_gradients
 
 HEAD = "head."
 
@@ -27,7 +21,6 @@ def _head(params: Params) -> Params:
 
 class ANIL(MetaAlgorithm):
     name = "anil"
-    second_order = True
 
     def __init__(self, model, task, point):
         super().__init__(model, task, point)
@@ -36,31 +29,21 @@ class ANIL(MetaAlgorithm):
     def head_loss(self, head: Params, features: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.loss_fn(self.model.functional_head(head, features), y)
 
-    def adapt_head(self, head: Params, features, y, steps: int, lr: float, first_order: bool):
-        for _ in range(steps):
-            at = detached(head) if first_order else head
-            grads = grad(self.head_loss)(at, features, y)
-            head = {n: torch.add(head[n], grads[n], alpha=-lr) for n in head}
-        return head
-
     def adapt(self, params: Params, x, y, steps: int, lr: float) -> Params:
         features = self.model.functional_body(params, x)
-        head = self.adapt_head(_head(params), features, y, steps, lr, first_order=True)
+        head = self.sgd_steps(
+            _head(params), features, y, steps, lr, first_order=True, loss=self.head_loss
+        )
         return {**params, **head}
 
     def task_query_loss(self, params: Params, sx, sy, qx, qy) -> torch.Tensor:
         support_features = self.model.functional_body(params, sx)
         query_features = self.model.functional_body(params, qx)
-        head = self.adapt_head(
+        head = self.sgd_steps(
             _head(params), support_features, sy, self.inner_steps, self.inner_lr,
-            self.first_order,
+            first_order=self.first_order, loss=self.head_loss,
         )
         return self.head_loss(head, query_features, qy)
-
-    def meta_loss(self, params: Params, sx, sy, qx, qy) -> torch.Tensor:
-        """The meta-objective; `meta_gradients` is its gradient, taken per task."""
-        per_task = vmap(self.task_query_loss, in_dims=(None, 0, 0, 0, 0))(params, sx, sy, qx, qy)
-        return per_task.mean()
 
     def meta_gradients(self, params, batch):
         return mean_task_gradients(self.task_query_loss, params, batch)

@@ -9,8 +9,8 @@ Eager speed is set by the number of operations, not their size: every tiny op of
 loop passes through each nested transform level (outer `grad`, `vmap`, inner `grad`), which
 costs far more than the arithmetic (~20 us per elementwise op there against ~3 us plain). Hence
 `mean_task_gradients` (per-task gradients under `vmap`, then the mean), the one-op SGD update in
-`MetaAlgorithm.sgd_steps`, and for second-order MAML `batched_sgd_steps`: per-task parameters
-with a leading task dimension, differentiated by plain `torch.autograd` (see `maml`).
+`MetaAlgorithm.sgd_steps`. Second-order MAML goes further and leaves `torch.func.grad` for
+plain `torch.autograd` on per-task parameters (see `maml`).
 """
 
 from __future__ import annotations
@@ -35,9 +35,13 @@ def mean_over_tasks(per_task: Params) -> Params:
     return {name: value.mean(dim=0) for name, value in per_task.items()}
 
 
-def per_task(params: Params, tasks: int) -> Params:
-    """Every parameter repeated along a new leading task dimension (a view, not a copy)."""
-    return {name: value.expand(tasks, *value.shape) for name, value in params.items()}
+def mean_of_tasks(
+    task_fn: Callable[..., tuple[Params, torch.Tensor]], params: Params, batch: TaskBatch
+) -> tuple[Params, torch.Tensor]:
+    """``task_fn(params, sx, sy, qx, qy) -> (per-task gradient, loss)`` of every task under
+    `vmap`, averaged over the meta-batch."""
+    grads, losses = vmap(task_fn, in_dims=(None, 0, 0, 0, 0))(params, *batch.tensors())
+    return mean_over_tasks(grads), losses.mean()
 
 
 def mean_task_gradients(
@@ -47,22 +51,17 @@ def mean_task_gradients(
 
     Takes each task's gradient under `vmap` and averages them, which equals the gradient of
     the averaged loss up to float rounding. Eagerly it is faster than ``grad`` of a vmapped
-    mean (measured ~1.15x on second-order MAML, sinusoid, meta-batch 25, one CPU thread),
-    at the cost of a little memory: the per-task gradients exist before the mean (~0.6 MB
-    more at that size).
+    mean (measured ~1.15x on the torch.func formulation of second-order MAML, sinusoid,
+    meta-batch 25, one CPU thread), at the cost of a little memory: the per-task gradients
+    exist before the mean (~0.6 MB more at that size).
     """
-    grads, losses = vmap(grad_and_value(task_loss), in_dims=(None, 0, 0, 0, 0))(
-        params, *batch.tensors()
-    )
-    return mean_over_tasks(grads), losses.mean()
+    return mean_of_tasks(grad_and_value(task_loss), params, batch)
 
 
 class MetaAlgorithm:
     """Base class: subclasses implement `meta_gradients`; `adapt` is plain SGD on the support."""
 
     name = ""
-    second_order = False
-    """True when the meta-gradient differentiates through the inner loop."""
 
     def __init__(self, model: MetaModel, task: TaskDistribution, point: dict[str, Any]):
         self.model = model
@@ -70,7 +69,6 @@ class MetaAlgorithm:
         self.loss_fn = task.loss
         self.inner_steps: int = point["inner_steps"]
         self.inner_lr: float = point["inner_lr"]
-        self.point = point
 
     # -- one task ---------------------------------------------------------------------------
     def forward(self, params: Params, x: torch.Tensor) -> torch.Tensor:
@@ -81,41 +79,17 @@ class MetaAlgorithm:
 
     def sgd_steps(
         self, params: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float,
-        *, first_order: bool,
+        *, first_order: bool, loss: Callable[..., torch.Tensor] | None = None,
     ) -> Params:
-        """`steps` gradient steps on one task; `first_order` stops gradients through them."""
+        """`steps` gradient steps on one task of ``loss(params, x, y)`` (default `self.loss`);
+        `first_order` stops gradients through them."""
+        loss_grad = grad(loss or self.loss)
         for _ in range(steps):
             at = detached(params) if first_order else params
-            grads = grad(self.loss)(at, x, y)
+            grads = loss_grad(at, x, y)
             # One op per tensor (not a multiply and a subtract): fewer nodes to differentiate
             # through when an outer `grad` goes through these steps.
             params = {name: torch.add(params[name], grads[name], alpha=-lr) for name in params}
-        return params
-
-    # -- all tasks at once, for torch.autograd --------------------------------------------
-    def task_losses(self, params: Params, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Each task's loss under its own parameters (a leading task dimension everywhere)."""
-        return vmap(self.loss_fn)(self.forward(params, x), y)
-
-    def batched_sgd_steps(
-        self, params: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float,
-        *, create_graph: bool,
-    ) -> Params:
-        """`sgd_steps` of every task at once on per-task parameters, by `torch.autograd.grad`.
-
-        The tasks are independent, so the gradient of their summed loss with respect to one
-        task's parameters is that task's own gradient. Without `create_graph` the steps are
-        first order: the updates stay in the graph as additions, their gradients do not.
-        """
-        for _ in range(steps):
-            grads = torch.autograd.grad(
-                self.task_losses(params, x, y).sum(), tuple(params.values()),
-                create_graph=create_graph,
-            )
-            params = {
-                name: torch.add(value, g, alpha=-lr)
-                for (name, value), g in zip(params.items(), grads, strict=True)
-            }
         return params
 
     def adapt(self, params: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float) -> Params:

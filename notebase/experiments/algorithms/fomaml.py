@@ -8,9 +8,9 @@ kept and memory stays flat in `inner_steps`.
 from __future__ import annotations
 
 import torch
-from torch.func import grad_and_value, vmap
+from torch.func import grad_and_value
 
-from notebase.experiments.algorithms.base import MetaAlgorithm, Params, mean_over_tasks
+from notebase.experiments.algorithms.base import MetaAlgorithm, Params, mean_of_tasks
 from notebase.experiments.tasks import TaskBatch
 
 
@@ -22,7 +22,4 @@ class FOMAML(MetaAlgorithm):
         return grad_and_value(self.loss)(adapted, qx, qy)
 
     def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
-        grads, losses = vmap(self.task_gradient, in_dims=(None, 0, 0, 0, 0))(
-            params, *batch.tensors()
-        )
-        return mean_over_tasks(grads), losses.mean()
+        return mean_of_tasks(self.task_gradient, params, batch)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch.func import grad, grad_and_value, jvp, vmap
+from torch.func import grad, grad_and_value, jvp
 
-from notebase.experiments.algorithms.base import MetaAlgorithm, Params, mean_over_tasks
+from notebase.experiments.algorithms.base import MetaAlgorithm, Params, mean_of_tasks
 from notebase.experiments.tasks import TaskBatch
 
 # Guards CG's divisions once the residual is exactly zero.
@@ -101,7 +101,4 @@ class IMAML(MetaAlgorithm):
         return meta_grad, query_loss
 
     def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
-        grads, losses = vmap(self.task_gradient, in_dims=(None, 0, 0, 0, 0))(
-            params, *batch.tensors()
-        )
-        return mean_over_tasks(grads), losses.mean()
+        return mean_of_tasks(self.task_gradient, params, batch)

@@ -18,44 +18,54 @@ from __future__ import annotations
 import torch
 from torch.func import vmap
 
-from notebase.experiments.algorithms.base import (
-    MetaAlgorithm,
-    Params,
-    mean_task_gradients,
-    per_task,
-)
+from notebase.experiments.algorithms.base import MetaAlgorithm, Params, mean_task_gradients
 from notebase.experiments.tasks import TaskBatch
+
+
+def per_task(params: Params, tasks: int) -> Params:
+    """Every parameter repeated along a new leading task dimension (a view, not a copy)."""
+    return {name: value.expand(tasks, *value.shape) for name, value in params.items()}
 
 
 class MAML(MetaAlgorithm):
     name = "maml"
-    second_order = True
 
+    # -- torch.func, one task at a time under vmap ------------------------------------------
     def task_query_loss(self, params: Params, sx, sy, qx, qy) -> torch.Tensor:
         adapted = self.sgd_steps(params, sx, sy, self.inner_steps, self.inner_lr, first_order=False)
         return self.loss(adapted, qx, qy)
-
-    def meta_loss(self, params: Params, sx, sy, qx, qy) -> torch.Tensor:
-        """The meta-objective: mean query loss after adaptation (`meta_gradients` is its
-        gradient)."""
-        per_task_loss = vmap(self.task_query_loss, in_dims=(None, 0, 0, 0, 0))(
-            params, sx, sy, qx, qy
-        )
-        return per_task_loss.mean()
-
-    def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
-        sx, sy, qx, qy = batch.tensors()
-        with torch.enable_grad():
-            leaves = {name: value.detach().requires_grad_() for name, value in params.items()}
-            adapted = self.batched_sgd_steps(
-                per_task(leaves, batch.size), sx, sy, self.inner_steps, self.inner_lr,
-                create_graph=True,
-            )
-            loss = self.task_losses(adapted, qx, qy).mean()
-            grads = torch.autograd.grad(loss, tuple(leaves.values()))
-        return dict(zip(leaves, grads, strict=True)), loss.detach()
 
     def functional_meta_gradients(
         self, params: Params, batch: TaskBatch
     ) -> tuple[Params, torch.Tensor]:
         return mean_task_gradients(self.task_query_loss, params, batch)
+
+    # -- torch.autograd, all tasks at once on per-task parameters ----------------------------
+    def task_losses(self, params: Params, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Each task's loss under its own parameters (a leading task dimension everywhere)."""
+        return vmap(self.loss_fn)(self.forward(params, x), y)
+
+    def inner_steps_of_all_tasks(self, params: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
+        """The inner SGD steps of every task at once, their graph kept for the meta-gradient.
+
+        The tasks are independent, so the gradient of their summed loss with respect to one
+        task's parameters is that task's own gradient.
+        """
+        for _ in range(self.inner_steps):
+            grads = torch.autograd.grad(
+                self.task_losses(params, x, y).sum(), tuple(params.values()), create_graph=True
+            )
+            params = {
+                name: torch.add(value, g, alpha=-self.inner_lr)
+                for (name, value), g in zip(params.items(), grads, strict=True)
+            }
+        return params
+
+    def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
+        sx, sy, qx, qy = batch.tensors()
+        with torch.enable_grad():
+            leaves = {name: value.detach().requires_grad_() for name, value in params.items()}
+            adapted = self.inner_steps_of_all_tasks(per_task(leaves, batch.size), sx, sy)
+            loss = self.task_losses(adapted, qx, qy).mean()
+            grads = torch.autograd.grad(loss, tuple(leaves.values()))
+        return dict(zip(leaves, grads, strict=True)), loss.detach()
