@@ -26,13 +26,13 @@ from whoosh.lang.porter import stem as porter_stem
 # Hangul syllables. (Kana and Han ideographs would be bigrammed the same way, but their
 # 40,000-character ranges cost ~10 ms of regex compilation in every new process; in this
 # Korean-first tool a Hanja or kana run stays one word token.)
-_CJK = "\uac00-\ud7a3"
-CJK_CHAR_RE = re.compile(f"[{_CJK}]")
+CJK_RANGE = "\uac00-\ud7a3"
+CJK_CHAR_RE = re.compile(f"[{CJK_RANGE}]")
 # Index side: a CJK run may continue across whitespace (joined), or a word of other letters
 # and digits. The apostrophe splits ("Dijkstra's" -> dijkstra, s; "s" is too short to keep).
-_INDEX_TOKEN_RE = re.compile(f"(?P<cjk>[{_CJK}]+(?:\\s+[{_CJK}]+)*)|(?P<word>[^\\W_{_CJK}]+)")
+_INDEX_TOKEN_RE = re.compile(f"(?P<cjk>[{CJK_RANGE}]+(?:\\s+[{CJK_RANGE}]+)*)|(?P<word>[^\\W_{CJK_RANGE}]+)")
 # Query side: the same, but a CJK run never crosses a space.
-_QUERY_TOKEN_RE = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<word>[^\\W_{_CJK}]+)")
+_QUERY_TOKEN_RE = re.compile(f"(?P<cjk>[{CJK_RANGE}]+)|(?P<word>[^\\W_{CJK_RANGE}]+)")
 _SPACE_RE = re.compile(r"\s+")
 
 MIN_WORD_LENGTH = 2

@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from notebase.errors import UserError
 from notebase.index.analysis import (
     CJK_CHAR_RE,
-    KoreanAnalyzer,
+    CJK_RANGE,
     cjk_grams,
+    index_tokens,
     normalize_word,
     query_segments,
     strip_particle,
 )
+from notebase.index.schema import PHRASE_FIELDS
 
 
 class QuerySyntaxError(UserError):
@@ -47,8 +49,8 @@ FIELD_NAMES = {
     "aliases": "aliases",
     "heading": "headings",
     "headings": "headings",
-    "body": "body",
-    "text": "body",
+    "body": "content",
+    "text": "content",
     "cite": "citations",
     "citation": "citations",
     "footnote": "citations",
@@ -61,7 +63,7 @@ USER_FIELDS = "tag:, title:, alias:, heading:, body:, cite:, question:, path:"
 included; ``cite:`` footnote definitions; ``question:`` the open-question list items."""
 
 _FIELD_PREFIX_RE = re.compile(r"([A-Za-z]+):(.*)", re.DOTALL)
-_HANGUL_WORD_RE = re.compile("[\uac00-\ud7a3]+")
+_HANGUL_WORD_RE = re.compile(f"[{CJK_RANGE}]+")
 
 
 @dataclass(slots=True)
@@ -223,11 +225,6 @@ def word_tokens(word: str) -> list[str]:
     return tokens
 
 
-def phrase_tokens(text: str) -> list[str]:
-    """Index tokens of a quoted phrase: analysed exactly like note text."""
-    return [token.text for token in KoreanAnalyzer()(text)]
-
-
 def highlight_terms(parsed: ParsedQuery) -> list[str]:
     """The words and phrases whose occurrences a snippet should mark."""
     terms = []
@@ -237,9 +234,10 @@ def highlight_terms(parsed: ParsedQuery) -> list[str]:
         if clause.phrase:
             terms.append(clause.text)
             continue
-        for kind, piece in query_segments(clause.text):
+        segments = query_segments(clause.text)
+        for kind, piece in segments:
             if kind == "cjk":
-                if len(piece) > 1 or len(query_segments(clause.text)) == 1:
+                if len(piece) > 1 or len(segments) == 1:
                     terms.append(strip_particle(piece))
             elif normalize_word(piece) is not None:
                 terms.append(piece)
@@ -302,7 +300,7 @@ def _clause_query(wq, clause: Clause):
     if clause.field == "path":
         return wq.Prefix("path", clause.text.strip().lstrip("/")), []
     if clause.phrase:
-        tokens = phrase_tokens(clause.text)
+        tokens = index_tokens(clause.text)  # a phrase is analysed exactly like note text
         single_syllable = False
     else:
         tokens = word_tokens(clause.text)
@@ -310,8 +308,7 @@ def _clause_query(wq, clause: Clause):
     if not tokens:
         return None
     if clause.field is not None:
-        fieldname = "content" if clause.field == "body" else clause.field
-        return _tokens_query(wq, fieldname, tokens, 1.0, clause.phrase, single_syllable), []
+        return _tokens_query(wq, clause.field, tokens, 1.0, clause.phrase, single_syllable), []
     must = _tokens_query(wq, "content", tokens, 1.0, clause.phrase, single_syllable)
     boosts = [
         _tokens_query(wq, name, tokens, boost, clause.phrase, single_syllable)
@@ -321,8 +318,6 @@ def _clause_query(wq, clause: Clause):
 
 
 def _tokens_query(wq, fieldname, tokens, boost, phrase, single_syllable):
-    from notebase.index.schema import PHRASE_FIELDS
-
     if single_syllable:
         # A lone syllable is indexed only when it stood alone; otherwise it starts a bigram.
         return wq.Or(

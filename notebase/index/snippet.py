@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from notebase.index.analysis import CJK_CHAR_RE, normalize_word
+from notebase.index.analysis import CJK_CHAR_RE, CJK_RANGE, normalize_word
 
 MARK_START = "«"
 MARK_END = "»"
@@ -50,7 +50,7 @@ def term_pattern(term: str) -> str | None:
                 continue
             prefix = stem if word.lower().startswith(stem) else word.lower()
             # Any ending, but not a particle written straight after it (gradients를).
-            words.append(re.escape(prefix) + "[^\\W\uac00-\ud7a3]*")
+            words.append(re.escape(prefix) + f"[^\\W{CJK_RANGE}]*")
         if words:
             parts.append(r"\W*".join(words))
     if not parts:

@@ -34,13 +34,13 @@ from whoosh import index as whoosh_index
 from notebase.config import VaultConfig
 from notebase.core.ports import ProgressCallback, SearchHit, UpdateStats
 from notebase.errors import UserError
+from notebase.index import index_folder
 from notebase.index import manifest as manifest_file
 from notebase.index.manifest import DIGEST, MTIME, SIZE, VALID, FileState, Manifest, ManifestError
 from notebase.index.query import compile_query, highlight_terms, parse_query
 from notebase.index.schema import SCHEMA_VERSION, build_schema, note_document
 from notebase.index.snippet import compile_highlighter, make_snippet
 
-INDEX_DIR = Path(".notebase") / "index"
 LOCK_NAME = "notebase.lock"
 MAX_SEGMENTS = 10
 """Past this many segments a commit merges the small ones (whoosh's MERGE_SMALL)."""
@@ -125,7 +125,7 @@ class WhooshNoteIndex:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         self.root = Path(vault_root)
-        self.folder = self.root / INDEX_DIR
+        self.folder = index_folder(self.root)
         self.config = config if config is not None else VaultConfig.load(self.root)
         self.lock_timeout = lock_timeout
         self._message = on_message or _print_message
@@ -145,20 +145,17 @@ class WhooshNoteIndex:
     def _open(self) -> None:
         """Open the index on disk, or create/rebuild it when missing or unusable."""
         with self._search_lock:  # no search sees a half-opened index
-            self._open_locked()
-
-    def _open_locked(self) -> None:
-        problem = self._try_open()
-        if problem is None:
-            return
-        with self._write_lock():
-            # Another process may have been rewriting it: look again under the lock.
             problem = self._try_open()
             if problem is None:
                 return
-            if problem != "missing":
-                self._message(f"search index {problem}; rebuilding it")
-            self._create_empty()
+            with self._write_lock():
+                # Another process may have been rewriting it: look again under the lock.
+                problem = self._try_open()
+                if problem is None:
+                    return
+                if problem != "missing":
+                    self._message(f"search index {problem}; rebuilding it")
+                self._create_empty()
 
     def _try_open(self) -> str | None:
         """None when the index opened and matches this version; else why not."""
@@ -194,30 +191,27 @@ class WhooshNoteIndex:
     def _create_empty(self) -> None:
         """Wipe the folder (lock file excepted) and create an empty index. Lock held."""
         with self._search_lock:
-            self._create_empty_locked()
+            self._close_handles()
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for entry in os.scandir(self.folder):
+                if entry.name == LOCK_NAME:
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        import shutil
 
-    def _create_empty_locked(self) -> None:
-        self._close_handles()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for entry in os.scandir(self.folder):
-            if entry.name == LOCK_NAME:
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    import shutil
-
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.remove(entry.path)
-            except OSError:
-                pass
-        self._ix = whoosh_index.create_in(str(self.folder), build_schema())
-        self._manifest = Manifest(
-            version=SCHEMA_VERSION,
-            config=self.config.fingerprint(),
-            generation=self._ix.latest_generation(),
-        )
-        manifest_file.write_snapshot(self.folder, self._manifest)
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                    else:
+                        os.remove(entry.path)
+                except OSError:
+                    pass
+            self._ix = whoosh_index.create_in(str(self.folder), build_schema())
+            self._manifest = Manifest(
+                version=SCHEMA_VERSION,
+                config=self.config.fingerprint(),
+                generation=self._ix.latest_generation(),
+            )
+            manifest_file.write_snapshot(self.folder, self._manifest)
 
     def rebuild(self, progress: ProgressCallback | None = None) -> UpdateStats:
         """Throw the index away and index every note again (one segment per 5,000 notes)."""
@@ -451,21 +445,18 @@ class WhooshNoteIndex:
 
     def _close_handles(self) -> None:
         with self._search_lock:
-            self._close_handles_locked()
-
-    def _close_handles_locked(self) -> None:
-        if self._searcher is not None:
-            try:
-                self._searcher.close()
-            except Exception:
-                pass
-            self._searcher = None
-        if self._ix is not None:
-            try:
-                self._ix.close()
-            except Exception:
-                pass
-            self._ix = None
+            if self._searcher is not None:
+                try:
+                    self._searcher.close()
+                except Exception:
+                    pass
+                self._searcher = None
+            if self._ix is not None:
+                try:
+                    self._ix.close()
+                except Exception:
+                    pass
+                self._ix = None
 
     def segment_count(self) -> int:
         """How many whoosh segments the index has (benchmarks, tests)."""
