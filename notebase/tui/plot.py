@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from notebase.tui.widgets.side_panel import format_bytes, format_seconds
+from notebase.tui.result_text import format_bytes, format_seconds, point_label
 
 BAR_WIDTH = 28
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -16,13 +16,6 @@ def bar(value: float, largest: float, width: int = BAR_WIDTH) -> str:
     eighths = round(value / largest * width * 8)
     full, rest = divmod(eighths, 8)
     return "█" * full + (EIGHTHS[rest] if rest else "")
-
-
-def point_label(result: dict) -> str:
-    label = str(result.get("algorithm", "?"))
-    if result.get("inner_steps") is not None:
-        label += f" k={result['inner_steps']}"
-    return label
 
 
 def results_chart(results: list[dict]) -> str:

@@ -11,7 +11,6 @@ full-screen app it would scribble over the screen. Nothing here imports torch or
 
 from __future__ import annotations
 
-import json
 import subprocess
 import threading
 from collections.abc import Callable
@@ -101,8 +100,11 @@ class RunnerProcess:
 
 
 def event_kind(event: dict) -> str:
-    """The event's type (``start``, ``progress``, ``log``, ``result``, ``end``, ``error``)."""
-    return str(event.get("event") or event.get("type") or "log")
+    """The event's type (``start``, ``progress``, ``log``, ``result``, ``end``, ``error``);
+    an untyped event counts as a log line."""
+    from notebase.experiments.note_runs import event_kind as runner_event_kind
+
+    return runner_event_kind(event) or "log"
 
 
 def execute(
@@ -163,11 +165,12 @@ def _last_line(lines: list[str]) -> str:
 
 def write_back(request: RunRequest, end: dict) -> RunOutcome:
     """Write a finished run's record into the note (``note_runs.write_record``)."""
-    from notebase.experiments.note_runs import write_record  # no torch: writeback + plot
+    from notebase.experiments.note_runs import vault_relative, write_record  # no torch
+    from notebase.experiments.records import load_record
 
     run_id = end.get("run_id")
     try:
-        record = json.loads(Path(end["record"]).read_text(encoding="utf-8"))
+        record = load_record(end["record"])
     except (KeyError, TypeError, OSError, ValueError) as exc:
         return RunOutcome(
             "not-written", f"run {run_id} finished but its record is unreadable ({exc})", run_id
@@ -179,7 +182,9 @@ def write_back(request: RunRequest, end: dict) -> RunOutcome:
         return RunOutcome(
             "not-written", f"run {run_id} done, not written to {request.note_path}: {exc}", run_id
         )
-    written = _relative(request.vault_root, outcome.written_to)
+    written = (
+        vault_relative(request.vault_root, outcome.written_to) if outcome.written_to else None
+    )
     warnings = f" ({'; '.join(outcome.warnings)})" if outcome.warnings else ""
     if outcome.status == "written":
         verb = "replaced in" if outcome.replaced else "written into"
@@ -193,11 +198,3 @@ def write_back(request: RunRequest, end: dict) -> RunOutcome:
         message = f"{request.experiment}: run {run_id} not written: {outcome.reason}{warnings}"
     return RunOutcome(outcome.status, message, run_id, written)
 
-
-def _relative(vault_root: Path, path: Path | None) -> str | None:
-    if path is None:
-        return None
-    try:
-        return Path(path).resolve().relative_to(Path(vault_root).resolve()).as_posix()
-    except ValueError:
-        return str(path)

@@ -182,13 +182,13 @@ class VaultSession:
     # with list(), happens within one C call under the GIL and cannot see a half-done
     # change. Reads that walk the notes in Python (tags, questions) take the lock.
 
-    @property
-    def loaded(self) -> bool:
-        return self.vault is not None
-
     def _notes(self) -> list[Note]:
         vault = self.vault
         return [] if vault is None else list(vault.notes.values())
+
+    def note_count(self) -> int:
+        vault = self.vault
+        return 0 if vault is None else len(vault.notes)
 
     def note(self, path: str) -> Note | None:
         vault = self.vault
@@ -325,14 +325,11 @@ class VaultSession:
 
     def run_record(self, run_id: str | None) -> dict | None:
         """The JSON run record of a run id from ``<experiments>/runs/``, if readable."""
-        from notebase.experiments.records import load_record  # json only, no torch
+        from notebase.experiments.records import record_path, try_load_record  # no torch
 
         if not run_id:
             return None
-        try:
-            return load_record(self.experiments_dir / "runs" / f"{run_id}.json")
-        except (OSError, ValueError):
-            return None
+        return try_load_record(record_path(self.experiments_dir / "runs", run_id))
 
 
 def _question_row(note: Note, question: Question) -> QuestionRow:

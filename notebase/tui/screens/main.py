@@ -126,7 +126,7 @@ class MainScreen(Screen):
         rows = self.session.rows(self.tag)
         note_list = self.query_one(NoteList)
         note_list.set_notes(rows, keep_key=note_list.highlighted_key or self.current_path)
-        all_count = len(self.session.rows()) if self.tag else len(rows)
+        all_count = self.session.note_count() if self.tag else len(rows)
         self.query_one(TagTree).set_tags(self.session.tag_counts(), all_count)
         self.update_caption()
         invalid = len(self.session.invalid_notes())

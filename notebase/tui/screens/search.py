@@ -56,10 +56,9 @@ class SearchScreen(ModalScreen[str | None]):
         Binding("down", "focus_hits", "Hits", show=False, id="search.hits"),
     ]
 
-    def __init__(self, session: VaultSession, query: str = "", **kwargs) -> None:
+    def __init__(self, session: VaultSession, **kwargs) -> None:
         super().__init__(**kwargs)
         self.session = session
-        self.initial_query = query
         self._timer: Timer | None = None
         self.results: list[SearchResult] = []
         self.searched_query: str | None = None
@@ -68,16 +67,12 @@ class SearchScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box", classes="modal-box"):
             yield Static('Search  (words · "phrase" · tag:x · -word)', classes="modal-title")
-            yield Input(
-                self.initial_query, placeholder="메타러닝, tag:ml/meta, ...", id="search-input"
-            )
+            yield Input(placeholder="메타러닝, tag:ml/meta, ...", id="search-input")
             yield Static("", id="search-status")
             yield RowList(empty_text="type to search", id="search-hits")
 
     def on_mount(self) -> None:
         self.query_one("#search-input", Input).focus()
-        if self.initial_query:
-            self.run_search()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Log, ProgressBar, Static
 
+from notebase.tui.result_text import result_line
 from notebase.tui.runs import RunOutcome, RunRequest, event_kind
 
 
@@ -78,8 +79,6 @@ class RunPanel(Vertical):
         if kind == "log":
             log.write_line(str(event.get("message", "")))
         elif kind == "result":
-            from notebase.tui.widgets.side_panel import result_line
-
             row = event.get("row") or event.get("result") or event
             log.write_line("result: " + result_line(row))
         elif kind == "start":

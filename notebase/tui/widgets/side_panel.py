@@ -11,6 +11,7 @@ from rich.text import Text
 
 from notebase.core.note import Footnote, Note
 from notebase.tui.render import plain_inline
+from notebase.tui.result_text import result_line
 from notebase.tui.session import ExperimentSummary, VaultSession
 from notebase.tui.widgets.row_list import Row, RowList
 
@@ -29,39 +30,6 @@ def short_citation(footnote: Footnote) -> str:
         return f"{head} · {citation.title}" if head else citation.title
     first_line = footnote.text.strip().split("\n", 1)[0]
     return first_line or "(empty)"
-
-
-def format_seconds(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 1:
-        return f"{seconds * 1000:.1f} ms/it"
-    return f"{seconds:.2f} s/it"
-
-
-def format_bytes(count: float | None) -> str:
-    """Binary units like the note's results table, always one decimal (``811.2 KiB``; the
-    table's ``writeback.human_bytes`` keeps 3 significant digits: ``811 KiB``)."""
-    if count is None:
-        return "-"
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(count) < 1024 or unit == "GiB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count:.1f} GiB"  # pragma: no cover
-
-
-def result_line(result: dict) -> str:
-    """One sweep result: ``maml k=5  12.3 ms/it  1.2 MB  loss 0.41``."""
-    name = str(result.get("algorithm", "?"))
-    point = result.get("inner_steps")
-    label = f"{name} k={point}" if point is not None else name
-    line = f"{label}  {format_seconds(result.get('seconds_per_iteration'))}"
-    line += f"  {format_bytes(result.get('peak_memory_bytes'))}"
-    loss = result.get("post_adaptation_loss")
-    if isinstance(loss, int | float):
-        line += f"  loss {loss:.3g}"
-    return line
 
 
 def experiment_rows(summary: ExperimentSummary) -> list[Row]:
