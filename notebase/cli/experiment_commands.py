@@ -321,7 +321,7 @@ def run_note_command(args) -> int:
     if not note.valid:
         raise UserError(f"note {note.path} cannot be read: {'; '.join(note.errors)}")
     specs = choose_experiments(note, Path(args.experiments), getattr(args, "experiment", None))
-    note_file = vault_root / note.path
+    note_file = vault.file_path(note.path)
     runs_dir = Path(args.experiments) / "runs"
     outcomes = []
     # Ctrl-C: the runner (in its own session) gets one SIGINT through `cancel`, records

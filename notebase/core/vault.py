@@ -412,6 +412,12 @@ class Vault:
         """The note at a vault-relative path (exact, NFC), or None."""
         return self.notes.get(_nfc(path))
 
+    def file_path(self, path: str) -> Path:
+        """Where note ``path`` (vault-relative, NFC) is on disk: its real name, which may be
+        NFD (macOS), so never rebuild it as ``root / path``."""
+        file = self._files.get(path)
+        return file.abs_path if file is not None else self.root / path
+
     def find(self, ref: str) -> Note:
         """The note ``ref`` names: a vault-relative path (with or without ``.md``), a file
         name, a title or an alias (case-insensitive, NFC). NoteError if none or several."""

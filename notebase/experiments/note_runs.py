@@ -17,6 +17,7 @@ import signal
 import subprocess
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -267,11 +268,13 @@ def write_record(vault_root: Path, note_file: Path, record: dict, *, config=None
 
 
 def vault_relative(vault_root: Path, path: Path) -> str:
-    """``path`` relative to the vault as a POSIX string; its bare name when it lies outside."""
+    """``path`` relative to the vault as a POSIX string, NFC like every vault path (a file may
+    be named in NFD on disk); its bare name when it lies outside."""
     try:
-        return Path(path).resolve().relative_to(Path(vault_root).resolve()).as_posix()
+        relative = Path(path).resolve().relative_to(Path(vault_root).resolve()).as_posix()
     except ValueError:
-        return Path(path).name
+        relative = Path(path).name
+    return unicodedata.normalize("NFC", relative)
 
 
 # --------------------------------------------------------------------------- stale results

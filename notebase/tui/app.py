@@ -253,6 +253,7 @@ class NotebaseApp(App):
             quick=quick,
             vault_root=self.session.vault_root,
             experiments_dir=self.session.experiments_dir,
+            note_file=self.session.note_file(note_path),
         )
         self.run_request = request
         self.cancel_requested = False

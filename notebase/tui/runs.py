@@ -31,6 +31,9 @@ class RunRequest:
     vault_root: Path = field(default_factory=Path)
     experiments_dir: Path = field(default_factory=Path)
     device: str = "auto"
+    note_file: Path | None = None
+    """The note on disk (`Vault.file_path`: its real, possibly NFD, name); when None,
+    ``vault_root / note_path``."""
 
     @property
     def runs_dir(self) -> Path:
@@ -175,7 +178,7 @@ def write_back(request: RunRequest, end: dict) -> RunOutcome:
         return RunOutcome(
             "not-written", f"run {run_id} finished but its record is unreadable ({exc})", run_id
         )
-    note_file = request.vault_root / request.note_path
+    note_file = request.note_file or request.vault_root / request.note_path
     try:
         outcome = write_record(request.vault_root, note_file, record)
     except Exception as exc:  # user data: say why, never crash the app

@@ -190,6 +190,11 @@ class VaultSession:
         vault = self.vault
         return 0 if vault is None else len(vault.notes)
 
+    def note_file(self, path: str) -> Path | None:
+        """The note's file on disk (its real name), None before the vault is loaded."""
+        vault = self.vault
+        return None if vault is None else vault.file_path(path)
+
     def note(self, path: str) -> Note | None:
         vault = self.vault
         return None if vault is None else vault.notes.get(path)

@@ -104,6 +104,21 @@ def test_run_note_two_experiments_then_one_again(setup, capsys):
     assert strip_blocks(again) == NOTE.encode()
 
 
+def test_run_note_with_a_decomposed_file_name_writes_into_the_note(setup, capsys):
+    """A macOS-style NFD file name: the results go into that file, not a sidecar."""
+    import unicodedata
+
+    vault, specs = setup
+    nfd = vault / unicodedata.normalize("NFD", "분해된 이름.md")
+    nfd.write_bytes("---\nexperiments: [tiny-a]\n---\n## 질문 & 확장\n\n1. 빠른가?\n".encode())
+    code, out, err = run_cli(capsys, vault, specs, "분해된 이름", "--quick", "--json")
+    assert code == 0, err
+    (run,) = json.loads(out)["runs"]
+    assert run["status"] == "ok" and run["written_to"] == "분해된 이름.md"
+    assert b"<!-- notebase:results experiment=tiny-a" in nfd.read_bytes()
+    assert not list(vault.glob("*.results.md"))
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
