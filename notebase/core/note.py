@@ -8,6 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+EXPERIMENT_PREFIX = "experiments/"
+
+
+def experiment_link_name(target: str) -> str | None:
+    """The experiment a wikilink target names (``experiments/NAME``, any case, ``.toml``
+    optional), else None. The one rule for the parser and for whatever renders links."""
+    if target[: len(EXPERIMENT_PREFIX)].casefold() != EXPERIMENT_PREFIX:
+        return None
+    return target[len(EXPERIMENT_PREFIX) :].removesuffix(".toml").strip() or None
+
 
 @dataclass(slots=True)
 class Link:

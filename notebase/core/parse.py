@@ -26,7 +26,14 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from notebase.config import VaultConfig
 from notebase.core.citation import parse_citation
-from notebase.core.note import Footnote, Link, Note, Question, ResultsBlock
+from notebase.core.note import (
+    Footnote,
+    Link,
+    Note,
+    Question,
+    ResultsBlock,
+    experiment_link_name,
+)
 
 # The block parser only: inline parsing is ours (see the module docstring). footnote_tail
 # would move definitions to the end of the stream; we want them where they are.
@@ -472,11 +479,10 @@ def _wikilink(match: re.Match[str], line: int) -> Link | None:
         kind="wiki",
         line=line,
     )
-    if target[:12].casefold() == "experiments/":
-        name = target[12:].removesuffix(".toml").strip()
-        if name:
-            link.experiment = name
-            return link
+    name = experiment_link_name(target)
+    if name:
+        link.experiment = name
+        return link
     link.is_attachment = is_attachment_target(target)
     return link
 

@@ -17,10 +17,11 @@ as ``Markdown.LinkClicked`` with the href; ``parse_href`` reads it back.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from urllib.parse import quote, unquote
 
-from notebase.core.note import Link, Note
+from notebase.core.note import Link, Note, experiment_link_name
 
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]*?)\]\]")
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
@@ -29,20 +30,23 @@ FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 INLINE_CODE = re.compile(r"(`+)(?:.+?)\1")
 MARKDOWN_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\((<[^>\n]*>|[^)\s]+)\)")
 
-SCHEMES = ("note", "missing", "exp", "fn")
+SCHEMES = ("note", "missing", "exp", "fn", "q")
 
 
 def split_wikilink(inner: str) -> tuple[str, str | None, str | None]:
-    """``target#heading|label`` -> (target, heading, label)."""
+    """``target#heading|label`` -> (target, heading, label), the target normalised as the
+    parser stores it (NFC; ``[[a\\|b]]`` inside a table drops its backslash), so that it
+    finds the parsed `Link`."""
     label = None
     if "|" in inner:
         inner, label = inner.split("|", 1)
+        inner = inner.removesuffix("\\")
         label = label.strip() or None
     heading = None
     if "#" in inner:
         inner, heading = inner.split("#", 1)
         heading = heading.strip() or None
-    return inner.strip(), heading, label
+    return unicodedata.normalize("NFC", inner.strip()), heading, label
 
 
 def escape_label(text: str) -> str:
@@ -71,14 +75,6 @@ def _link_lookup(links: Iterable[Link]) -> dict[tuple[str, str, str | None], Lin
     return table
 
 
-def _experiment_name(target: str) -> str | None:
-    parts = target.replace("\\", "/").split("/")
-    if len(parts) >= 2 and parts[-2] == "experiments" and parts[-1]:
-        name = parts[-1]
-        return name[:-5] if name.endswith(".toml") else name
-    return None
-
-
 def _rewrite_line(line: str, note: Note, lookup: dict) -> str:
     """Rewrite links and footnote refs of one line, outside inline code."""
     pieces: list[str] = []
@@ -103,7 +99,7 @@ def _rewrite_text(text: str, note: Note, lookup: dict) -> str:
         shown = label or (
             f"{target} › {heading}" if target and heading else target or heading or ""
         )
-        experiment = _experiment_name(target)
+        experiment = experiment_link_name(target)
         if experiment:
             return f"[⚗ {escape_label(label or experiment)}]({make_href('exp', experiment)})"
         link = lookup.get(("wiki", target, heading)) or lookup.get(
@@ -140,7 +136,7 @@ def plain_inline(text: str) -> str:
 
     def wikilink(match: re.Match) -> str:
         target, heading, label = split_wikilink(match.group(2))
-        if _experiment_name(target):
+        if experiment_link_name(target):
             return ""
         return label or target or heading or ""
 

@@ -154,6 +154,23 @@ async def test_follow_wikilink_by_click_event_and_by_side_panel_then_go_back(app
         assert app.main_screen.current_path == COST
 
 
+async def test_side_panel_question_shows_its_text(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_cost_note(app, pilot)
+        side = app.main_screen.query_one(SidePanel)
+        side.focus()
+        assert side.move_to_key("q:2")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        shown = app.screen.query_one(Markdown).source
+        assert "분산 학습으로 비용을 줄일 수 있는가?" in shown and "**open**" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+
 async def test_citation_shows_the_full_definition(app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

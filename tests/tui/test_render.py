@@ -47,3 +47,31 @@ def test_plain_inline_for_lists():
         plain_inline("메모리는? [[experiments/meta-cost]] 근거[^2] [[MAML|마믈]]")
         == "메모리는? 근거 마믈"
     )
+
+
+def test_rendered_links_agree_with_the_parser(tmp_path):
+    """Experiment links by the parser's rule (any case, only at the start), a table's
+    ``[[a\\|b]]``, and an NFD-typed target all render as the parser resolved them."""
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "한글")
+    vault = load(
+        tmp_path,
+        {
+            "노트.md": (
+                "# 노트\n\n[[Experiments/maml]] [[sub/experiments/x]]\n\n"
+                "| a | b |\n|---|---|\n| [[한글\\|표 안]] | 1 |\n\n"
+                f"[[{nfd}]]\n"
+            ),
+            "한글.md": "# 한글\n",
+        },
+    )
+    note = vault.get("노트.md")
+    assert [link.experiment for link in note.links if link.experiment] == ["maml"]
+    text = note_markdown(note)
+    assert "[⚗ maml](exp:maml)" in text
+    assert "[sub/experiments/x](missing:sub%2Fexperiments%2Fx)" in text
+    assert "[표 안](note:%ED%95%9C%EA%B8%80.md)" in text
+    assert "[한글](note:%ED%95%9C%EA%B8%80.md)" in text
+    assert "missing:%ED%95%9C" not in text and "\\]](missing" not in text
+    assert plain_inline("[[Experiments/maml]] 질문") == "질문"

@@ -259,7 +259,7 @@ class MainScreen(Screen):
             self.app.notify(f"broken link: [[{value}]] names no note", severity="warning")
         elif scheme == "fn" and note is not None:
             self.show_citation(note, value)
-        elif scheme == "q" and note is not None:
+        elif scheme == "q" and note is not None and value.isdigit():
             self.show_question(note, int(value))
         elif scheme == "exp" and note is not None:
             self.show_experiment(note, value)
