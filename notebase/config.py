@@ -35,6 +35,11 @@ DEFAULT_SOURCES_HEADINGS = (
 )
 DEFAULT_IGNORE_DIRS = frozenset({".notebase", ".obsidian", ".git", ".trash"})
 
+PARSER_VERSION = 4
+"""Bump when parsing (``notebase.core.parse``, ``citation``) changes what a Note holds: it
+invalidates the notes cache and the search index through `VaultConfig.fingerprint`. Kept
+here, not in the parser, so that checking a fingerprint never imports markdown-it."""
+
 
 @dataclass(slots=True)
 class VaultConfig:
@@ -56,14 +61,10 @@ class VaultConfig:
         return _compile_any(tuple(self.question_heading_patterns))
 
     def fingerprint(self) -> str:
-        """A string that changes whenever parsing results could change (cache key)."""
-        return repr(
-            (
-                tuple(self.question_heading_patterns),
-                tuple(self.sources_heading_patterns),
-                tuple(sorted(self.ignore_dirs)),
-            )
-        )
+        """A string that changes whenever parsing results could change: the key of the notes
+        cache and of the search index. Only what the parser reads counts (the sources
+        headings serve write-back; ignored folders change the scan, which both redo)."""
+        return repr((PARSER_VERSION, tuple(self.question_heading_patterns)))
 
     @classmethod
     def load(cls, vault_root: Path) -> VaultConfig:

@@ -10,7 +10,7 @@ Styles understood:
   ``Author (2019). Title. Venue.``
 - Short: ``Finn et al., 2017, *Title*.``
 
-Changing what is extracted here changes cached notes: bump ``PARSER_VERSION`` in parse.py.
+Changing what is extracted here changes cached notes: bump ``PARSER_VERSION`` in notebase/config.py.
 
 Authors are given in natural order (``"Chelsea Finn"``, ``"C. Finn"``); an ``et al.`` in
 the source is kept as a last ``"et al."`` entry so a reader sees the list is incomplete.

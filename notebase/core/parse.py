@@ -37,8 +37,6 @@ from notebase.core.note import (
 
 # The block parser only: inline parsing is ours (see the module docstring). footnote_tail
 # would move definitions to the end of the stream; we want them where they are.
-PARSER_VERSION = 4
-"""Bump when parsing changes what a Note holds (invalidates the notes cache)."""
 
 _MD = MarkdownIt("commonmark").use(footnote_plugin)
 _MD.disable(["inline", "text_join", "footnote_tail"])

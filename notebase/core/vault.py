@@ -23,7 +23,7 @@ from pathlib import Path
 from notebase.config import VaultConfig
 from notebase.core import cache as note_cache
 from notebase.core.note import Link, Note, Question
-from notebase.core.parse import PARSER_VERSION, is_attachment_target, parse_note
+from notebase.core.parse import is_attachment_target, parse_note
 from notebase.errors import NoteError
 
 
@@ -216,7 +216,7 @@ class Vault:
         return vault
 
     def _fingerprint(self) -> str:
-        return f"parser={PARSER_VERSION};{self.config.fingerprint()}"
+        return self.config.fingerprint()
 
     def save_cache(self) -> bool:
         """Store the parsed notes under ``<vault>/.notebase/``; False if it cannot."""

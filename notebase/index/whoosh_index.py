@@ -174,7 +174,7 @@ class WhooshNoteIndex:
         if manifest.version != SCHEMA_VERSION:
             return f"was written in format {manifest.version}, this notebase uses {SCHEMA_VERSION}"
         if manifest.config != self.config.fingerprint():
-            return "was built with other vault settings (.notebase.toml changed)"
+            return "was built with other vault settings or by another notebase parser"
         try:
             ix = whoosh_index.open_dir(str(self.folder))
             generation = ix.latest_generation()

@@ -182,6 +182,22 @@ def test_schema_version_mismatch_is_rebuilt(vault, built, open_vault_index, mess
     assert index.update().added == 1
 
 
+def test_a_new_parser_version_rebuilds_the_index_but_write_back_settings_do_not(
+    vault, built, open_vault_index, messages, monkeypatch
+):
+    # Settings only write-back reads (the sources headings) leave the parsed notes as they are.
+    (vault / ".notebase.toml").write_text('sources_headings = ["^참고"]\n', encoding="utf-8")
+    open_vault_index().close()
+    assert messages == []
+    # A parser change must reach the index, not only the notes cache.
+    from notebase.config import PARSER_VERSION
+
+    monkeypatch.setattr("notebase.config.PARSER_VERSION", PARSER_VERSION + 1)
+    index = open_vault_index()
+    assert any("other vault settings" in m and "rebuilding" in m for m in messages)
+    assert index.update().added == 1
+
+
 def test_garbage_manifest_is_rebuilt(vault, built, open_vault_index, messages):
     (built / "manifest.json").write_text("{not json", encoding="utf-8")
     index = open_vault_index()
