@@ -296,10 +296,26 @@ def run_experiment(
         raise
     except Exception as exc:  # any failure of the run itself ends up in the record
         emit({"event": "log", "message": traceback.format_exc()})
+        if STOPPED_BY_SIGNAL.is_set():
+            _ignore_further_signals()
+            finish("interrupted", "interrupted by a signal (Ctrl-C or SIGTERM)")
+            raise KeyboardInterrupt from exc
         finish("failed", f"{type(exc).__name__}: {exc}")
     else:
         finish("ok", None)
     return record
+
+
+STOPPED_BY_SIGNAL = threading.Event()
+"""Set by the runner process's SIGINT/SIGTERM handler. The KeyboardInterrupt it raises can
+land inside library code that turns it into another exception (seen as a rare ``failed``
+record after Ctrl-C under load); a run that ends with any error after this is set was
+stopped, and is recorded as ``interrupted``."""
+
+
+def _stop_on_signal(signum, frame) -> None:
+    STOPPED_BY_SIGNAL.set()
+    raise KeyboardInterrupt
 
 
 def _ignore_further_signals() -> None:
@@ -384,13 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr
     emit = _event_writer(events_out)
 
-    def on_sigterm(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     # SIGINT may arrive ignored (a parent started in the background passes SIG_IGN on):
     # a run must always be stoppable by it.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, _stop_on_signal)
     ranks = Ranks()
     try:
         spec = load_spec(args.spec)

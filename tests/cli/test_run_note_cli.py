@@ -161,7 +161,9 @@ def test_ctrl_c_interrupts_and_leaves_the_note(setup):
     assert proc.returncode == 130, seen + err
     assert note.read_bytes() == before
     records = [json.loads(p.read_text()) for p in (specs / "runs").glob("*.json")]
-    assert [r["status"] for r in records] == ["interrupted"]
+    assert [r["status"] for r in records] == ["interrupted"], (
+        [r["error"] for r in records], err[-3000:]
+    )
     assert "interrupted" in out + err
 
 

@@ -128,6 +128,25 @@ def test_tasks_come_from_their_global_index(task_name):
     assert not torch.equal(whole.support_x[:5], task.sample("eval", 7, range(5)).support_x)
 
 
+def test_an_error_after_a_stop_signal_is_recorded_as_interrupted(tmp_path, monkeypatch):
+    """Ctrl-C's KeyboardInterrupt can come out of library code as another exception: once the
+    runner's signal handler has run, the run counts as interrupted, not failed."""
+    import notebase.experiments.runner as runner
+
+    def train_point(*args, **kwargs):
+        runner.STOPPED_BY_SIGNAL.set()  # what the handler does before raising
+        raise RuntimeError("KeyboardInterrupt turned into something else")
+
+    monkeypatch.setattr(runner, "train_point", train_point)
+    monkeypatch.setattr(runner, "STOPPED_BY_SIGNAL", threading.Event())
+    monkeypatch.setattr(runner, "_ignore_further_signals", lambda: None)  # pytest keeps Ctrl-C
+    spec = load_spec(tiny_spec(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs")
+    (record,) = list_records(tmp_path / "runs")
+    assert record["status"] == "interrupted" and "signal" in record["error"]
+
+
 def test_cancel_event_records_interrupted(tmp_path):
     spec = load_spec(tiny_spec(tmp_path, iterations=10_000))
     cancel = threading.Event()
