@@ -10,10 +10,11 @@ prints.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,9 +108,9 @@ def run_command(args: argparse.Namespace) -> int:
 class ProgressLine:
     """One self-overwriting progress line on stderr (plain lines when it is not a terminal)."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr  # looked up now, so that redirections are seen
+        self.tty = self.stream.isatty()
         self.last_text = ""
 
     def show(self, text: str) -> None:
@@ -134,17 +135,14 @@ def _bar(fraction: float, width: int = 24) -> str:
 def run_spec_subprocess(
     spec_path: Path, *, quick: bool, device: str, runs_dir: Path, show_progress: bool
 ) -> dict[str, Any]:
-    """Run a spec in the runner subprocess; return ``{run_id, experiment, device, ...}``.
+    """Run a spec (`note_runs.run_spec`); return ``{run_id, experiment, device, ...}``.
 
-    The runner gets its own session, so a terminal Ctrl-C reaches only us; we forward one
-    SIGINT and keep reading until it has written its ``interrupted`` record, then report it.
+    Ctrl-C sets the run's cancel event: the runner gets one SIGINT and writes its
+    ``interrupted`` record, which is then reported.
     """
-    from notebase.experiments.runner import iter_events, start_run_process
+    from notebase.experiments.note_runs import run_spec
 
     progress = ProgressLine()
-    proc = start_run_process(
-        spec_path, quick=quick, device=device, runs_dir=runs_dir, start_new_session=True
-    )
     summary: dict[str, Any] = {
         "run_id": None,
         "experiment": None,
@@ -155,72 +153,70 @@ def run_spec_subprocess(
         "error": None,
         "results": [],
     }
-    error_message = None
-    interrupted = False
-    previous_handler = signal.getsignal(signal.SIGINT)
 
-    def on_sigint(signum, frame):
-        nonlocal interrupted
-        if not interrupted and proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-        interrupted = True
+    def on_event(event: dict) -> None:
+        kind = event.get("event")
+        if kind == "start":
+            summary.update(
+                run_id=event["run_id"],
+                experiment=event["experiment"],
+                device=event["device"],
+                record=event.get("record"),
+            )
+            if show_progress:
+                progress.say(
+                    f"run {event['run_id']}: {event['experiment']} on "
+                    f"{event.get('device_name') or event['device']}, "
+                    f"{event['points']} runs"
+                )
+        elif kind == "progress" and show_progress:
+            progress.show(
+                f"{_bar(event['fraction'])} {event['fraction']:4.0%} "
+                f"{event['algorithm']} ({event['point'] + 1}/{event['points']}) "
+                f"iteration {event['iteration']}/{event['iterations']}"
+            )
+        elif kind == "result":
+            summary["results"].append(event["row"])
+            if show_progress:
+                row = event["row"]
+                progress.say(
+                    f"  {row['algorithm']:<8} inner_steps={row['inner_steps']:<3} "
+                    f"{row['seconds_per_iteration'] * 1000:8.2f} ms/it  "
+                    f"loss {row['pre_adaptation_loss']:.3f} -> "
+                    f"{row['post_adaptation_loss']:.3f}"
+                )
+        elif kind == "log" and show_progress and "Traceback" in str(event.get("message")):
+            progress.say(str(event["message"]).rstrip())
 
-    signal.signal(signal.SIGINT, on_sigint)
-    try:
-        for event in iter_events(proc):
-            kind = event.get("event")
-            if kind == "start":
-                summary.update(
-                    run_id=event["run_id"],
-                    experiment=event["experiment"],
-                    device=event["device"],
-                    record=event.get("record"),
-                )
-                if show_progress:
-                    progress.say(
-                        f"run {event['run_id']}: {event['experiment']} on "
-                        f"{event.get('device_name') or event['device']}, "
-                        f"{event['points']} runs"
-                    )
-            elif kind == "progress" and show_progress:
-                progress.show(
-                    f"{_bar(event['fraction'])} {event['fraction']:4.0%} "
-                    f"{event['algorithm']} ({event['point'] + 1}/{event['points']}) "
-                    f"iteration {event['iteration']}/{event['iterations']}"
-                )
-            elif kind == "result":
-                summary["results"].append(event["row"])
-                if show_progress:
-                    row = event["row"]
-                    progress.say(
-                        f"  {row['algorithm']:<8} inner_steps={row['inner_steps']:<3} "
-                        f"{row['seconds_per_iteration'] * 1000:8.2f} ms/it  "
-                        f"loss {row['pre_adaptation_loss']:.3f} -> "
-                        f"{row['post_adaptation_loss']:.3f}"
-                    )
-            elif kind == "end":
-                summary.update(status=event["status"], error=event.get("error"))
-                summary["record"] = event.get("record") or summary["record"]
-            elif kind == "error":
-                error_message = event.get("message")
-            elif kind == "log" and show_progress and "Traceback" in str(event.get("message")):
-                progress.say(str(event["message"]).rstrip())
-        returncode = proc.wait()
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait()
-    if error_message is not None or returncode == 2:
-        raise UserError(error_message or "the experiment runner rejected its arguments")
-    if summary["status"] is None:
-        summary["status"] = "interrupted" if interrupted else "failed"
-        summary["error"] = summary["error"] or f"runner exited with code {returncode}"
-    if show_progress and summary["status"] != "ok":
-        progress.say(f"run {summary['status']}: {summary['error']}")
+    with _ctrl_c_cancels() as cancel:
+        run = run_spec(
+            spec_path, quick=quick, device=device, runs_dir=runs_dir, on_event=on_event,
+            cancel=cancel,
+        )
+    summary.update(status=run.status, error=run.error)
+    if run.record_path is not None:
+        summary["record"] = str(run.record_path)
+    if show_progress and run.status != "ok":
+        progress.say(f"run {run.status}: {run.error}")
     if show_progress and summary["record"]:
         progress.say(f"record: {summary['record']}")
     return summary
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels() -> Iterator[threading.Event]:
+    """While inside, Ctrl-C sets the yielded event (the running runner gets one SIGINT
+    through it) instead of raising KeyboardInterrupt here."""
+    cancel = threading.Event()
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: cancel.set())
+    except ValueError:  # not the main thread: Ctrl-C is not ours to catch
+        previous = None
+    try:
+        yield cancel
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def print_results_table(summary: dict[str, Any]) -> None:
@@ -326,12 +322,7 @@ def run_note_command(args) -> int:
     outcomes = []
     # Ctrl-C: the runner (in its own session) gets one SIGINT through `cancel`, records
     # ``interrupted``, and the note stays as it was; later experiments are not started.
-    cancel = threading.Event()
-    try:
-        previous_handler = signal.signal(signal.SIGINT, lambda signum, frame: cancel.set())
-    except ValueError:  # not the main thread: Ctrl-C is not ours to catch
-        previous_handler = None
-    try:
+    with _ctrl_c_cancels() as cancel:
         for spec in specs:
             if cancel.is_set():
                 break
@@ -349,9 +340,6 @@ def run_note_command(args) -> int:
             outcomes.append(outcome)
             if not getattr(args, "json", False):
                 _print_outcome(vault_root, outcome)
-    finally:
-        if previous_handler is not None:
-            signal.signal(signal.SIGINT, previous_handler)
     if getattr(args, "json", False):
         print_json({"note": note.path, "runs": [_json_run(vault_root, o) for o in outcomes]})
     if cancel.is_set():

@@ -19,6 +19,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -119,44 +120,41 @@ def event_kind(event: dict) -> str:
     return str(event.get("event") or event.get("type") or "")
 
 
-def run_note_experiment(
-    vault_root: Path,
-    note_path: Path,
-    spec,
+@dataclass(slots=True)
+class RunEnd:
+    """How one runner subprocess ended."""
+
+    status: str
+    """``ok``, ``failed`` or ``interrupted``."""
+    error: str | None
+    run_id: str | None
+    record_path: Path | None
+    record: dict | None
+    """The run record as the runner left it; None when it cannot be read."""
+
+
+def run_spec(
+    spec_path: Path,
     *,
     quick: bool = False,
     device: str = "auto",
-    runs_dir: Path | None = None,
+    runs_dir: Path,
     on_event: EventHandler | None = None,
     cancel: Cancel = None,
-    config=None,
     stderr=None,
-) -> WriteOutcome:
-    """Run one experiment for one note in a subprocess and write its results back.
+) -> RunEnd:
+    """Run one spec in the runner subprocess, to its end.
 
-    ``note_path`` is the note's file (absolute, or relative to the working folder);
-    ``on_event`` gets every runner event (called on this thread); ``cancel`` (an Event or a
-    callable) stops the run with SIGINT: the note is then untouched and the outcome says
-    ``not-written`` with ``run_status='interrupted'``. A KeyboardInterrupt here does the same
-    and is re-raised once the runner has stopped. ``config`` is the vault's `VaultConfig`
-    (loaded from ``vault_root`` when None). ``stderr`` goes to the runner process (a TUI
-    passes ``subprocess.DEVNULL``: tracebacks also arrive as ``log`` events).
+    The runner gets its own session: a Ctrl-C in the terminal reaches this process, and
+    ``cancel`` (an Event or a callable) decides what the runner gets (one SIGINT: it records
+    ``interrupted``). A KeyboardInterrupt here stops the runner too and is re-raised.
+    ``on_event`` gets every runner event, on this thread; ``stderr`` goes to the runner.
     Raises UserError when the runner refuses to start (e.g. ``cuda`` without a GPU).
     """
     from notebase.experiments.runner import iter_events, start_run_process
 
-    vault_root = Path(vault_root)
-    note_file = Path(note_path)
-    if not note_file.is_absolute() and not note_file.exists():
-        note_file = vault_root / note_file
-    runs_dir = Path(runs_dir) if runs_dir is not None else Path(spec.path).parent / "runs"
-    # Its own session: a Ctrl-C in the terminal reaches us, and we decide what the runner gets.
     proc = start_run_process(
-        spec.path,
-        quick=quick,
-        device=device,
-        runs_dir=runs_dir,
-        stderr=stderr,
+        spec_path, quick=quick, device=device, runs_dir=runs_dir, stderr=stderr,
         start_new_session=True,
     )
     watcher = _watch_cancel(proc, cancel)
@@ -185,8 +183,8 @@ def run_note_experiment(
         if watcher is not None:
             watcher.join(timeout=1.0)
 
-    if refused is not None and not end:
-        raise UserError(refused)
+    if not end and (refused is not None or proc.returncode == 2):
+        raise UserError(refused or "the experiment runner rejected its arguments")
     record_path = end.get("record") or record_hint
     record_path = Path(record_path) if record_path else None
     record = try_load_record(record_path)
@@ -198,30 +196,68 @@ def run_note_experiment(
         error = (
             "cancelled" if _is_cancelled(cancel) else f"the runner exited with code {proc.returncode}"
         )
+    run_id = end.get("run_id") or run_id or (record or {}).get("run_id")
+    return RunEnd(status, error, run_id, record_path, record)
+
+
+def run_note_experiment(
+    vault_root: Path,
+    note_path: Path,
+    spec,
+    *,
+    quick: bool = False,
+    device: str = "auto",
+    runs_dir: Path | None = None,
+    on_event: EventHandler | None = None,
+    cancel: Cancel = None,
+    config=None,
+    stderr=None,
+) -> WriteOutcome:
+    """Run one experiment for one note (`run_spec`) and write its results back.
+
+    ``note_path`` is the note's file (absolute, or relative to the working folder). A
+    cancelled run leaves the note untouched: the outcome says ``not-written`` with
+    ``run_status='interrupted'``. ``config`` is the vault's `VaultConfig` (loaded from
+    ``vault_root`` when None). ``on_event``, ``cancel`` and ``stderr`` are `run_spec`'s.
+    Raises UserError when the runner refuses to start (e.g. ``cuda`` without a GPU).
+    """
+    vault_root = Path(vault_root)
+    note_file = Path(note_path)
+    if not note_file.is_absolute() and not note_file.exists():
+        note_file = vault_root / note_file
+    runs_dir = Path(runs_dir) if runs_dir is not None else Path(spec.path).parent / "runs"
+    run = run_spec(
+        spec.path, quick=quick, device=device, runs_dir=runs_dir, on_event=on_event,
+        cancel=cancel, stderr=stderr,
+    )
     outcome = WriteOutcome(
         "not-written",
         note_file,
         reason=None,
         experiment=spec.name,
-        run_id=end.get("run_id") or run_id or (record or {}).get("run_id"),
-        run_status=status,
-        run_error=error,
-        record_path=record_path,
-        record=record,
+        run_id=run.run_id,
+        run_status=run.status,
+        run_error=run.error,
+        record_path=run.record_path,
+        record=run.record,
     )
-    if status != "ok":
-        what = "was interrupted" if status == "interrupted" else "failed"
-        outcome.reason = f"the run {what}: {error or 'no run record'}; the note is unchanged"
+    if run.status != "ok":
+        what = "was interrupted" if run.status == "interrupted" else "failed"
+        outcome.reason = f"the run {what}: {run.error or 'no run record'}; the note is unchanged"
         return outcome
-    if record is None:
-        outcome.reason = f"the run record {record_path} could not be read; the note is unchanged"
+    if run.record is None:
+        outcome.reason = (
+            f"the run record {run.record_path} could not be read; the note is unchanged"
+        )
         return outcome
     if _is_cancelled(cancel):  # cancelled just as the run ended: cancel still means no change
         outcome.reason = "cancelled; the note is unchanged"
         return outcome
-    written = write_record(vault_root, note_file, record, config=config)
+    written = write_record(vault_root, note_file, run.record, config=config)
     written.experiment, written.run_id = outcome.experiment, outcome.run_id
-    written.run_status, written.record_path, written.record = status, record_path, record
+    written.run_status, written.record_path, written.record = (
+        run.status, run.record_path, run.record
+    )
     return written
 
 
