@@ -131,6 +131,8 @@ class RunEnd:
     record_path: Path | None
     record: dict | None
     """The run record as the runner left it; None when it cannot be read."""
+    ended: bool
+    """The runner reported its own end (else it died or was killed mid-run)."""
 
 
 def run_spec(
@@ -155,6 +157,7 @@ def run_spec(
 
     proc = start_run_process(
         spec_path, quick=quick, device=device, runs_dir=runs_dir, stderr=stderr,
+        stdin=subprocess.DEVNULL,  # never the terminal an app is reading
         start_new_session=True,
     )
     watcher = _watch_cancel(proc, cancel)
@@ -197,7 +200,7 @@ def run_spec(
             "cancelled" if _is_cancelled(cancel) else f"the runner exited with code {proc.returncode}"
         )
     run_id = end.get("run_id") or run_id or (record or {}).get("run_id")
-    return RunEnd(status, error, run_id, record_path, record)
+    return RunEnd(status, error, run_id, record_path, record, ended=bool(end))
 
 
 def run_note_experiment(

@@ -355,6 +355,7 @@ def start_run_process(
     popen_kwargs.setdefault("stdout", subprocess.PIPE)
     popen_kwargs.setdefault("text", True)
     popen_kwargs.setdefault("encoding", "utf-8")
+    popen_kwargs.setdefault("errors", "replace")  # a stray byte must not end the reading
     popen_kwargs.setdefault("bufsize", 1)
     return subprocess.Popen(command, **popen_kwargs)
 

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from notebase.tui.messages import RunEvent, RunFinished, VaultChanged, VaultLoaded
-from notebase.tui.runs import RunnerProcess, RunOutcome, RunRequest, execute
+from notebase.tui.runs import RunHandle, RunOutcome, RunRequest, execute
 from notebase.tui.screens.main import MainScreen
 from notebase.tui.screens.modals import ChooseScreen, HelpScreen
 from notebase.tui.screens.questions import QuestionsScreen
@@ -72,7 +72,7 @@ class NotebaseApp(App):
         self.startup_probe = startup_probe
         self.run_request: RunRequest | None = None
         """The run in progress, if any (one at a time)."""
-        self.runner: RunnerProcess | None = None
+        self.runner: RunHandle | None = None
         self.cancel_requested = False
         """x was pressed before the runner process existed."""
         self.notification_log: list[tuple[str, str]] = []
@@ -264,12 +264,12 @@ class NotebaseApp(App):
         def on_event(event: dict) -> None:
             self.post_message(RunEvent(request, event))
 
-        def process_ready(runner: RunnerProcess) -> None:
-            self.runner = runner
-            if self.cancel_requested:  # x was pressed while the process was starting
-                runner.cancel()
+        def handle_ready(handle: RunHandle) -> None:
+            self.runner = handle
+            if self.cancel_requested:  # x was pressed before the run got its handle
+                handle.cancel()
 
-        outcome = execute(request, on_event, process_ready)
+        outcome = execute(request, on_event, handle_ready)
         self.post_message(RunFinished(request, outcome))
 
     def on_run_event(self, message: RunEvent) -> None:
@@ -295,8 +295,7 @@ class NotebaseApp(App):
                 self.notify("no run in progress", severity="warning")
             return
         self.notify(f"cancelling {runner.request.experiment}…")
-        # cancel() waits for the subprocess to stop: not on the UI thread.
-        self.run_worker(runner.cancel, thread=True, group="cancel", exit_on_error=False)
+        runner.cancel()  # the run's own thread sends the SIGINT and waits for the runner
 
     async def action_quit(self) -> None:
         runner = self.runner

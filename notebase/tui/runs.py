@@ -1,17 +1,17 @@
 """Running a note's experiment from the app: the runner subprocess and the write-back.
 
 Training holds the GIL for seconds at a time and torch takes a second to import, so the
-app never runs an experiment in its own process: it starts
-``python -m notebase.experiments.runner`` (``runner.start_run_process``, the entry the CLI
-uses), reads its JSON-lines events on a worker thread, and when the run ended ``ok`` hands
-the record to ``note_runs.write_record``, which writes the block into the note as it is on
-disk then (or into a sidecar, and says why). The runner's stderr is captured: in a
-full-screen app it would scribble over the screen. Nothing here imports torch or Textual.
+app never runs an experiment in its own process: on a worker thread it runs the spec through
+``note_runs.run_spec`` (the runner subprocess and its JSON-lines events, as the CLI does), and
+when the run ended ``ok`` hands the record to ``note_runs.write_record``, which writes the
+block into the note as it is on disk then (or into a sidecar, and says why). The runner's
+stderr goes to a temporary file: in a full-screen app it would scribble over the screen.
+Nothing here imports torch or Textual.
 """
 
 from __future__ import annotations
 
-import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,52 +54,17 @@ class RunOutcome:
     """Vault-relative path of the file that received the results (the note or a sidecar)."""
 
 
-class RunnerProcess:
-    """The runner subprocess of one request: start it, read its events, cancel it."""
+class RunHandle:
+    """What the app holds of a running request: a way to cancel it from another thread."""
 
     def __init__(self, request: RunRequest) -> None:
         self.request = request
-        self.process: subprocess.Popen | None = None
         self.cancelled = threading.Event()
-        """Set once the user asked to cancel (the outcome is then ``cancelled``)."""
-        self.stderr_tail: list[str] = []
-        """The runner's last stderr lines (its tracebacks and warnings)."""
-
-    def start(self) -> None:
-        from notebase.experiments.runner import start_run_process  # torch loads in the child
-
-        self.process = start_run_process(
-            self.request.spec_path,
-            quick=self.request.quick,
-            device=self.request.device,
-            runs_dir=self.request.runs_dir,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            errors="replace",
-            # Its own session: a signal meant for the app's terminal does not hit the run.
-            start_new_session=True,
-        )
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
-
-    def _drain_stderr(self) -> None:
-        assert self.process is not None and self.process.stderr is not None
-        for line in self.process.stderr:
-            self.stderr_tail.append(line.rstrip("\n"))
-            del self.stderr_tail[:-20]
-
-    def events(self):
-        from notebase.experiments.runner import iter_events
-
-        assert self.process is not None
-        return iter_events(self.process)
+        """Set once the user asked to cancel: the runner gets one SIGINT (the outcome is then
+        ``cancelled``)."""
 
     def cancel(self) -> None:
-        """SIGINT (the runner records ``interrupted``), then wait; harder signals if needed."""
-        from notebase.experiments.note_runs import stop_process
-
         self.cancelled.set()
-        if self.process is not None:
-            stop_process(self.process)
 
 
 def event_kind(event: dict) -> str:
@@ -113,50 +78,42 @@ def event_kind(event: dict) -> str:
 def execute(
     request: RunRequest,
     on_event: Callable[[dict], None],
-    process_ready: Callable[[RunnerProcess], None] | None = None,
+    handle_ready: Callable[[RunHandle], None] | None = None,
 ) -> RunOutcome:
-    """Run the request to its end (call on a worker thread), then write the results back.
+    """Run the request to its end (call on a worker thread; `note_runs.run_spec`), then write
+    the results back.
 
-    ``on_event`` gets every runner event; ``process_ready`` gets the runner so that the
-    caller can cancel it from another thread.
+    ``on_event`` gets every runner event; ``handle_ready`` gets the handle that cancels it.
+    The runner's stderr goes to a temporary file: its last line explains a crash.
     """
-    runner = RunnerProcess(request)
-    try:
-        runner.start()
-    except OSError as exc:
-        return RunOutcome("failed", f"could not start the runner: {exc}")
-    if process_ready is not None:
-        process_ready(runner)
-    end: dict = {}
-    error_message = None
-    for event in runner.events():
-        kind = event_kind(event)
-        if kind == "end":
-            end = event
-        elif kind == "error":
-            error_message = event.get("message")
-        on_event(event)
-    code = runner.process.wait()
-    run_id = end.get("run_id")
-    if runner.cancelled.is_set() or end.get("status") == "interrupted":
+    from notebase.errors import UserError
+    from notebase.experiments.note_runs import run_spec  # torch loads in the child
+
+    handle = RunHandle(request)
+    if handle_ready is not None:
+        handle_ready(handle)
+    unchanged = f"{request.note_path} unchanged"
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
+        try:
+            run = run_spec(
+                request.spec_path, quick=request.quick, device=request.device,
+                runs_dir=request.runs_dir, on_event=on_event, cancel=handle.cancelled,
+                stderr=stderr,
+            )
+        except UserError as exc:  # the runner refused (e.g. cuda without a GPU)
+            return RunOutcome("failed", f"{request.experiment}: run failed: {exc}; {unchanged}")
+        except OSError as exc:
+            return RunOutcome("failed", f"could not start the runner: {exc}")
+        stderr.seek(0)
+        last_stderr_line = _last_line(stderr.read().splitlines()[-20:])
+    if handle.cancelled.is_set() or run.status == "interrupted":
+        return RunOutcome("cancelled", f"{request.experiment}: run cancelled; {unchanged}", run.run_id)
+    if run.status != "ok":
+        reason = run.error if run.ended else (last_stderr_line or run.error)
         return RunOutcome(
-            "cancelled",
-            f"{request.experiment}: run cancelled; {request.note_path} unchanged",
-            run_id,
+            "failed", f"{request.experiment}: run failed: {reason}; {unchanged}", run.run_id
         )
-    if end.get("status") != "ok":
-        reason = (
-            end.get("error")
-            or error_message
-            or _last_line(runner.stderr_tail)
-            or f"the runner exited with code {code}"
-        )
-        return RunOutcome(
-            "failed",
-            f"{request.experiment}: run failed: {reason}; {request.note_path} unchanged",
-            run_id,
-        )
-    return write_back(request, end)
+    return write_back(request, run.run_id, run.record, run.record_path)
 
 
 def _last_line(lines: list[str]) -> str:
@@ -166,17 +123,16 @@ def _last_line(lines: list[str]) -> str:
     return ""
 
 
-def write_back(request: RunRequest, end: dict) -> RunOutcome:
+def write_back(
+    request: RunRequest, run_id: str | None, record: dict | None, record_path: Path | None
+) -> RunOutcome:
     """Write a finished run's record into the note (``note_runs.write_record``)."""
     from notebase.experiments.note_runs import vault_relative, write_record  # no torch
-    from notebase.experiments.records import load_record
 
-    run_id = end.get("run_id")
-    try:
-        record = load_record(end["record"])
-    except (KeyError, TypeError, OSError, ValueError) as exc:
+    if record is None:
         return RunOutcome(
-            "not-written", f"run {run_id} finished but its record is unreadable ({exc})", run_id
+            "not-written", f"run {run_id} finished but its record {record_path} is unreadable",
+            run_id,
         )
     note_file = request.note_file or request.vault_root / request.note_path
     try:
