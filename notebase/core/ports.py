@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from notebase.core.note import Note
+
 ProgressCallback = Callable[[int, int], None]
 """``progress(done, total)``: called while notes are (re)indexed, ``total`` notes to do."""
 
@@ -60,6 +62,11 @@ class UpdateStats:
         }
 
 
+ParsedNotes = Callable[[str, int, int], Note | None]
+"""``parsed(path, mtime_ns, size)``: the caller's parsed note of exactly that file state, or
+None. An index uses it instead of parsing the file again (the app's vault just did)."""
+
+
 @runtime_checkable
 class NoteIndex(Protocol):
     """A persistent full-text index over one vault's notes.
@@ -69,11 +76,16 @@ class NoteIndex(Protocol):
     (``update_paths``).
     """
 
-    def update(self, progress: ProgressCallback | None = None) -> UpdateStats:
-        """Scan the vault and (re)index new and changed notes, drop deleted ones."""
+    def update(
+        self, progress: ProgressCallback | None = None, parsed: ParsedNotes | None = None
+    ) -> UpdateStats:
+        """Scan the vault and (re)index new and changed notes, drop deleted ones.
+        ``parsed`` offers notes the caller already parsed (see `ParsedNotes`)."""
         ...
 
-    def update_paths(self, paths: Iterable[str]) -> UpdateStats:
+    def update_paths(
+        self, paths: Iterable[str], parsed: ParsedNotes | None = None
+    ) -> UpdateStats:
         """(Re)index or drop just these vault-relative paths (a file watcher's events)."""
         ...
 

@@ -412,6 +412,14 @@ class Vault:
         """The note at a vault-relative path (exact, NFC), or None."""
         return self.notes.get(_nfc(path))
 
+    def parsed_note(self, path: str, mtime_ns: int, size: int) -> Note | None:
+        """The loaded note ``path`` if it was read from exactly this file state (same stat as
+        the parse cache trusts), else None: a `ports.ParsedNotes` for the search index."""
+        file = self._files.get(path)
+        if file is None or file.mtime_ns != mtime_ns or file.size != size:
+            return None
+        return self.notes.get(path)
+
     def file_path(self, path: str) -> Path:
         """Where note ``path`` (vault-relative, NFC) is on disk: its real name, which may be
         NFD (macOS), so never rebuild it as ``root / path``."""

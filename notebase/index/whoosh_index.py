@@ -32,7 +32,7 @@ from typing import NamedTuple
 from whoosh import index as whoosh_index
 
 from notebase.config import VaultConfig
-from notebase.core.ports import ProgressCallback, SearchHit, UpdateStats
+from notebase.core.ports import ParsedNotes, ProgressCallback, SearchHit, UpdateStats
 from notebase.errors import UserError
 from notebase.index import index_folder
 from notebase.index import manifest as manifest_file
@@ -225,7 +225,9 @@ class WhooshNoteIndex:
 
     # --- updating ---------------------------------------------------------------------
 
-    def update(self, progress: ProgressCallback | None = None) -> UpdateStats:
+    def update(
+        self, progress: ProgressCallback | None = None, parsed: ParsedNotes | None = None
+    ) -> UpdateStats:
         started = time.perf_counter()
         with self._mutex:
             files = scan_note_files(self.root, self.config)
@@ -235,16 +237,18 @@ class WhooshNoteIndex:
             else:
                 with self._write_lock():
                     self._follow_other_writers()
-                    stats = self._apply(files, None, progress)
+                    stats = self._apply(files, None, progress, parsed)
         stats.seconds = time.perf_counter() - started
         return stats
 
-    def update_paths(self, paths: Iterable[str | Path]) -> UpdateStats:
+    def update_paths(
+        self, paths: Iterable[str | Path], parsed: ParsedNotes | None = None
+    ) -> UpdateStats:
         started = time.perf_counter()
         wanted = {p for p in (self._relative(raw) for raw in paths) if p is not None}
         if any(self._names_a_folder(p) for p in wanted):
             # A folder was created, moved or deleted: its notes are not named one by one.
-            return self.update()
+            return self.update(parsed=parsed)
         with self._mutex:
             files = []
             for rel in sorted(wanted):
@@ -259,7 +263,7 @@ class WhooshNoteIndex:
                     files.append(ScannedFile(rel, abs_path, info.st_mtime_ns, info.st_size))
             with self._write_lock():
                 self._follow_other_writers()
-                stats = self._apply(files, wanted, None)
+                stats = self._apply(files, wanted, None, parsed)
         stats.seconds = time.perf_counter() - started
         return stats
 
@@ -312,6 +316,7 @@ class WhooshNoteIndex:
         files: list[ScannedFile],
         scope: set[str] | None,
         progress: ProgressCallback | None,
+        parsed: ParsedNotes | None = None,
     ) -> UpdateStats:
         """Bring the index in line with ``files``. ``scope`` None: ``files`` is the whole
         vault (anything else indexed was deleted); else only paths in ``scope`` are
@@ -351,7 +356,9 @@ class WhooshNoteIndex:
                         file.mtime_ns, file.size, digest, previous[VALID]
                     )
                     continue
-                note = parse_note(file.path, data, self.config)
+                note = parsed(file.path, file.mtime_ns, file.size) if parsed else None
+                if note is None:
+                    note = parse_note(file.path, data, self.config)
                 raw = None if note.valid else data.decode("utf-8", "replace")
                 batch.replace(file.path, note_document(note, raw))
                 batch.changed[file.path] = FileState(file.mtime_ns, file.size, digest, note.valid)

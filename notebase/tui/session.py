@@ -133,7 +133,7 @@ class VaultSession:
                 on_message=self.index_messages.append,
             )
             with self.index_lock:
-                index.update()
+                index.update(parsed=self.vault.parsed_note)
             self.index = index
             self.index_error = None
         except Exception as exc:  # the app must keep working without its index
@@ -162,7 +162,7 @@ class VaultSession:
         if changed and self.index is not None:
             with self.index_lock:
                 try:
-                    self.index.update_paths(changed)
+                    self.index.update_paths(changed, parsed=self.vault.parsed_note)
                 except Exception as exc:  # keep browsing; search falls back to a scan
                     self.index_error = f"search index update failed ({exc})"
                     self.index = None

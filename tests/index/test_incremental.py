@@ -368,3 +368,25 @@ def test_update_paths_with_a_moved_folder(vault, open_vault_index):
     stats = index.update_paths([vault / "ml", vault / "연구"])
     assert (stats.removed, stats.added) == (2, 2)
     assert sorted(paths(index.search("감자"))) == ["연구/a.md", "연구/deep/b.md"]
+
+
+def test_notes_the_vault_already_parsed_are_not_parsed_again(vault, open_vault_index, monkeypatch):
+    """The app's vault parses every note; the index takes those notes when the file is the
+    one that was parsed, and parses only what changed since."""
+    import notebase.core.parse as parse
+    from notebase.core.vault import Vault
+
+    write_note(vault, "a.md", "사과에 관한 노트\n", title="a")
+    write_note(vault, "b.md", "배에 관한 노트\n", title="b")
+    loaded = Vault.load(vault, use_cache=False)
+    calls = []
+    real = parse.parse_note
+    monkeypatch.setattr(parse, "parse_note", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    index = open_vault_index()
+    assert index.update(parsed=loaded.parsed_note).added == 2
+    assert calls == [] and paths(index.search("사과")) == ["a.md"]
+    # Changed on disk after the vault read it: the vault's note is stale, the index parses.
+    note = write_note(vault, "b.md", "이제 바나나에 관한 노트\n", title="b")
+    _bump_mtime(note)
+    assert index.update_paths(["b.md"], parsed=loaded.parsed_note).updated == 1
+    assert calls == ["b.md"] and paths(index.search("바나나")) == ["b.md"]
