@@ -57,6 +57,11 @@ class VaultConfig:
     ignore_dirs: set[str] = field(default_factory=lambda: set(DEFAULT_IGNORE_DIRS))
     """Folder names (or vault-relative folder paths) never scanned; dot-folders always are."""
 
+    def skips_folder(self, name: str, rel_path: str) -> bool:
+        """True for a folder never scanned: a dot-folder, or one named (by name or by
+        vault-relative path) in ``ignore_dirs``."""
+        return name.startswith(".") or name in self.ignore_dirs or rel_path in self.ignore_dirs
+
     def question_heading_regex(self) -> re.Pattern[str]:
         return _compile_any(tuple(self.question_heading_patterns))
 

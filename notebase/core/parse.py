@@ -81,18 +81,22 @@ def is_attachment_target(target: str) -> bool:
     return dot > 0 and name[dot + 1 :].lower() in ATTACHMENT_EXTENSIONS
 
 
+UNREADABLE = "cannot read the file"
+"""How an unreadable file's error starts (a read error is not cached: the file may heal)."""
+
+
+def invalid_note(path: str, error: str) -> Note:
+    """The note that stands for a file that could not be read or parsed."""
+    return Note(path=path, title=PurePosixPath(path).stem, errors=[error], valid=False)
+
+
 def parse_note(path: str, data: bytes, config: VaultConfig | None = None) -> Note:
     """Parse one file's bytes; never raises (a broken note is returned with ``valid=False``)."""
     path = unicodedata.normalize("NFC", path)
     try:
         return _parse(path, data, config or _DEFAULT_CONFIG)
     except Exception as exc:  # a bug here must not stop the other notes loading
-        return Note(
-            path=path,
-            title=PurePosixPath(path).stem,
-            errors=[f"could not parse the note: {type(exc).__name__}: {exc}"],
-            valid=False,
-        )
+        return invalid_note(path, f"could not parse the note: {type(exc).__name__}: {exc}")
 
 
 def _parse(path: str, data: bytes, config: VaultConfig) -> Note:

@@ -89,6 +89,10 @@ class NoteIndex(Protocol):
         """(Re)index or drop just these vault-relative paths (a file watcher's events)."""
         ...
 
+    def rebuild(self, progress: ProgressCallback | None = None) -> UpdateStats:
+        """Throw the index away and index every note again."""
+        ...
+
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Notes matching ``query`` (notebase query language), best first.
 

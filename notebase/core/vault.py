@@ -23,7 +23,7 @@ from pathlib import Path
 from notebase.config import VaultConfig
 from notebase.core import cache as note_cache
 from notebase.core.note import Link, Note, Question
-from notebase.core.parse import is_attachment_target, parse_note
+from notebase.core.parse import UNREADABLE, invalid_note, is_attachment_target, parse_note
 from notebase.errors import NoteError
 
 
@@ -48,10 +48,6 @@ class NoteFile:
     size: int
 
 
-def _ignored(name: str, rel_dir: str, config: VaultConfig) -> bool:
-    return name.startswith(".") or name in config.ignore_dirs or rel_dir in config.ignore_dirs
-
-
 def scan_files(root: Path, config: VaultConfig | None = None) -> tuple[list[NoteFile], list[str]]:
     """``(note files, other files)`` under ``root``: notes are ``*.md``, the rest are
     attachments (vault-relative NFC paths). Symlinked folders are not followed (no loops)."""
@@ -70,7 +66,7 @@ def scan_files(root: Path, config: VaultConfig | None = None) -> tuple[list[Note
             rel_path = f"{rel}{name}"
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if not _ignored(name, rel_path, config):
+                    if not config.skips_folder(name, rel_path):
                         pending.append((Path(entry.path), rel_path + "/"))
                     continue
                 if name.startswith(".") or not entry.is_file():
@@ -99,12 +95,7 @@ def read_note_file(file: NoteFile, config: VaultConfig) -> Note:
     try:
         data = file.abs_path.read_bytes()
     except OSError as exc:
-        return Note(
-            path=file.path,
-            title=posixpath.splitext(posixpath.basename(file.path))[0],
-            errors=[f"cannot read the file: {exc.strerror or exc}"],
-            valid=False,
-        )
+        return invalid_note(file.path, f"{UNREADABLE}: {exc.strerror or exc}")
     return parse_note(file.path, data, config)
 
 
@@ -223,7 +214,7 @@ class Vault:
         entries = {
             path: (file.mtime_ns, file.size, self.notes[path])
             for path, file in self._files.items()
-            if self.notes[path].valid or not self.notes[path].errors[0].startswith("cannot read")
+            if self.notes[path].valid or not self.notes[path].errors[0].startswith(UNREADABLE)
         }
         return note_cache.save_cache(self.root, self._fingerprint(), entries)
 

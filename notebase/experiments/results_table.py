@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-OPEN = re.compile(r"^\s*<!--\s*notebase:results\b(.*?)-->")
-CLOSE = re.compile(r"^\s*<!--\s*/notebase:results\s*-->")
+from notebase.experiments.writeback import find_blocks
+
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
 MEMORY = re.compile(r"^([\d.,]+)\s*(B|KiB|MiB|GiB|TiB)(?:\s*\((.+)\))?$")
 COLUMNS = {
@@ -40,20 +40,16 @@ def _cells(line: str) -> list[str]:
 
 
 def block_rows(body: str, experiment: str) -> list[dict]:
-    """Result rows of the table in ``experiment``'s results block of a note body."""
-    lines = body.split("\n")
-    inside = False
+    """Result rows of the table in ``experiment``'s results block of a note body (the block
+    as the write-back finds it: complete markers, outside code fences)."""
+    found = next((b for b in find_blocks(body.encode("utf-8")) if b.experiment == experiment), None)
+    if found is None:
+        return []
     table: list[str] = []
-    for line in lines:
-        opening = OPEN.match(line)
-        if opening and f"experiment={experiment}" in opening.group(1).split():
-            inside = True
-            continue
-        if inside and CLOSE.match(line):
-            break
-        if inside and line.lstrip().startswith("|"):
+    for line in body.split("\n")[found.start + 1 : found.end]:
+        if line.lstrip().startswith("|"):
             table.append(line)
-        elif inside and table:
+        elif table:
             break  # the first table only
     if len(table) < 3:
         return []

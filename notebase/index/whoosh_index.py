@@ -79,7 +79,6 @@ def scan_note_files(root: Path, config: VaultConfig) -> list[ScannedFile]:
     ``notebase.core.vault.scan_files`` (``*.md``; dot-folders, ``config.ignore_dirs`` and
     symlinked folders skipped; names NFC), a test keeps the two in agreement. This runs
     before every CLI query, so it is written for speed."""
-    ignore = config.ignore_dirs
     found: list[ScannedFile] = []
     pending = [(str(root), "")]
     while pending:
@@ -96,7 +95,7 @@ def scan_note_files(root: Path, config: VaultConfig) -> list[ScannedFile]:
                 rel_path = rel + name
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        if not (name.startswith(".") or name in ignore or rel_path in ignore):
+                        if not config.skips_folder(name, rel_path):
                             pending.append((entry.path, rel_path + "/"))
                         continue
                     if name.startswith(".") or name[-3:].lower() != ".md" or not entry.is_file():
@@ -290,16 +289,13 @@ class WhooshNoteIndex:
 
     def _is_note_path(self, rel: str) -> bool:
         parts = rel.split("/")
-        if not parts[-1].lower().endswith(".md") or any(p.startswith(".") for p in parts):
+        if not parts[-1].lower().endswith(".md") or parts[-1].startswith("."):
             return False
         folders = parts[:-1]
-        for depth, name in enumerate(folders):
-            if (
-                name in self.config.ignore_dirs
-                or "/".join(folders[: depth + 1]) in self.config.ignore_dirs
-            ):
-                return False
-        return True
+        return not any(
+            self.config.skips_folder(name, "/".join(folders[: depth + 1]))
+            for depth, name in enumerate(folders)
+        )
 
     def _has_changes(self, files: list[ScannedFile]) -> bool:
         known = self._manifest.files

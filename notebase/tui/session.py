@@ -274,13 +274,18 @@ class VaultSession:
 
     def _scan(self, query: str, limit: int) -> list[SearchResult]:
         """Substring search over titles, tags and bodies: the fallback without an index."""
-        tags = [w[4:].lstrip("#").casefold() for w in query.split() if w.startswith("tag:")]
+        tags = [w[4:] for w in query.split() if w.startswith("tag:")]
         words = [w.casefold() for w in query.split() if not w.startswith("tag:")]
+        vault = self.vault
+        if vault is None:
+            return []
+        notes = list(vault.notes.values())
+        for tag in tags:  # the vault's own tag rule (nested tags, case, NFC)
+            with self.lock:
+                tagged = {note.path for note in vault.notes_with_tag(tag)}
+            notes = [note for note in notes if note.path in tagged]
         results = []
-        for note in self._notes():
-            note_tags = [t.casefold() for t in note.tags]
-            if any(not any(t == q or t.startswith(q + "/") for t in note_tags) for q in tags):
-                continue
+        for note in notes:
             haystack = f"{note.title}\n{note.body}".casefold()
             if all(w in haystack for w in words):
                 score = sum(w in note.title.casefold() for w in words) + 1.0
