@@ -42,7 +42,7 @@ class ParamRule:
     tasks: tuple[str, ...] = TASKS
     """Tasks this parameter applies to."""
     help: str = ""
-    """One phrase for the documentation and error messages."""
+    """What the parameter does, in one phrase (read by people here; no message prints it)."""
 
     def allowed(self) -> str:
         kind = {int: "an integer", float: "a number", bool: "true or false"}[self.kind]
