@@ -154,40 +154,39 @@ async def test_follow_wikilink_by_click_event_and_by_side_panel_then_go_back(app
         assert app.main_screen.current_path == COST
 
 
+async def show_side_entry(app, pilot, key: str) -> str:
+    """Open the cost note, press Enter on the side panel's ``key`` entry: the detail shown."""
+    await settle(app, pilot)
+    await open_cost_note(app, pilot)
+    side = app.main_screen.query_one(SidePanel)
+    side.focus()
+    assert side.move_to_key(key)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, DetailScreen)
+    return app.screen.query_one(Markdown).source
+
+
+async def close_detail(app, pilot) -> None:
+    await pilot.press("escape")
+    await pilot.pause()
+    assert isinstance(app.screen, MainScreen)
+
+
 async def test_side_panel_question_shows_its_text(app):
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await open_cost_note(app, pilot)
-        side = app.main_screen.query_one(SidePanel)
-        side.focus()
-        assert side.move_to_key("q:2")
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, DetailScreen)
-        shown = app.screen.query_one(Markdown).source
+        shown = await show_side_entry(app, pilot, "q:2")
         assert "분산 학습으로 비용을 줄일 수 있는가?" in shown and "**open**" in shown
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, MainScreen)
+        await close_detail(app, pilot)
 
 
 async def test_citation_shows_the_full_definition(app):
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await open_cost_note(app, pilot)
-        side = app.main_screen.query_one(SidePanel)
-        side.focus()
-        assert side.move_to_key("fn:1")
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, DetailScreen)
-        shown = app.screen.query_one(Markdown).source
+        shown = await show_side_entry(app, pilot, "fn:1")
         assert "Model-agnostic meta-learning for fast adaptation" in shown
         assert "an outer optimization loop" in shown  # the quoted continuation line
         assert "Chelsea Finn" in shown and "2017" in shown
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, MainScreen)
+        await close_detail(app, pilot)
         # The footnote reference in the text is a link too.
         markdown = app.main_screen.query_one("#note-markdown", Markdown)
         assert "(fn:1)" in markdown.source
