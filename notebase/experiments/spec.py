@@ -17,12 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from notebase.errors import SpecError
-
-TASKS = ("sinusoid", "digits")
-"""Task distributions a spec may name (see `notebase.experiments.tasks`)."""
-
-ALGORITHMS = ("maml", "fomaml", "reptile", "imaml", "anil")
-"""Algorithms a spec may name (see `notebase.experiments.algorithms`)."""
+from notebase.experiments import registry
 
 TOP_LEVEL_KEYS = ("name", "title", "description", "task", "algorithms", "params", "quick")
 
@@ -39,10 +34,13 @@ class ParamRule:
     """True when the minimum itself is not allowed (e.g. a learning rate > 0)."""
     maximum: float | None = None
     """Largest allowed value (inclusive), if any."""
-    tasks: tuple[str, ...] = TASKS
-    """Tasks this parameter applies to."""
+    tasks: tuple[str, ...] | None = None
+    """Tasks this parameter applies to (None: every task in the registry)."""
     help: str = ""
     """What the parameter does, in one phrase (read by people here; no message prints it)."""
+
+    def applies_to(self, task: str) -> bool:
+        return self.tasks is None or task in self.tasks
 
     def allowed(self) -> str:
         kind = {int: "an integer", float: "a number", bool: "true or false"}[self.kind]
@@ -138,9 +136,9 @@ class Spec:
     title: str
     """One line saying what the experiment asks."""
     task: str
-    """Task distribution, one of `TASKS`."""
+    """Task distribution, one of `registry.TASKS`."""
     algorithms: list[str]
-    """Algorithms to compare, each one of `ALGORITHMS`."""
+    """Algorithms to compare, each one of `registry.ALGORITHMS`."""
     params: dict[str, Any]
     """Parameters as written; a list value sweeps that parameter."""
     quick: dict[str, Any] = field(default_factory=dict)
@@ -170,8 +168,9 @@ def _fail(path: Path, key: str, problem: str) -> SpecError:
 
 def _check_value(path: Path, where: str, key: str, value: Any, task: str) -> None:
     rule = PARAM_RULES[key]
-    if task not in rule.tasks:
-        raise _fail(path, where, f"not used by task '{task}' (only by {', '.join(rule.tasks)})")
+    if not rule.applies_to(task):
+        only = ", ".join(rule.tasks or ())
+        raise _fail(path, where, f"not used by task '{task}' (only by {only})")
     ok_type = (
         isinstance(value, bool)
         if rule.kind is bool
@@ -197,7 +196,7 @@ def _check_params(path: Path, table: str, params: Any, task: str) -> None:
     for key, value in params.items():
         where = f"{table}.{key}"
         if key not in PARAM_RULES:
-            allowed = ", ".join(sorted(k for k, r in PARAM_RULES.items() if task in r.tasks))
+            allowed = ", ".join(sorted(k for k, r in PARAM_RULES.items() if r.applies_to(task)))
             raise _fail(path, where, f"unknown parameter (allowed: {allowed})")
         values = value if isinstance(value, list) else [value]
         if not values:
@@ -258,24 +257,22 @@ def load_spec(path: Path) -> Spec:
     if not name.strip():
         raise _fail(path, "name", "must not be empty")
 
+    tasks = ", ".join(registry.TASKS)
     task = raw.get("task")
     if task is None:
-        raise _fail(path, "task", f"missing (allowed: {', '.join(TASKS)})")
-    if task not in TASKS:
-        raise _fail(path, "task", f"unknown task {task!r} (allowed: {', '.join(TASKS)})")
+        raise _fail(path, "task", f"missing (allowed: {tasks})")
+    if not isinstance(task, str) or task not in registry.TASKS:
+        raise _fail(path, "task", f"unknown task {task!r} (allowed: {tasks})")
 
+    names = ", ".join(registry.ALGORITHMS)
     algorithms = raw.get("algorithms")
     if algorithms is None:
-        raise _fail(path, "algorithms", f"missing (allowed: {', '.join(ALGORITHMS)})")
+        raise _fail(path, "algorithms", f"missing (allowed: {names})")
     if not isinstance(algorithms, list) or not algorithms:
-        raise _fail(path, "algorithms", f"expected a non-empty list of {', '.join(ALGORITHMS)}")
+        raise _fail(path, "algorithms", f"expected a non-empty list of {names}")
     for algorithm in algorithms:
-        if algorithm not in ALGORITHMS:
-            raise _fail(
-                path,
-                "algorithms",
-                f"unknown algorithm {algorithm!r} (allowed: {', '.join(ALGORITHMS)})",
-            )
+        if not isinstance(algorithm, str) or algorithm not in registry.ALGORITHMS:
+            raise _fail(path, "algorithms", f"unknown algorithm {algorithm!r} (allowed: {names})")
     if len(set(algorithms)) != len(algorithms):
         raise _fail(path, "algorithms", "an algorithm is listed twice")
 

@@ -21,6 +21,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from notebase.experiments.registry import task_class
+
 SPLITS = ("train", "eval")
 """``train`` tasks feed meta-training; ``eval`` tasks are the held-out ones."""
 
@@ -198,9 +200,6 @@ class Digits(TaskDistribution):
         )
 
 
-TASKS: dict[str, type[TaskDistribution]] = {"sinusoid": Sinusoid, "digits": Digits}
-"""Task name -> distribution class; the names match `spec.TASKS`."""
-
-
 def make_task(name: str, point: dict[str, Any]) -> TaskDistribution:
-    return TASKS[name](point)
+    """The distribution registered as `name` in `notebase.experiments.registry.TASKS`."""
+    return task_class(name)(point)

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from notebase.errors import SpecError
+from notebase.experiments import registry
 from notebase.experiments.spec import (
+    DEFAULTS,
+    PARAM_RULES,
     find_spec,
     list_specs,
     load_spec,
@@ -158,3 +161,32 @@ def test_a_broken_spec_does_not_hide_the_others(tmp_path):
     errors = []
     assert [s.name for s in list_specs(tmp_path, errors)] == ["비용"]
     assert len(errors) == 1 and "bad.toml: task: unknown task 'omniglot'" in errors[0]
+
+
+def test_the_validator_accepts_and_lists_exactly_the_registry_names(tmp_path, monkeypatch):
+    # Adding a name to the registry is all it takes: no second list to keep in step.
+    monkeypatch.setitem(registry.ALGORITHMS, "protonet", "somewhere:ProtoNet")
+    spec = load_spec(write(tmp_path, GOOD.replace('"fomaml"', '"protonet"')))
+    assert spec.algorithms == ["maml", "protonet"]
+    with pytest.raises(SpecError) as caught:
+        load_spec(write(tmp_path, GOOD.replace('"fomaml"', '"matching"')))
+    assert str(caught.value).endswith(f"(allowed: {', '.join(registry.ALGORITHMS)})")
+    assert "protonet" in str(caught.value)
+
+    monkeypatch.setitem(registry.TASKS, "omniglot", "somewhere:Omniglot")
+    with pytest.raises(SpecError) as caught:
+        load_spec(write(tmp_path, GOOD.replace('"sinusoid"', '"celeba"')))
+    assert str(caught.value).endswith("(allowed: sinusoid, digits, omniglot)")
+
+
+def test_every_registered_name_resolves_to_its_kind_and_has_defaults():
+    from notebase.experiments.algorithms.base import MetaAlgorithm
+    from notebase.experiments.tasks import TaskDistribution
+
+    for name in registry.ALGORITHMS:
+        assert issubclass(registry.algorithm_class(name), MetaAlgorithm), name
+    for name in registry.TASKS:
+        assert issubclass(registry.task_class(name), TaskDistribution), name
+    assert set(DEFAULTS) == set(registry.TASKS)
+    for key, rule in PARAM_RULES.items():
+        assert rule.tasks is None or set(rule.tasks) <= set(registry.TASKS), key
