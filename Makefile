@@ -1,4 +1,5 @@
 # `make run` and `make test` work on a fresh machine: both set up .venv first.
+# `make lint` = ruff + the import contracts (`lint-imports`, see [tool.importlinter] in pyproject).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -19,12 +20,14 @@ run: setup
 
 test: setup
 	$(BIN)/python -m ruff check notebase tests bench
+	$(BIN)/lint-imports --no-logo --no-cache
 	$(BIN)/python -m pytest -q
 
 check: test
 
 lint: setup
 	$(BIN)/python -m ruff check notebase tests bench
+	$(BIN)/lint-imports --no-logo --no-cache
 
 clean:
 	rm -rf $(VENV) notes/.notebase experiments/runs
