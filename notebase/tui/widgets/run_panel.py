@@ -24,14 +24,11 @@ def describe_progress(event: dict) -> str:
 
 
 def overall_fraction(event: dict) -> float | None:
-    """Progress of the whole run: the runner reports a fraction per sweep point."""
+    """Progress of the whole run, 0..1: the runner's ``fraction`` already covers every point."""
     fraction = event.get("fraction")
-    if not isinstance(fraction, int | float):
+    if not isinstance(fraction, int | float) or isinstance(fraction, bool):
         return None
-    point, points = event.get("point"), event.get("points")
-    if isinstance(point, int) and isinstance(points, int) and points > 0:
-        return min(1.0, (point + fraction) / points)
-    return min(1.0, float(fraction))
+    return max(0.0, min(1.0, float(fraction)))
 
 
 class RunPanel(Vertical):
