@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -9,6 +12,11 @@ from textual.widgets import Markdown, Static
 
 from notebase.core.note import Note
 from notebase.tui.render import note_markdown
+
+
+def heading_words(text: str) -> tuple[str, ...]:
+    """What a heading link must match: its words, NFC and case-folded (links drop ``:``, ``#``...)."""
+    return tuple(re.findall(r"\w+", unicodedata.normalize("NFC", text).casefold()))
 
 
 class NoteView(Vertical):
@@ -49,8 +57,14 @@ class NoteView(Vertical):
         else:
             self.call_after_refresh(scroll.scroll_to, y=position, animate=False)
 
-    def goto_heading(self, heading: str) -> None:
-        """Scroll the shown note to ``heading`` (its text, as a ``[[note#heading]]`` names it)."""
-        from textual._slug import TrackedSlugs  # Textual's own heading slugs
+    def goto_heading(self, heading: str) -> bool:
+        """Scroll the shown note to ``heading`` (its text, as a ``[[note#heading]]`` names it).
 
-        self.markdown.goto_anchor(TrackedSlugs().slug(heading))
+        The first heading whose words match (case and punctuation aside) wins; False if none.
+        """
+        wanted = heading_words(heading)
+        for _level, title, block_id in self.markdown.table_of_contents:
+            if block_id and heading_words(title) == wanted:
+                self.markdown.query_one(f"#{block_id}").scroll_visible(top=True)
+                return True
+        return False

@@ -17,9 +17,19 @@ class TagTree(Tree[str]):
         self.show_root = True
         self.guide_depth = 2
 
+    def expanded_tags(self) -> set[str]:
+        """Tags whose nodes are open now (kept open across a rebuild)."""
+        expanded, stack = set(), [self.root]
+        while stack:
+            node = stack.pop()
+            if node.is_expanded:
+                expanded.add(node.data)
+            stack.extend(node.children)
+        return expanded
+
     def set_tags(self, tag_counts: list[tuple[str, int]], total: int) -> None:
         """Rebuild from ``[(tag, count)]`` (parents counted for their children's notes too)."""
-        expanded = {node.data for node in self._tree_nodes.values() if node.is_expanded}
+        expanded = self.expanded_tags()
         self.clear()
         self.root.set_label(Text.assemble("All notes ", (f"({total})", "dim")))
         self.root.data = ALL_NOTES
