@@ -231,16 +231,19 @@ HOLD_LOCK = textwrap.dedent(
     lock = FileLock(sys.argv[1])
     assert lock.acquire(blocking=False)
     print("locked", flush=True)
-    time.sleep(float(sys.argv[2]))
+    sys.stdin.readline()  # hold it until told (a line, or the end of stdin)
     lock.release()
+    print("released", flush=True)
     """
 )
 
 
-def _hold_lock_in_other_process(folder, seconds: float) -> subprocess.Popen:
+def _hold_lock_in_other_process(folder) -> subprocess.Popen:
+    """A process holding the index's write lock until a line is written to its stdin."""
     folder.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(folder / "notebase.lock"), str(seconds)],
+        [sys.executable, "-c", HOLD_LOCK, str(folder / "notebase.lock")],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -248,22 +251,38 @@ def _hold_lock_in_other_process(folder, seconds: float) -> subprocess.Popen:
     return holder
 
 
-def test_waits_for_another_writer_then_proceeds(vault, built, open_vault_index, messages):
-    index = open_vault_index()
+def test_waits_for_another_writer_then_proceeds(vault, built):
+    from notebase.index import open_index
+
     write_note(vault, "b.md", "잠금 뒤에 추가된 노트\n", title="b")
-    holder = _hold_lock_in_other_process(built, 0.8)
-    started = time.monotonic()
-    stats = index.update()
-    waited = time.monotonic() - started
-    holder.wait(timeout=10)
-    assert stats.added == 1 and waited >= 0.3
-    assert "index is being updated by another notebase process, waiting..." in messages
+    holder = _hold_lock_in_other_process(built)
+    messages = []
+
+    def on_message(text: str) -> None:
+        messages.append(text)
+        if "waiting" in text:  # the update is blocked on the lock: let the holder go
+            holder.stdin.write("go\n")
+            holder.stdin.flush()
+            messages.append(holder.stdout.readline().strip())
+
+    index = open_index(vault, on_message=on_message)
+    try:
+        stats = index.update()
+    finally:
+        index.close()
+        holder.kill()
+        holder.wait()
+    assert stats.added == 1
+    assert messages[:2] == [
+        "index is being updated by another notebase process, waiting...",
+        "released",
+    ]
 
 
 def test_gives_up_clearly_when_the_lock_is_never_released(vault, built, open_vault_index):
     index = open_vault_index(lock_timeout=0.3)
     write_note(vault, "b.md", "잠긴 동안의 노트\n", title="b")
-    holder = _hold_lock_in_other_process(built, 3)
+    holder = _hold_lock_in_other_process(built)
     try:
         with pytest.raises(IndexBusyError, match="locked by another notebase process"):
             index.update()

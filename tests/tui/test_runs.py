@@ -14,7 +14,7 @@ from notebase.tui.screens.modals import ChooseScreen, DetailScreen
 from notebase.tui.widgets.run_panel import RunPanel
 from notebase.tui.widgets.side_panel import SidePanel
 
-from .conftest import SIZE, settle, write_vault
+from .conftest import SIZE, settle, wait_for, write_vault
 
 COST = "메타러닝의 비용.md"
 
@@ -35,9 +35,9 @@ async def test_quick_run_writes_results_into_the_note_and_reloads_it(tmp_path):
         # Still browsable while it runs.
         await app.main_screen.open_note("일기.md")
         assert app.main_screen.current_path == "일기.md"
-        await settle(app, pilot, delay=0.2)  # the run, then the refresh it starts
+        # The run, then the refresh it starts.
+        assert await wait_for(pilot, lambda: app.run_request is None, 120)
         await settle(app, pilot)
-        assert app.run_request is None
         done = [m for s, m in app.notification_log if "results written into" in m]
         assert done and COST in done[0], app.notification_log
         text = (vault / COST).read_text(encoding="utf-8")
@@ -72,11 +72,8 @@ async def test_cancel_leaves_the_note_unchanged(tmp_path):
         await app.main_screen.open_note(COST, push=False)
         await pilot.press("r")
         panel = app.main_screen.query_one(RunPanel)
-        for _ in range(300):  # torch start-up in the subprocess: a few seconds
-            await pilot.pause(0.1)
-            if panel.progress_events:
-                break
-        assert panel.progress_events, app.notification_log
+        # Torch starts in the subprocess (a few seconds), then progress events come.
+        assert await wait_for(pilot, lambda: panel.progress_events, 60), app.notification_log
         await pilot.press("x")
         await settle(app, pilot)
         assert app.run_request is None

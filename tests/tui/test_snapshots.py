@@ -30,7 +30,7 @@ def test_main_screen(snap_compare, tmp_path):
     async def open_note(pilot):
         await settle(pilot.app, pilot)
         await pilot.app.main_screen.open_note(COST, push=False)
-        await settle(pilot.app, pilot, delay=0.3)
+        await settle(pilot.app, pilot)
 
     assert snap_compare(build_app(tmp_path), terminal_size=SIZE, run_before=open_note)
 
@@ -39,6 +39,6 @@ def test_questions_view(snap_compare, tmp_path):
     async def open_questions(pilot):
         await settle(pilot.app, pilot)
         await pilot.press("o")
-        await settle(pilot.app, pilot, delay=0.3)
+        await settle(pilot.app, pilot)
 
     assert snap_compare(build_app(tmp_path), terminal_size=SIZE, run_before=open_questions)
