@@ -71,6 +71,7 @@ def strip_blocks(data: bytes) -> bytes:
     return data
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_run_note_two_experiments_then_one_again(setup, capsys):
     vault, specs = setup
     note = vault / "두 실험.md"
@@ -103,6 +104,7 @@ def test_run_note_two_experiments_then_one_again(setup, capsys):
     assert strip_blocks(again) == NOTE.encode()
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_run_note_with_a_decomposed_file_name_writes_into_the_note(setup, capsys):
     """A macOS-style NFD file name: the results go into that file, not a sidecar."""
     import unicodedata
@@ -138,6 +140,7 @@ def test_user_errors_exit_2_and_touch_nothing(setup, capsys, argv, message):
     assert not (vault / "attachments").exists() and not (specs / "runs").exists()
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_ctrl_c_interrupts_and_leaves_the_note(setup, write_tiny_spec):
     vault, specs = setup
     # The first points train 3 iterations, the later ones run until stopped.
@@ -167,6 +170,7 @@ def test_ctrl_c_interrupts_and_leaves_the_note(setup, write_tiny_spec):
     assert "interrupted" in out + err
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_shipped_example_note_end_to_end(tmp_path, capsys):
     """A note of the shipped vault, run with --quick on a copy: the block lands, and deleting
     its lines gives the shipped note back. The cheapest linked spec keeps it to seconds."""

@@ -177,6 +177,7 @@ def run_cli(*argv, cwd):
     )
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_cli_quick_run_prints_summary_and_leaves_a_record(tmp_path):
     tiny_spec(tmp_path)
     done = run_cli("run", "--experiment", "작은-실험", "--quick", "--device", "cpu", "--json",
@@ -191,6 +192,7 @@ def test_cli_quick_run_prints_summary_and_leaves_a_record(tmp_path):
     assert record["run_id"] == summary["run_id"]
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_cli_shows_progress_for_people(tmp_path):
     tiny_spec(tmp_path)
     done = run_cli("run", "-e", "작은-실험", "--quick", "--device", "cpu", cwd=tmp_path)
@@ -244,6 +246,7 @@ def test_cuda_without_gpu_is_a_one_line_error(tmp_path):
     )
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_sigint_leaves_an_interrupted_record(tmp_path):
     spec_path = tiny_spec(tmp_path, iterations=100_000)
     runs = tmp_path / "runs"
@@ -260,6 +263,7 @@ def test_sigint_leaves_an_interrupted_record(tmp_path):
     assert record["status"] == "interrupted" and record["ended_at"]
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_sigterm_is_recorded_as_interrupted_too(tmp_path):
     spec_path = tiny_spec(tmp_path, iterations=100_000)
     runs = tmp_path / "runs"
@@ -336,6 +340,7 @@ def test_compiled_meta_gradients_train_like_eager(tmp_path):
         assert two[key] == pytest.approx(one[key], rel=1e-4), key
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_ctrl_c_on_the_cli_stops_the_run_and_records_it(tmp_path):
     """Even when started with SIGINT ignored (as a background job is), Ctrl-C stops the run."""
     # The first points train 3 iterations, the later ones run until stopped.

@@ -73,6 +73,7 @@ def test_linked_experiments_frontmatter_then_questions(vault):
         choose_experiments(note, specs_dir(vault), "nope")
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_real_run_writes_block_plot_and_record(vault):
     note_file = vault / "내부 단계 비용.md"
     spec = find_spec(specs_dir(vault), "tiny-cost")
@@ -103,6 +104,7 @@ def test_real_run_writes_block_plot_and_record(vault):
     assert stale_results(reread, specs_dir(vault)) == []
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_edit_during_the_run_survives(vault):
     note_file = vault / "내부 단계 비용.md"
     edited = NOTE.replace("2. 다른 질문", "2. 실행 중에 고친 질문")
@@ -119,6 +121,7 @@ def test_edit_during_the_run_survives(vault):
     assert delete_block_lines(note_file.read_bytes(), "tiny-cost") == edited.encode()
 
 
+@pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_cancel_interrupts_the_runner_and_leaves_the_note(vault):
     note_file = vault / "내부 단계 비용.md"
     write_record(vault, note_file, make_record("tiny-long", "earlier-good-run"))
