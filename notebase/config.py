@@ -35,7 +35,7 @@ DEFAULT_SOURCES_HEADINGS = (
 )
 DEFAULT_IGNORE_DIRS = frozenset({".notebase", ".obsidian", ".git", ".trash"})
 
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 """Bump when parsing (``notebase.core.parse``, ``citation``) changes what a Note holds: it
 invalidates the notes cache and the search index through `VaultConfig.fingerprint`. Kept
 here, not in the parser, so that checking a fingerprint never imports markdown-it."""

@@ -23,7 +23,7 @@ from notebase.errors import UserError
 from notebase.experiments.device import DEVICE_CHOICES  # no torch: it loads inside functions
 
 if TYPE_CHECKING:
-    from notebase.experiments.writeback import WriteOutcome
+    from notebase.core.note_writer import WriteOutcome
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -231,11 +231,8 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"{item['note']}: footnote [^{item['label']}] is referenced but not defined")
         for item in report["unused_footnotes"]:
             print(f"{item['note']}: footnote [^{item['label']}] is defined but never referenced")
-        for item in report["unclosed_results_blocks"]:
-            print(
-                f"{item['note']}:{item['line']}: results block of {item['experiment']!r} "
-                "has no closing marker"
-            )
+        for item in report["results_marker_problems"]:
+            print(f"{item['note']}:{item['line']}: {item['problem']}")
         for item in report["stale_results"]:
             print(
                 f"{item['note']}: results of {item['experiment']!r} (run {item['run_id']}) "
@@ -249,7 +246,7 @@ def run_check(args: argparse.Namespace) -> int:
                 ("missing_attachments", "missing attachments"),
                 ("undefined_footnotes", "undefined footnotes"),
                 ("unused_footnotes", "unused footnotes"),
-                ("unclosed_results_blocks", "unclosed results blocks"),
+                ("results_marker_problems", "results marker problems"),
                 ("stale_results", "stale results"),
             )
         )

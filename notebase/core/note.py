@@ -100,7 +100,8 @@ class ResultsBlock:
     start_line: int = 0
     """1-based line of the opening marker."""
     end_line: int = 0
-    """1-based line of the closing marker (0 when it is missing: a broken block)."""
+    """1-based line of the closing marker. Only complete blocks are results blocks: a broken
+    marker is one of `Note.results_problems` (grammar: `notebase.core.results_block`)."""
 
 
 @dataclass(slots=True)
@@ -126,5 +127,9 @@ class Note:
     unused_footnotes: list[str] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     results_blocks: list[ResultsBlock] = field(default_factory=list)
+    results_problems: list[tuple[int, str]] = field(default_factory=list)
+    """``(line, what is wrong)`` for each broken results marker (text after ``-->``, a marker
+    over two lines, an opening without its closing ...): no block, and the writer leaves the
+    note alone until it is fixed. Plain tuples: cheap to cache."""
     errors: list[str] = field(default_factory=list)
     valid: bool = True

@@ -21,11 +21,16 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote
 
 from frontmatter.default_handlers import YAMLHandler
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
 
 from notebase.config import VaultConfig
 from notebase.core.citation import parse_citation
+from notebase.core.markdown_blocks import (
+    BLOCK_PARSER,
+    code_ranges,
+    heading_text,
+    normalize_newlines,
+    split_frontmatter,
+)
 from notebase.core.note import (
     Footnote,
     Link,
@@ -34,16 +39,13 @@ from notebase.core.note import (
     ResultsBlock,
     experiment_link_name,
 )
+from notebase.core.results_block import scan_lines
 
-# The block parser only: inline parsing is ours (see the module docstring). footnote_tail
-# would move definitions to the end of the stream; we want them where they are.
-
-_MD = MarkdownIt("commonmark").use(footnote_plugin)
-_MD.disable(["inline", "text_join", "footnote_tail"])
+# The block parser only: inline parsing is ours (see the module docstring).
+_MD = BLOCK_PARSER
 _YAML = YAMLHandler()
 _DEFAULT_CONFIG = VaultConfig()
 
-_FRONTMATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 # [label](dest "title") with dest either <...> or without spaces (balanced parens allowed).
 _MD_LINK = re.compile(
@@ -59,10 +61,6 @@ _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 _FOOTNOTE_DEF_PREFIX = re.compile(r"^\s*\[\^[^\]]*\]:[ \t]?")
 _TASK_PREFIX = re.compile(r"^\[[ xX/\-]\]\s+")
 _URL_SCHEME = re.compile(r"^[A-Za-z][\w+.-]*:")
-_HEADING_MARKUP = re.compile(r"[*_`]|\[\[|\]\]")
-_RESULTS_OPEN = re.compile(r"^\s*<!--\s*notebase:results\b(.*?)(?:-->|$)")
-_RESULTS_CLOSE = re.compile(r"^\s*<!--\s*/notebase:results\s*-->")
-_RESULTS_ATTR = re.compile(r"([\w-]+)=(\S+)")
 _CODE_SPAN_TICKS = re.compile(r"`+")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
@@ -111,8 +109,7 @@ def _parse(path: str, data: bytes, config: VaultConfig) -> Note:
         text = data.decode("utf-8", "replace")
     if text.startswith("\ufeff"):
         text = text[1:]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_newlines(text)
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
 
@@ -130,24 +127,6 @@ def _parse(path: str, data: bytes, config: VaultConfig) -> Note:
         note.title = PurePosixPath(path).stem
     note.valid = not errors
     return note
-
-
-def split_frontmatter(text: str) -> tuple[str | None, str, int]:
-    """``(yaml_text or None, body, number of file lines before the body)``.
-
-    Frontmatter is a ``---`` first line up to the next ``---`` (or ``...``) line.
-    """
-    if not text.startswith("---"):
-        return None, text, 0
-    first_newline = text.find("\n")
-    if first_newline == -1 or text[3:first_newline].strip():
-        return None, text, 0
-    end = _FRONTMATTER_END.search(text, first_newline + 1)
-    if end is None:
-        return None, text, 0
-    yaml_text = text[first_newline + 1 : end.start()]
-    body_start = end.end() + (1 if text[end.end() : end.end() + 1] == "\n" else 0)
-    return yaml_text, text[body_start:], text.count("\n", 0, body_start)
 
 
 def _load_yaml(yaml_text: str) -> tuple[dict, str | None]:
@@ -277,7 +256,7 @@ class _BodyScanner:
                 if current is not None and current.text is None:
                     current.text = token.content
                 if heading_level:
-                    text = _HEADING_MARKUP.sub("", token.content).strip()
+                    text = heading_text(token.content)
                     note.headings.append(text)
                     if heading_level == 1 and not note.title:
                         note.title = unicodedata.normalize("NFC", text)
@@ -304,13 +283,11 @@ class _BodyScanner:
             elif kind == "list_item_close":
                 if list_depth == 1:
                     current = None
-            elif kind in ("fence", "code_block"):
-                if token.map:
-                    self.code_lines.append((token.map[0], token.map[1]))
             elif kind == "footnote_reference_open" and token.map:
                 definitions.append((str(token.meta.get("label", "")), token.map[0], token.map[1]))
 
         note.tags = tags
+        self.code_lines = code_ranges(tokens)
         self._footnotes(definitions)
         self._results_blocks()
         self._questions()
@@ -382,37 +359,25 @@ class _BodyScanner:
         note.unused_footnotes = [f.label for f in note.footnotes if f.references == 0]
 
     def _results_blocks(self) -> None:
+        """Complete blocks only, by the one grammar (`notebase.core.results_block`); broken
+        markers go to ``results_problems`` and answer nothing."""
         note = self.note
         if "notebase:results" not in note.body:
             return
-        in_code = set()
-        for start, end in self.code_lines:
-            in_code.update(range(start, end))
-        open_block: ResultsBlock | None = None
-        for index, line in enumerate(note.body.split("\n")):
-            if index in in_code or "notebase:results" not in line:
-                continue
-            file_line = self.line_offset + index + 1
-            if _RESULTS_CLOSE.match(line):
-                if open_block is not None:
-                    open_block.end_line = file_line
-                    open_block = None
-                continue
-            opening = _RESULTS_OPEN.match(line)
-            if opening is None:
-                continue
-            attrs = dict(_RESULTS_ATTR.findall(opening.group(1)))
-            answers = [
-                int(part) for part in attrs.get("answers", "").split(",") if part.strip().isdigit()
-            ]
-            open_block = ResultsBlock(
-                experiment=attrs.get("experiment", ""),
-                run_id=attrs.get("run"),
-                spec_hash=attrs.get("spec"),
-                answers=answers,
-                start_line=file_line,
+        offset = self.line_offset
+        found = scan_lines(note.body.split("\n"), self.code_lines, line_offset=offset)
+        note.results_blocks = [
+            ResultsBlock(
+                experiment=block.experiment,
+                run_id=block.attrs.get("run") or None,
+                spec_hash=block.attrs.get("spec") or None,
+                answers=block.answers,
+                start_line=offset + block.start + 1,
+                end_line=offset + block.end + 1,
             )
-            note.results_blocks.append(open_block)
+            for block in found.blocks
+        ]
+        note.results_problems = [(problem.line, problem.message) for problem in found.problems]
 
     def _questions(self) -> None:
         note = self.note

@@ -508,7 +508,7 @@ class Vault:
         undefined: list[dict] = []
         unused: list[dict] = []
         invalid: list[dict] = []
-        broken_blocks: list[dict] = []
+        marker_problems: list[dict] = []
         for path, note in self.notes.items():
             if not note.valid:
                 invalid.append({"note": path, "error": "; ".join(note.errors)})
@@ -519,10 +519,9 @@ class Vault:
                 (missing_attachments if link.is_attachment else broken_links).append(entry)
             undefined += [{"note": path, "label": label} for label in note.undefined_footnotes]
             unused += [{"note": path, "label": label} for label in note.unused_footnotes]
-            broken_blocks += [
-                {"note": path, "experiment": block.experiment, "line": block.start_line}
-                for block in note.results_blocks
-                if block.end_line == 0
+            marker_problems += [
+                {"note": path, "line": line, "problem": problem}
+                for line, problem in note.results_problems
             ]
         return {
             "notes": len(self.notes),
@@ -531,5 +530,5 @@ class Vault:
             "undefined_footnotes": undefined,
             "unused_footnotes": unused,
             "invalid_notes": invalid,
-            "unclosed_results_blocks": broken_blocks,
+            "results_marker_problems": marker_problems,
         }

@@ -5,7 +5,7 @@
 experiment runs in a subprocess that prints JSON-lines events (the runner's entry point), so
 a long run never holds this process's GIL and Ctrl-C / cancel reach it as SIGINT: the runner
 then writes an ``interrupted`` record and the note is left exactly as it was. Only a run that
-ends ``ok`` writes, through `notebase.experiments.writeback`, into the note as it is on disk
+ends ``ok`` writes, through `notebase.core.note_writer`, into the note as it is on disk
 at that moment.
 
 torch is never imported here: the runner module is loaded inside the functions that start runs.
@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from notebase.core.note_writer import WriteOutcome, write_block
 from notebase.errors import UserError
 from notebase.experiments.records import try_load_record
-from notebase.experiments.writeback import WriteOutcome, render_block, write_block
+from notebase.experiments.results_markdown import render_block
 
 EventHandler = Callable[[dict], None]
 Cancel = threading.Event | Callable[[], bool] | None

@@ -12,7 +12,8 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
-from notebase.experiments.writeback import atomic_write, sweep_keys
+from notebase.core.note_writer import atomic_write
+from notebase.experiments.results_markdown import sweep_keys
 
 
 def plot_path(vault_root: Path, experiment: str, run_id: str) -> Path:

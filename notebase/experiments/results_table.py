@@ -2,16 +2,17 @@
 
 The side panel and the experiment view show a run's numbers from its record
 (``experiments/runs/<run_id>.json``), but records are not committed: in a fresh clone only
-the note holds the numbers. This reads them from the table the write-back put there
-(``notebase.experiments.writeback.render_table``), best effort. It lives here, beside the
-write-back, so that the app reads no note syntax itself. Imports no torch.
+the note holds the numbers. This reads them from the table a run put there
+(``notebase.experiments.results_markdown.render_table``), best effort, in the block that
+`notebase.core.results_block` finds (the grammar the parser and the writer use too). It lives
+here, beside the rendering, so that the app reads no note syntax itself. Imports no torch.
 """
 
 from __future__ import annotations
 
 import re
 
-from notebase.experiments.writeback import find_blocks
+from notebase.core.results_block import scan_body
 
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
 MEMORY = re.compile(r"^([\d.,]+)\s*(B|KiB|MiB|GiB|TiB)(?:\s*\((.+)\))?$")
@@ -40,9 +41,9 @@ def _cells(line: str) -> list[str]:
 
 
 def block_rows(body: str, experiment: str) -> list[dict]:
-    """Result rows of the table in ``experiment``'s results block of a note body (the block
-    as the write-back finds it: complete markers, outside code fences)."""
-    found = next((b for b in find_blocks(body.encode("utf-8")) if b.experiment == experiment), None)
+    """Result rows of the table in ``experiment``'s results block of a note body (``\\n``
+    line ends, as `Note.body` has them): the first such block, as the parser lists it."""
+    found = next((b for b in scan_body(body).blocks if b.experiment == experiment), None)
     if found is None:
         return []
     table: list[str] = []

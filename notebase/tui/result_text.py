@@ -16,7 +16,7 @@ def format_seconds(seconds: float | None) -> str:
 
 def format_bytes(count: float | None) -> str:
     """Binary units like the note's results table, always one decimal (``811.2 KiB``; the
-    table's ``writeback.human_bytes`` keeps 3 significant digits: ``811 KiB``)."""
+    table's ``results_markdown.human_bytes`` keeps 3 significant digits: ``811 KiB``)."""
     if count is None:
         return "-"
     for unit in ("B", "KiB", "MiB", "GiB"):

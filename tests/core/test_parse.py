@@ -377,10 +377,9 @@ def test_results_blocks_and_answered_status():
         (b.experiment, b.run_id, b.spec_hash, b.answers, b.start_line, b.end_line)
         for b in note.results_blocks
     ]
-    assert blocks == [
-        ("meta-cost", "20250101-abc", "9f2e", [1, 3], 7, 10),
-        ("unclosed", None, None, [], 16, 0),
-    ]
+    assert blocks == [("meta-cost", "20250101-abc", "9f2e", [1, 3], 7, 10)]
+    # The unclosed one is no block: a problem that `notebase check` reports.
+    assert note.results_problems == [(16, "results block opened but never closed")]
     statuses = [(q.number, q.status, q.answered_by) for q in note.questions]
     assert statuses == [
         (1, "answered", "20250101-abc"),

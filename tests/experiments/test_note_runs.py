@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_writeback_helpers import delete_block_lines, make_record  # beside this file
+from results_block_helpers import delete_block_lines, make_record  # in tests/
 
 from notebase.config import VaultConfig
 from notebase.core.vault import Vault

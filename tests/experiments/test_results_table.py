@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from notebase.experiments.results_markdown import render_table
 from notebase.experiments.results_table import block_rows
-from notebase.experiments.writeback import render_table
 
 RECORD = {
     "spec": {"params": {"inner_steps": [1, 10]}},

@@ -5,12 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from notebase.experiments.plot import plot_path, plot_record
+from results_block_helpers import make_record  # in tests/
 
-try:  # tests/experiments may or may not be a package
-    from .test_writeback_helpers import make_record
-except ImportError:
-    from test_writeback_helpers import make_record
+from notebase.experiments.plot import plot_path, plot_record
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -36,10 +33,10 @@ def test_plot_without_sweep_and_with_korean_name(tmp_path):
     assert written.read_bytes().startswith(PNG_SIGNATURE)
 
 
-def test_writeback_modules_import_no_matplotlib_torch_or_textual():
+def test_results_modules_import_no_matplotlib_torch_or_textual():
     code = (
-        "import sys, notebase.experiments.writeback, notebase.experiments.plot, "
-        "notebase.experiments.note_runs; "
+        "import sys, notebase.core.note_writer, notebase.experiments.results_markdown, "
+        "notebase.experiments.plot, notebase.experiments.note_runs; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'torch', 'textual'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,4 +1,4 @@
-"""Write-back, byte for byte: placement, replacement, line endings, safety, atomicity."""
+"""The note writer, byte for byte: placement, replacement, line endings, safety, atomicity."""
 
 from __future__ import annotations
 
@@ -8,19 +8,10 @@ import stat
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_writeback_helpers import delete_block_lines, make_record  # beside this file
+from results_block_helpers import delete_block_lines, korean_block  # in tests/
 
-from notebase.experiments.writeback import (
-    BOM,
-    UnsafeEdit,
-    apply_block,
-    block_hash,
-    find_blocks,
-    human_bytes,
-    render_block,
-    sidecar_path,
-    write_block,
-)
+from notebase.core.note_writer import atomic_write, sidecar_path, write_block
+from notebase.core.results_edit import BOM, UnsafeEdit, apply_block, find_blocks
 
 NOTE = """---
 title: 메타러닝의 비용
@@ -42,13 +33,8 @@ MAML은 내부 루프를 미분한다[^1].
 """
 
 
-def block_for(record=None, answers=(1,), embed="attachments/meta-cost-r.png"):
-    record = record or make_record()
-    return render_block(record, answers=answers, plot_embed=embed)
-
-
-def write(path, record=None, answers=(1,)):
-    return write_block(path, lambda data: block_for(record, answers))
+def write(path, experiment="meta-cost", run="r1", answers=(1,)):
+    return write_block(path, lambda data: korean_block(experiment, run, answers))
 
 
 def test_first_run_places_block_after_questions_before_sources(tmp_path):
@@ -61,25 +47,17 @@ def test_first_run_places_block_after_questions_before_sources(tmp_path):
     assert before == NOTE.split("## 출처")[0]  # after the questions and their blank line
     block, _, rest = after.partition("<!-- /notebase:results -->\n")
     assert rest == "## 출처\n\n" + NOTE.split("## 출처\n\n")[1]
-    assert block.startswith("experiment=meta-cost run=20261127T151000Z-ab12 spec=5pec0000hash ")
-    assert "answers=1 " in block and "hash=" in block
-    lines = block.split("\n")
-    assert lines[1] == "" and lines[2].startswith("| algorithm | inner steps | s/iter |")
-    assert "| maml | 10 | 0.2 | 125 | 430 KiB (cpu-graph) | 3.21 | 0.05 |" in block
-    assert "Run `20261127T151000Z-ab12` of `meta-cost` · 2026-11-27 15:10 UTC" in block
-    assert "torch 2.13.0 · commit 0123456789 + uncommitted changes · quick run" in block
-    assert "Answers question 1." in block
-    assert "![[attachments/meta-cost-r.png]]" in block
-    assert lines[-2:] == ["", ""]  # a blank line, then the closing marker's line
+    assert block.startswith("experiment=meta-cost run=r1 spec=5pec0000hash answers=1 hash=")
+    assert block.split("\n")[-2:] == ["", ""]  # a blank line, then the closing marker's line
     assert delete_block_lines(note.read_bytes(), "meta-cost") == NOTE.encode()
 
 
 def test_second_run_replaces_block_in_place(tmp_path):
     note = tmp_path / "n.md"
     note.write_bytes(NOTE.encode())
-    write(note, make_record(run_id="run-1"))
+    write(note, run="run-1")
     first = note.read_bytes()
-    outcome = write(note, make_record(run_id="run-2"))
+    outcome = write(note, run="run-2")
     assert outcome.status == "written" and outcome.replaced
     second = note.read_bytes()
     assert second.count(b"<!-- notebase:results ") == 1
@@ -103,13 +81,13 @@ def test_same_run_twice_is_byte_identical(tmp_path):
 def test_two_experiments_in_one_note(tmp_path):
     note = tmp_path / "n.md"
     note.write_bytes(NOTE.encode())
-    write(note, make_record("meta-cost", "a1"), answers=(1,))
-    write(note, make_record("fomaml-speed", "b1"), answers=(2,))
+    write(note, "meta-cost", "a1", answers=(1,))
+    write(note, "fomaml-speed", "b1", answers=(2,))
     both = note.read_bytes()
     assert both.index(b"experiment=meta-cost") < both.index(b"experiment=fomaml-speed")
-    assert both.index(b"experiment=fomaml-speed") < both.index(b"## \xec\xb6\x9c\xec\xb2\x98")
+    assert both.index(b"experiment=fomaml-speed") < both.index("## 출처".encode())
     # Re-running the first one leaves the second block's bytes alone.
-    write(note, make_record("meta-cost", "a2"), answers=(1,))
+    write(note, "meta-cost", "a2", answers=(1,))
     again = note.read_bytes()
     second_block = both[both.index(b"<!-- notebase:results experiment=fomaml") :]
     assert again.endswith(second_block)
@@ -127,7 +105,7 @@ def test_crlf_note_gets_crlf_block(tmp_path):
     data = note.read_bytes()
     assert data.count(b"\n") == data.count(b"\r\n")  # no bare LF anywhere
     assert delete_block_lines(data, "meta-cost") == original
-    write(note, make_record(run_id="second"))
+    write(note, run="second")
     data = note.read_bytes()
     assert data.count(b"\n") == data.count(b"\r\n")
     assert delete_block_lines(data, "meta-cost") == original
@@ -140,6 +118,7 @@ def test_crlf_note_gets_crlf_block(tmp_path):
         "## 질문\n\n1. 왜?",  # questions section runs to the end of the note
         "",  # empty note
         "no newline, one line",
+        "# 제목\r\r옛 맥의 줄 끝\r",  # lone CRs end lines, for markdown-it as for the writer
     ],
 )
 def test_note_without_trailing_newline(tmp_path, original):
@@ -147,9 +126,9 @@ def test_note_without_trailing_newline(tmp_path, original):
     note.write_bytes(original.encode())
     write(note)
     data = note.read_bytes()
-    assert data.endswith(b"<!-- /notebase:results -->") or original == ""
+    assert data.endswith(b"<!-- /notebase:results -->") or original in ("", "# 제목\r\r옛 맥의 줄 끝\r")
     assert delete_block_lines(data, "meta-cost") == original.encode()
-    write(note, make_record(run_id="again"))  # replacing keeps the missing newline missing
+    write(note, run="again")  # replacing keeps the missing newline missing
     data = note.read_bytes()
     assert b"run=again" in data and data.count(b"notebase:results experiment") == 1
     assert delete_block_lines(data, "meta-cost") == original.encode()
@@ -181,6 +160,23 @@ def test_block_never_lands_in_frontmatter_or_code(tmp_path):
     assert delete_block_lines(note.read_bytes(), "meta-cost") == original.encode()
 
 
+@pytest.mark.parametrize(
+    "original",
+    [
+        "# 제목\n\n본문\n\n```python\nprint('열린 채로 끝나는 코드')\n",  # unclosed: runs to the end
+        "## 질문\n\n- 왜?\n\n  ```\n  목록 안의 코드\n",  # unclosed inside a list item
+        "# 제목\n\n> ```\n> 인용 안의 코드\n",  # unclosed inside a block quote
+    ],
+)
+def test_block_never_lands_in_an_unclosed_fence(tmp_path, original):
+    note = tmp_path / "n.md"
+    note.write_text(original)
+    assert write(note).status == "written"
+    data = note.read_bytes()
+    assert len(find_blocks(data)) == 1  # read back as a block, not swallowed by the code
+    assert delete_block_lines(data, "meta-cost") == original.encode()
+
+
 def test_questions_section_ends_at_next_heading_of_same_level(tmp_path):
     original = "# T\n\n## Open questions\n\n- why?\n\n### detail\n\nmore\n\n## Next\n\ntext\n"
     note = tmp_path / "n.md"
@@ -191,13 +187,22 @@ def test_questions_section_ends_at_next_heading_of_same_level(tmp_path):
     assert delete_block_lines(note.read_bytes(), "meta-cost") == original.encode()
 
 
+def test_setext_question_heading_counts_as_the_parser_reads_it(tmp_path):
+    original = "질문\n===\n\n1. 왜?\n\n출처\n===\n\n참고 문헌\n"
+    note = tmp_path / "n.md"
+    note.write_text(original)
+    write(note)
+    data = note.read_text()
+    assert data.index("1. 왜?\n\n<!-- notebase:results") < data.index("출처\n===")
+
+
 def test_edit_made_during_the_run_survives(tmp_path):
     note = tmp_path / "n.md"
     note.write_bytes(NOTE.encode())
-    write(note, make_record(run_id="first"))
+    write(note, run="first")
     # The user edits text outside the block while the next run goes on...
     edited = note.read_bytes().replace("FOMAML은".encode(), "Reptile은".encode())
-    edited = edited.replace(b"## \xeb\x82\xb4\xec\x9a\xa9", b"## \xeb\x82\xb4\xec\x9a\xa9 (v2)")
+    edited = edited.replace("## 내용".encode(), "## 내용 (v2)".encode())
     note.write_bytes(edited)
     # ...and another edit lands between our read and our rename: the write starts over.
     calls = []
@@ -206,7 +211,7 @@ def test_edit_made_during_the_run_survives(tmp_path):
         calls.append(data)
         if len(calls) == 1:
             note.write_bytes(data + "추가한 줄\n".encode())
-        return block_for(make_record(run_id="second"))
+        return korean_block(run="second")
 
     outcome = write_block(note, make)
     assert outcome.status == "written" and len(calls) == 2
@@ -217,46 +222,70 @@ def test_edit_made_during_the_run_survives(tmp_path):
     assert delete_block_lines(data, "meta-cost") == expected.encode()
 
 
+def test_a_note_that_keeps_changing_goes_to_the_sidecar(tmp_path):
+    note = tmp_path / "n.md"
+    note.write_bytes(NOTE.encode())
+
+    def make(data):
+        note.write_bytes(data + "또 바뀜\n".encode())  # every read sees a new note
+        return korean_block()
+
+    outcome = write_block(note, make, attempts=2)
+    assert outcome.status == "sidecar" and "kept changing" in outcome.reason
+    assert b"notebase:results" not in note.read_bytes()
+
+
 @pytest.mark.parametrize(
     "damage",
     [
         pytest.param(lambda d: d.replace(b"| maml | 1 |", b"| maml | one |"), id="edited-table"),
-        pytest.param(lambda d: d.replace(b"\nAnswers", b"\nmy note\nAnswers"), id="added-line"),
+        pytest.param(lambda d: d.replace("\n질문 1에".encode(), "\n메모\n질문 1에".encode()), id="added-line"),
         pytest.param(lambda d: d.replace(b"<!-- /notebase:results -->\n", b""), id="no-closing"),
         pytest.param(lambda d: d.replace(b"<!-- notebase:results experiment", b"<!-- x"), id="no-opening"),
         pytest.param(lambda d: d.replace(b" hash=", b" h="), id="hash-removed"),
         pytest.param(lambda d: d.replace(b" -->\n\n|", b"\n\n|", 1), id="unparsable-marker"),
+        pytest.param(lambda d: d.replace(b" -->\n\n|", " --> 결과\n\n|".encode(), 1), id="text-after"),
+        pytest.param(lambda d: d.replace(b" hash=", b"\nhash=", 1), id="two-lines"),
         pytest.param(
-            lambda d: d + d[d.index(b"<!-- notebase") : d.index(b"## \xec\xb6\x9c")], id="duplicate"
+            lambda d: d + d[d.index(b"<!-- notebase") : d.index("## 출처".encode())], id="duplicate"
         ),
     ],
 )
 def test_edited_block_or_broken_marker_goes_to_sidecar(tmp_path, damage):
     note = tmp_path / "노트.md"
     note.write_bytes(NOTE.encode())
-    write(note, make_record(run_id="first"))
+    write(note, run="first")
     damaged = damage(note.read_bytes())
     note.write_bytes(damaged)
-    outcome = write(note, make_record(run_id="second"))
+    outcome = write(note, run="second")
     assert note.read_bytes() == damaged  # not a byte changed
     assert outcome.status == "sidecar" and outcome.reason
     assert outcome.written_to == sidecar_path(note) == tmp_path / "노트.results.md"
     sidecar = outcome.written_to.read_text()
     assert "run=second" in sidecar and outcome.reason in sidecar
     # A later run updates the sidecar's block rather than piling up copies.
-    outcome = write(note, make_record(run_id="third"))
+    outcome = write(note, run="third")
     sidecar = outcome.written_to.read_text()
     assert "run=third" in sidecar and "run=second" not in sidecar
     assert note.read_bytes() == damaged
 
 
+def test_broken_sidecar_gets_a_file_of_its_own(tmp_path):
+    note = tmp_path / "노트.md"
+    note.write_bytes(b"<!-- notebase:results experiment=meta-cost --> \xea\xb9\xa8\xec\xa7\x90\n")
+    sidecar_path(note).write_text("<!-- notebase:results experiment=meta-cost run=x\n")
+    outcome = write(note, run="r9")
+    assert outcome.status == "sidecar" and outcome.written_to == tmp_path / "노트.results.r9.md"
+    assert "run=r9" in outcome.written_to.read_text()
+
+
 def test_unsafe_edit_messages_are_one_line():
     data = (NOTE + "<!-- notebase:results experiment=meta-cost run=x -->\n").encode()
     with pytest.raises(UnsafeEdit, match="opened but never closed") as info:
-        apply_block(data, block_for())
+        apply_block(data, korean_block())
     assert "\n" not in str(info.value)
     with pytest.raises(UnsafeEdit, match="not valid UTF-8"):
-        apply_block(b"caf\xe9\n", block_for())
+        apply_block(b"caf\xe9\n", korean_block())
 
 
 def test_non_utf8_note_goes_to_sidecar(tmp_path):
@@ -266,6 +295,12 @@ def test_non_utf8_note_goes_to_sidecar(tmp_path):
     assert outcome.status == "sidecar" and note.read_bytes() == b"caf\xe9\n"
 
 
+def test_missing_note_goes_to_sidecar(tmp_path):
+    outcome = write(tmp_path / "사라진 노트.md")
+    assert outcome.status == "sidecar" and outcome.reason == "the note no longer exists"
+    assert outcome.written_to == tmp_path / "사라진 노트.results.md"
+
+
 def test_mode_is_kept_and_no_temp_files_left(tmp_path):
     note = tmp_path / "n.md"
     note.write_bytes(NOTE.encode())
@@ -273,6 +308,16 @@ def test_mode_is_kept_and_no_temp_files_left(tmp_path):
     write(note)
     assert stat.S_IMODE(note.stat().st_mode) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
+
+
+def test_atomic_write_of_a_new_file_follows_the_umask(tmp_path):
+    umask = os.umask(0o027)
+    try:
+        atomic_write(tmp_path / "그림.png", b"\x89PNG")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "그림.png").stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["그림.png"]
 
 
 def test_symlinked_note_stays_a_link(tmp_path):
@@ -287,28 +332,12 @@ def test_symlinked_note_stays_a_link(tmp_path):
 def test_other_experiment_blocks_may_be_edited_freely(tmp_path):
     note = tmp_path / "n.md"
     note.write_bytes(NOTE.encode())
-    write(note, make_record("other", "o1"), answers=())
+    write(note, "other", "o1", answers=())
     hand_edited = note.read_bytes().replace(b"| maml | 1 |", b"| MAML! | 1 |")
     note.write_bytes(hand_edited)
-    outcome = write(note, make_record("meta-cost", "m1"))
+    outcome = write(note, "meta-cost", "m1")
     assert outcome.status == "written"
     assert b"| MAML! | 1 |" in note.read_bytes()
-
-
-def test_accuracy_columns_and_no_answers():
-    block = render_block(make_record(accuracy=True), answers=(), plot_embed=None)
-    text = "\n".join(block.lines())
-    assert "| pre acc | post acc |" in text and "| 20.0% | 61.0% |" in text
-    assert "answers=" not in text and "Answers" not in text and "![[" not in text
-    assert block_hash(block.body) in text
-
-
-def test_human_bytes():
-    assert human_bytes(512) == "512 B"
-    assert human_bytes(1536) == "1.50 KiB"
-    assert human_bytes(40_000) == "39.1 KiB"
-    assert human_bytes(3 * 2**20) == "3.00 MiB"
-    assert human_bytes(None) == "–"
 
 
 # Notes made of lines that matter for placement, in any order, with any line ending.
@@ -322,10 +351,16 @@ _LINE = st.sampled_from(
         "### sub",
         "## 출처",
         "1. 왜?",
+        "- 목록",
+        "    들여쓴 코드",
+        "> 인용",
         "```",
+        "~~~",
         "---",
+        "===",
         "[^1]: ref",
         "<!-- note -->",
+        "<!-- TODO: notebase:results 설명 -->",
         "한국어 문장",
     ]
 )
@@ -334,17 +369,17 @@ _LINE = st.sampled_from(
 @settings(max_examples=200, deadline=None)
 @given(
     lines=st.lists(_LINE, max_size=12),
-    newline=st.sampled_from(["\n", "\r\n"]),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
     final_newline=st.booleans(),
     bom=st.booleans(),
 )
 def test_deleting_the_block_lines_always_restores_the_note(lines, newline, final_newline, bom):
     text = newline.join(lines) + (newline if final_newline and lines else "")
     original = (BOM if bom else b"") + text.encode()
-    first, replaced = apply_block(original, block_for(make_record(run_id="a")))
+    first, replaced = apply_block(original, korean_block(run="a"))
     assert not replaced
     assert delete_block_lines(first, "meta-cost") == original
-    second, replaced = apply_block(first, block_for(make_record(run_id="b")))
+    second, replaced = apply_block(first, korean_block(run="b"))
     assert replaced
     assert delete_block_lines(second, "meta-cost") == original
     assert len(find_blocks(second)) == 1
@@ -357,12 +392,12 @@ def test_arbitrary_text_keeps_every_byte(text, bom):
     nothing else; marker-like text is refused rather than guessed at."""
     original = (BOM if bom else b"") + text.encode("utf-8", "surrogatepass")
     try:
-        written, _ = apply_block(original, block_for())
+        written, _ = apply_block(original, korean_block())
     except UnsafeEdit as refusal:
         reason = str(refusal)
         if "notebase:results" in text:
             return
-        assert "not valid UTF-8" in reason or "lone carriage return" in reason, reason
+        assert "not valid UTF-8" in reason, reason
         return
     assert delete_block_lines(written, "meta-cost") == original
 
@@ -372,9 +407,9 @@ def test_line_ending_conversion_is_not_an_edit(tmp_path):
     block look hand-edited: the next run still replaces it in place, in CRLF."""
     note = tmp_path / "n.md"
     note.write_bytes(NOTE.encode())
-    write(note, make_record(run_id="lf-run"))
+    write(note, run="lf-run")
     note.write_bytes(note.read_bytes().replace(b"\n", b"\r\n"))
-    outcome = write(note, make_record(run_id="crlf-run"))
+    outcome = write(note, run="crlf-run")
     assert outcome.status == "written" and outcome.replaced
     data = note.read_bytes()
     assert b"run=crlf-run" in data and data.count(b"\n") == data.count(b"\r\n")
