@@ -65,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except UserError as exc:
-        print(f"notebase: {exc}", file=sys.stderr)
+        from notebase.cli.output import print_text  # messages quote names from the vault
+
+        print_text(f"notebase: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("notebase: interrupted", file=sys.stderr)

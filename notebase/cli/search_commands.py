@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from notebase.cli.output import print_json
+from notebase.cli.output import print_json, print_text
 from notebase.errors import UserError
 
 PROGRESS_MIN_NOTES = 200
@@ -70,11 +70,16 @@ def _open(args: argparse.Namespace):
     if not vault.is_dir():
         raise UserError(f"vault folder not found: {vault}")
     try:
-        return open_index(vault)
+        return open_index(vault, on_message=_notice)
     except OSError as exc:  # a read-only vault, a full disk
         raise UserError(
             f"cannot write the search index under {vault}/.notebase: {exc.strerror or exc}"
         ) from None
+
+
+def _notice(message: str) -> None:
+    """The index's one-line notices (rebuilding, waiting for a lock) on stderr."""
+    print_text(f"notebase: {message}", file=sys.stderr)
 
 
 def run_index(args: argparse.Namespace) -> int:
@@ -118,9 +123,9 @@ def run_search(args: argparse.Namespace) -> int:
         print("no notes match", file=sys.stderr)
         return 0
     for hit in hits:
-        print(f"{hit.path}  {hit.title}  ({hit.score:.2f})")
+        print_text(f"{hit.path}  {hit.title}  ({hit.score:.2f})")
         if hit.snippet:
-            print(f"    {hit.snippet}")
+            print_text(f"    {hit.snippet}")
     return 0
 
 

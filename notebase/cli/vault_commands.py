@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from notebase.cli.output import print_json
+from notebase.cli.output import print_json, print_text
 from notebase.core.note import Footnote, Link, Note, Question
 
 if TYPE_CHECKING:
@@ -171,7 +171,8 @@ def run_show(args: argparse.Namespace) -> int:
         lines.append("questions:")
         for question in note.questions:
             lines.append("  " + _question_text(question))
-    print("\n".join(lines))
+    for line in lines:
+        print_text(line)
     return 0
 
 
@@ -186,7 +187,7 @@ def run_tags(args: argparse.Namespace) -> int:
         return 0
     width = len(str(counts[0][1]))
     for tag, count in counts:
-        print(f"{count:>{width}}  #{tag}")
+        print_text(f"{count:>{width}}  #{tag}")
     return 0
 
 
@@ -204,9 +205,9 @@ def run_questions(args: argparse.Namespace) -> int:
         if note.path != current:
             if current is not None:
                 print()
-            print(f"{note.title}  ({note.path})")
+            print_text(f"{note.title}  ({note.path})")
             current = note.path
-        print("  " + _question_text(question))
+        print_text("  " + _question_text(question))
     return 0
 
 
@@ -222,19 +223,21 @@ def run_check(args: argparse.Namespace) -> int:
         print_json(report)
     else:
         for item in report["invalid_notes"]:
-            print(f"{item['note']}: invalid note: {item['error']}")
+            print_text(f"{item['note']}: invalid note: {item['error']}")
         for item in report["broken_links"]:
-            print(f"{item['note']}:{item['line']}: broken link to {item['target']!r}")
+            print_text(f"{item['note']}:{item['line']}: broken link to {item['target']!r}")
         for item in report["missing_attachments"]:
-            print(f"{item['note']}:{item['line']}: missing attachment {item['target']!r}")
+            print_text(f"{item['note']}:{item['line']}: missing attachment {item['target']!r}")
         for item in report["undefined_footnotes"]:
-            print(f"{item['note']}: footnote [^{item['label']}] is referenced but not defined")
+            print_text(f"{item['note']}: footnote [^{item['label']}] is referenced but not defined")
         for item in report["unused_footnotes"]:
-            print(f"{item['note']}: footnote [^{item['label']}] is defined but never referenced")
+            print_text(
+                f"{item['note']}: footnote [^{item['label']}] is defined but never referenced"
+            )
         for item in report["results_marker_problems"]:
-            print(f"{item['note']}:{item['line']}: {item['problem']}")
+            print_text(f"{item['note']}:{item['line']}: {item['problem']}")
         for item in report["stale_results"]:
-            print(
+            print_text(
                 f"{item['note']}: results of {item['experiment']!r} (run {item['run_id']}) "
                 f"are stale: {item['reason']}"
             )
@@ -250,7 +253,7 @@ def run_check(args: argparse.Namespace) -> int:
                 ("stale_results", "stale results"),
             )
         )
-        print(f"{report['notes']} notes: {summary}")
+        print_text(f"{report['notes']} notes: {summary}")
     return 1 if args.strict and findings else 0
 
 
