@@ -10,43 +10,25 @@ rendering the body is rewritten (the note on disk is never touched):
 - ``[^label]`` references and the ``[^label]:`` of definitions -> ``[[label]](fn:label)``;
 - ``[label](other.md)`` -> ``[label](note:PATH)`` when the vault resolved it.
 
-Code spans and fenced code blocks are left exactly as written. Clicks on these links arrive
-as ``Markdown.LinkClicked`` with the href; ``parse_href`` reads it back.
+Code spans and fenced code blocks are left exactly as written. The links are the parser's
+(`notebase.core.links.inline_links`, one grammar): each is replaced where the parser found
+it (``Link.start``/``end``, ``Note.footnote_spans``) and the text between is copied as is,
+so whatever the parser does not count as a link (anything in code) is never touched. Clicks
+on these links arrive as ``Markdown.LinkClicked`` with the href; ``parse_href`` reads it
+back.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import itemgetter
 from urllib.parse import quote, unquote
 
-from notebase.core.note import Link, Note, experiment_link_name
-
-WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]*?)\]\]")
-FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:\s*")
-FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-INLINE_CODE = re.compile(r"(`+)(?:.+?)\1")
-MARKDOWN_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\((<[^>\n]*>|[^)\s]+)\)")
+from notebase.core.links import FootnoteSpan, inline_links
+from notebase.core.note import Link, Note
 
 SCHEMES = ("note", "missing", "exp", "fn", "q")
-
-
-def split_wikilink(inner: str) -> tuple[str, str | None, str | None]:
-    """``target#heading|label`` -> (target, heading, label), the target normalised as the
-    parser stores it (NFC; ``[[a\\|b]]`` inside a table drops its backslash), so that it
-    finds the parsed `Link`."""
-    label = None
-    if "|" in inner:
-        inner, label = inner.split("|", 1)
-        inner = inner.removesuffix("\\")
-        label = label.strip() or None
-    heading = None
-    if "#" in inner:
-        inner, heading = inner.split("#", 1)
-        heading = heading.strip() or None
-    return unicodedata.normalize("NFC", inner.strip()), heading, label
 
 
 def escape_label(text: str) -> str:
@@ -66,82 +48,72 @@ def parse_href(href: str) -> tuple[str, str] | None:
     return scheme, unquote(rest)
 
 
-def _link_lookup(links: Iterable[Link]) -> dict[tuple[str, str, str | None], Link]:
-    """Parsed links by (kind, target, heading), exact and case-folded."""
-    table: dict[tuple[str, str, str | None], Link] = {}
-    for link in links:
-        table.setdefault((link.kind, link.target, link.heading), link)
-        table.setdefault((link.kind, link.target.casefold(), link.heading), link)
-    return table
-
-
-def _rewrite_line(line: str, note: Note, lookup: dict) -> str:
-    """Rewrite links and footnote refs of one line, outside inline code."""
-    pieces: list[str] = []
-    definition = FOOTNOTE_DEF.match(line)
-    if definition:  # "[^1]: ..." -> a link that shows the citation, then the text
-        label = definition.group(1)
-        pieces.append(f"[\\[{escape_label(label)}\\]]({make_href('fn', label)}) ")
-        line = line[definition.end() :]
+def _rewrite(
+    text: str,
+    links: Iterable[Link],
+    footnotes: Iterable[FootnoteSpan],
+    rewrite: Callable[[int, int, Link | str], str | None],
+) -> str:
+    """``text`` with each placed link and footnote span (a `Link`, or a footnote's label)
+    replaced by ``rewrite(start, end, it)`` (None: keep it as written), in order; the text
+    between them is copied verbatim."""
+    spans: list[tuple[int, int, Link | str]] = [
+        (link.start, link.end, link) for link in links if link.end
+    ]
+    spans.extend(footnotes)
+    spans.sort(key=itemgetter(0))
+    out: list[str] = []
     last = 0
-    for code in INLINE_CODE.finditer(line):
-        pieces.append(_rewrite_text(line[last : code.start()], note, lookup))
-        pieces.append(code.group(0))
-        last = code.end()
-    pieces.append(_rewrite_text(line[last:], note, lookup))
-    return "".join(pieces)
+    for start, end, item in spans:
+        if start < last:
+            continue  # a wikilink inside a Markdown link's label: the outer link wins
+        out.append(text[last:start])
+        replaced = rewrite(start, end, item)
+        out.append(text[start:end] if replaced is None else replaced)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
-def _rewrite_text(text: str, note: Note, lookup: dict) -> str:
-    def wikilink(match: re.Match) -> str:
-        embed, inner = match.group(1), match.group(2)
-        target, heading, label = split_wikilink(inner)
-        shown = label or (
-            f"{target} › {heading}" if target and heading else target or heading or ""
-        )
-        experiment = experiment_link_name(target)
-        if experiment:
-            return f"[⚗ {escape_label(label or experiment)}]({make_href('exp', experiment)})"
-        link = lookup.get(("wiki", target, heading)) or lookup.get(
-            ("wiki", target.casefold(), heading)
-        )
-        if embed or (link is not None and link.is_attachment):
-            return f"*[{escape_label('attachment: ' + (label or target))}]*"
-        if not target and heading:  # [[#heading]]: a heading in this note
-            return f"[{escape_label(shown)}]({make_href('note', note.path + '#' + heading)})"
-        if link is not None and link.resolved:
-            value = link.resolved + (f"#{heading}" if heading else "")
-            return f"[{escape_label(shown)}]({make_href('note', value)})"
-        return f"[{escape_label(shown)}]({make_href('missing', target)})"
+def _footnote_link(label: str) -> str:
+    return f"[\\[{escape_label(label)}\\]]({make_href('fn', label)})"
 
-    def markdown_link(match: re.Match) -> str:
-        destination = match.group(2).strip("<>")
-        target, _, heading = unquote(destination).partition("#")
-        link = lookup.get(("markdown", target, heading or None))
-        if link is None or not link.resolved or link.is_attachment:
-            return match.group(0)  # a URL, or something the vault does not know
+
+def _link_markdown(link: Link, note_path: str) -> str | None:
+    """What a parsed link becomes in the rendered note; None leaves it as written."""
+    if link.kind == "markdown":
+        if link.embed or link.is_attachment or not link.resolved:
+            return None  # an image, or a file the vault does not know
+        value = link.resolved + (f"#{link.heading}" if link.heading else "")
+        return f"[{link.label or ''}]({make_href('note', value)})"
+    target, heading, label = link.target, link.heading, link.label
+    if link.experiment:
+        return f"[⚗ {escape_label(label or link.experiment)}]({make_href('exp', link.experiment)})"
+    if link.embed or link.is_attachment:
+        return f"*[{escape_label('attachment: ' + (label or target))}]*"
+    shown = label or (f"{target} › {heading}" if target and heading else target or heading or "")
+    if not target and heading:  # [[#heading]]: a heading in this note
+        return f"[{escape_label(shown)}]({make_href('note', note_path + '#' + heading)})"
+    if link.resolved:
         value = link.resolved + (f"#{heading}" if heading else "")
-        return f"[{match.group(1)}]({make_href('note', value)})"
-
-    text = MARKDOWN_LINK.sub(markdown_link, text)
-    text = WIKILINK.sub(wikilink, text)
-    return FOOTNOTE_REF.sub(
-        lambda m: f"[\\[{escape_label(m.group(1))}\\]]({make_href('fn', m.group(1))})", text
-    )
+        return f"[{escape_label(shown)}]({make_href('note', value)})"
+    return f"[{escape_label(shown)}]({make_href('missing', target)})"
 
 
 def plain_inline(text: str) -> str:
     """One-line text for lists: ``[[t|label]]`` -> label, experiment links and footnote
-    references dropped (the lists show experiments on their own)."""
+    references dropped (the lists show experiments on their own), code spans and other
+    links as written."""
 
-    def wikilink(match: re.Match) -> str:
-        target, heading, label = split_wikilink(match.group(2))
-        if experiment_link_name(target):
+    def rewrite(start: int, end: int, item: Link | str) -> str | None:
+        if isinstance(item, str) or item.experiment:
             return ""
-        return label or target or heading or ""
+        if item.kind == "wiki":
+            return item.label or item.target or item.heading or ""
+        return None
 
-    text = FOOTNOTE_REF.sub("", WIKILINK.sub(wikilink, text))
-    return " ".join(text.split())
+    links, footnotes, _ = inline_links(text)
+    return " ".join(_rewrite(text, links, footnotes, rewrite).split())
 
 
 def note_markdown(note: Note) -> str:
@@ -149,21 +121,19 @@ def note_markdown(note: Note) -> str:
     if not note.valid:
         errors = "\n".join(f"- {escape_label(error)}" for error in note.errors) or "- unreadable"
         return f"**This note could not be read:**\n\n{errors}\n"
-    lookup = _link_lookup(note.links)
-    out: list[str] = []
-    fence: str | None = None
-    for line in note.body.split("\n"):
-        match = FENCE.match(line)
-        if fence is not None:
-            out.append(line)
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = None
-            continue
-        if match:
-            fence = match.group(1)
-            out.append(line)
-            continue
-        if FOOTNOTE_DEF.match(line) and out and out[-1].strip():
-            out.append("")  # each definition its own paragraph, not a continuation
-        out.append(_rewrite_line(line, note, lookup))
-    return "\n".join(out)
+    body = note.body
+
+    def rewrite(start: int, end: int, item: Link | str) -> str | None:
+        if not isinstance(item, str):
+            return _link_markdown(item, note.path)
+        if not body.endswith(":", 0, end):
+            return _footnote_link(item)
+        # "[^1]: ..." opens a definition: a link that shows the citation, then the text,
+        # in a paragraph of its own (Textual's Markdown would join it to the line above).
+        line_start = body.rfind("\n", 0, start) + 1
+        previous = body[body.rfind("\n", 0, max(line_start - 1, 0)) + 1 : line_start]
+        gap = "\n" if line_start == start and previous.strip() else ""
+        space = "" if body[end : end + 1].isspace() else " "
+        return f"{gap}{_footnote_link(item)}{space}"
+
+    return _rewrite(body, note.links, note.footnote_spans, rewrite)

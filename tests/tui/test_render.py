@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from notebase.core.vault import Vault
-from notebase.tui.render import note_markdown, parse_href, plain_inline
+from notebase.tui.render import make_href, note_markdown, parse_href, plain_inline
 
 
 def load(tmp_path, files: dict[str, str]) -> Vault:
@@ -75,3 +75,78 @@ def test_rendered_links_agree_with_the_parser(tmp_path):
     assert "[한글](note:%ED%95%9C%EA%B8%80.md)" in text
     assert "missing:%ED%95%9C" not in text and "\\]](missing" not in text
     assert plain_inline("[[Experiments/maml]] 질문") == "질문"
+
+
+def test_links_are_replaced_where_the_parser_found_them_and_nothing_else_changes(tmp_path):
+    """Headings, list items, quotes, a link on the third line of a paragraph, code spans,
+    fenced and indented code: exact output, so text between links is copied verbatim."""
+    body = (
+        "# 제목과 [[대상]]\n\n"
+        "여러 줄\n문단의 둘째 줄\n셋째 줄에 [[대상|보기]] 그리고 [[없음]][^주]\n\n"
+        "- 목록 [[대상#절]]\n  이어서 [[experiments/x]]\n\n"
+        "> 인용 [[#절]]\n> 둘째 [마크다운](대상.md)\n\n"
+        "`[[대상]]` 와 `[^주]` 그대로\n\n"
+        "~~~\n[[대상]] [^주]\n~~~\n\n"
+        "    [[대상]] 들여쓴 코드\n\n"
+        "[^주]: 출처 [[대상]]\n"
+    )
+    vault = load(tmp_path, {"노트.md": body, "대상.md": "# 대상\n\n## 절\n"})
+    target = make_href("note", "대상.md")
+    footnote = f"[\\[주\\]]({make_href('fn', '주')})"
+    assert note_markdown(vault.get("노트.md")) == (
+        f"# 제목과 [대상]({target})\n\n"
+        f"여러 줄\n문단의 둘째 줄\n셋째 줄에 [보기]({target}) 그리고 "
+        f"[없음]({make_href('missing', '없음')}){footnote}\n\n"
+        f"- 목록 [대상 › 절]({make_href('note', '대상.md#절')})\n"
+        "  이어서 [⚗ x](exp:x)\n\n"
+        f"> 인용 [절]({make_href('note', '노트.md#절')})\n> 둘째 [마크다운]({target})\n\n"
+        "`[[대상]]` 와 `[^주]` 그대로\n\n"
+        "~~~\n[[대상]] [^주]\n~~~\n\n"
+        "    [[대상]] 들여쓴 코드\n\n"
+        f"{footnote} 출처 [대상]({target})\n"
+    )
+
+
+def test_a_table_link_an_nfd_target_and_definitions_that_follow_a_line(tmp_path):
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "한글")
+    vault = load(
+        tmp_path,
+        {
+            "노트.md": (
+                "| a | b |\n|---|---|\n| [[한글\\|표 안]] | `[[한글]]` |\n\n"
+                f"[[{nfd}]] 다음[^1][^2]\n[^1]: 하나\n[^2]:둘\n"
+            ),
+            "한글.md": "# 한글\n",
+        },
+    )
+    text = note_markdown(vault.get("노트.md"))
+    href = make_href("note", "한글.md")
+    assert f"| [표 안]({href}) | `[[한글]]` |" in text
+    assert f"[한글]({href}) 다음[\\[1\\]](fn:1)[\\[2\\]](fn:2)\n\n" in text
+    # each definition its own paragraph (Textual's Markdown would join them to the line above)
+    assert text.endswith("\n\n[\\[1\\]](fn:1) 하나\n\n[\\[2\\]](fn:2) 둘\n")
+
+
+def test_links_the_vault_cannot_follow_stay_as_written(tmp_path):
+    vault = load(
+        tmp_path,
+        {
+            "노트.md": (
+                "[웹](https://example.org) ![그림](그림.png) [없는](없는.md) [[]] "
+                "[겉 [[대상]]](대상.md)\n"
+            ),
+            "대상.md": "# 대상\n",
+        },
+    )
+    text = note_markdown(vault.get("노트.md"))
+    assert text.startswith("[웹](https://example.org) ![그림](그림.png) [없는](없는.md) [[]] ")
+    # a wikilink inside a Markdown link's label: the outer link is the one that is followed
+    assert text.endswith(f"[겉 [[대상]]]({make_href('note', '대상.md')})\n")
+
+
+def test_plain_inline_uses_the_parsers_grammar():
+    assert plain_inline("코드 `[[MAML]]` 그대로 [[MAML#절]] [[#절]] [^1]") == (
+        "코드 `[[MAML]]` 그대로 MAML 절"
+    )
