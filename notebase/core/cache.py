@@ -184,6 +184,19 @@ def _writable(folder: Path) -> bool:
         return False
 
 
+def _encoded(entries: CacheEntries) -> dict[str, tuple[int, int, list]]:
+    """Every entry the cache can store: a note whose frontmatter cannot be walked (too
+    deep, or containing itself) is left out and parsed again next time, instead of
+    costing every other note its entry."""
+    encoded = {}
+    for path, (mtime_ns, size, note) in entries.items():
+        try:
+            encoded[path] = (mtime_ns, size, encode_note(note))
+        except (RecursionError, ValueError, TypeError):
+            continue
+    return encoded
+
+
 def save_cache(vault_root: Path, fingerprint: str, entries: CacheEntries) -> bool:
     """Write the cache atomically; False (silently) when the vault cannot be written."""
     target = cache_path(vault_root)
@@ -199,10 +212,7 @@ def save_cache(vault_root: Path, fingerprint: str, entries: CacheEntries) -> boo
             "format": CACHE_FORMAT,
             "fingerprint": fingerprint,
             "schema": SCHEMA,
-            "entries": {
-                path: (mtime_ns, size, encode_note(note))
-                for path, (mtime_ns, size, note) in entries.items()
-            },
+            "entries": _encoded(entries),
         }
         fd, tmp_name = tempfile.mkstemp(prefix=".notes-cache-", dir=target.parent)
         with os.fdopen(fd, "wb") as handle:

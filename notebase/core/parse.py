@@ -145,6 +145,11 @@ def _load_yaml(yaml_text: str) -> tuple[dict, str | None]:
         return {}, None
     if not isinstance(loaded, dict):
         return {}, f"frontmatter is not a list of 'key: value' lines (got {type(loaded).__name__})"
+    from notebase.core.yaml_aliases import alias_problem
+
+    problem = alias_problem(loaded)  # an alias bomb or a value containing itself
+    if problem is not None:
+        return {}, problem
     return {str(key): value for key, value in loaded.items()}, None
 
 

@@ -124,3 +124,20 @@ def test_cache_write_is_atomic_and_leaves_no_temporary_files(vault_dir):
     Vault.load(vault_dir)
     names = sorted(os.listdir(vault_dir / ".notebase"))
     assert names == [".gitignore", "notes-cache.pickle"]
+
+
+def test_a_note_the_cache_cannot_store_costs_only_its_own_entry(vault_dir):
+    # The parser refuses such frontmatter (tests/core/test_yaml_aliases.py); a note that
+    # reaches the cache anyway must not cost every other note its entry.
+    vault = Vault.load(vault_dir, use_cache=False)
+    cyclic: list = []
+    cyclic.append(cyclic)
+    odd = dataclasses.replace(vault.get("sub/b.md"), frontmatter={"loop": cyclic})
+    entries = {
+        "a.md": (1, 2, vault.get("a.md")),
+        "sub/b.md": (3, 4, odd),
+    }
+    assert note_cache.save_cache(vault_dir, "fp", entries)
+    loaded = note_cache.load_cache(vault_dir, "fp")
+    assert list(loaded) == ["a.md"]
+    assert loaded["a.md"][2].title == "가"
