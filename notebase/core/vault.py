@@ -85,6 +85,19 @@ def scan_files(root: Path, config: VaultConfig | None = None) -> tuple[list[Note
     return notes, others
 
 
+def is_note_path(path: str, config: VaultConfig) -> bool:
+    """True when the scan reads vault-relative ``path`` as a note: a ``*.md`` file, not
+    hidden, in no folder the scan skips (the same rule as ``scan_files``, for callers that
+    are told about one file, like a file watcher)."""
+    parts = path.split("/")
+    if not parts[-1].lower().endswith(".md") or parts[-1].startswith("."):
+        return False
+    return not any(
+        config.skips_folder(name, "/".join(parts[: depth + 1]))
+        for depth, name in enumerate(parts[:-1])
+    )
+
+
 def iter_note_files(root: Path, config: VaultConfig | None = None) -> list[NoteFile]:
     """Every note file (``*.md``) of the vault, sorted by path."""
     return scan_files(root, config)[0]
@@ -248,12 +261,13 @@ class Vault:
 
     def reload_paths(self, paths: Iterable[str | Path]) -> list[str]:
         """Re-read the given notes (vault-relative or absolute paths) whatever their mtime;
-        a path whose file is gone is removed. Returns the vault-relative paths handled."""
+        a path whose file is gone is removed, one the scan would not read (see
+        ``is_note_path``) is ignored. Returns the vault-relative paths handled."""
         staged = _Staged.copy_of(self)
         handled: list[str] = []
         for raw in paths:
             path = self._relative(raw)
-            if path is None or not path.lower().endswith(".md"):
+            if path is None or not is_note_path(path, self.config):
                 continue
             if Path(raw).is_absolute():
                 abs_path = Path(raw)  # its real (possibly NFD) name

@@ -33,6 +33,7 @@ from whoosh import index as whoosh_index
 
 from notebase.config import VaultConfig
 from notebase.core.ports import ParsedNotes, ProgressCallback, SearchHit, UpdateStats
+from notebase.core.vault import is_note_path
 from notebase.errors import UserError
 from notebase.index import index_folder
 from notebase.index import manifest as manifest_file
@@ -288,14 +289,7 @@ class WhooshNoteIndex:
         return unicodedata.normalize("NFC", PurePosixPath(*path.parts).as_posix())
 
     def _is_note_path(self, rel: str) -> bool:
-        parts = rel.split("/")
-        if not parts[-1].lower().endswith(".md") or parts[-1].startswith("."):
-            return False
-        folders = parts[:-1]
-        return not any(
-            self.config.skips_folder(name, "/".join(folders[: depth + 1]))
-            for depth, name in enumerate(folders)
-        )
+        return is_note_path(rel, self.config)
 
     def _has_changes(self, files: list[ScannedFile]) -> bool:
         known = self._manifest.files

@@ -1,8 +1,9 @@
 """NotebaseApp: the keys, the workers and the wiring; screens and widgets do the rest.
 
 Start-up paints first, then loads the vault (from its cache) and the search index on
-worker threads; a file watcher keeps both current. Experiments run in a subprocess (see
-``notebase.tui.runs``), so the app never imports torch.
+worker threads. A file watcher keeps both current: the files it names are re-read (and
+re-indexed) on a worker, which reports what changed; the screens redraw only that.
+Experiments run in a subprocess (see ``notebase.tui.runs``), so the app never imports torch.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from notebase.tui.messages import RunEvent, RunFinished, VaultChanged, VaultLoaded
+from notebase.tui.messages import IndexReady, RunEvent, RunFinished, VaultChanged, VaultLoaded
 from notebase.tui.runs import RunHandle, RunOutcome, RunRequest, execute
 from notebase.tui.screens.main import MainScreen
 from notebase.tui.screens.modals import ChooseScreen, HelpScreen
@@ -106,21 +107,26 @@ class NotebaseApp(App):
     # --- loading and watching -----------------------------------------------------------------
 
     def _load_vault(self) -> None:
-        invalid = self.session.load()
-        self.post_message(VaultLoaded(invalid))
+        self.post_message(VaultLoaded(self.session.load()))
 
     def _open_index(self) -> None:
         error = self.session.open_index()
         if error:
             self.call_from_thread(self.notify, error, severity="warning")
+        self.post_message(IndexReady())
+
+    def on_index_ready(self) -> None:
+        if isinstance(self.screen, SearchScreen):
+            self.screen.index_ready()
 
     async def on_vault_loaded(self, message: VaultLoaded) -> None:
-        await self.main_screen.vault_loaded()
-        if message.invalid:
-            listed = "; ".join(f"{path}: {error}" for path, error in message.invalid[:3])
-            more = f" (+{len(message.invalid) - 3} more)" if len(message.invalid) > 3 else ""
+        self.main_screen.vault_loaded(message.listing)
+        invalid = message.listing.invalid
+        if invalid:
+            listed = "; ".join(f"{path}: {error}" for path, error in invalid[:3])
+            more = f" (+{len(invalid) - 3} more)" if len(invalid) > 3 else ""
             self.notify(
-                f"{len(message.invalid)} note(s) could not be read: {listed}{more}",
+                f"{len(invalid)} note(s) could not be read: {listed}{more}",
                 severity="warning",
             )
         if self.startup_probe is not None:
@@ -139,35 +145,45 @@ class NotebaseApp(App):
 
         def in_vault(_change, path: str) -> bool:
             # Any file or folder outside hidden folders (.notebase holds our own cache and
-            # index): a renamed folder reports only the folder, and the rescan in
-            # vault.refresh() finds which notes moved.
+            # index): a renamed folder reports only the folder, and the session re-scans.
             try:
                 parts = Path(path).relative_to(root).parts
             except ValueError:
                 return False
             return not any(part.startswith(".") for part in parts)
 
-        async for _changes in awatch(root, watch_filter=in_vault, debounce=300, step=50):
-            self.refresh_vault()
+        async for changes in awatch(root, watch_filter=in_vault, debounce=300, step=50):
+            self.apply_changes([path for _change, path in changes])
+
+    def apply_changes(self, paths: list[str]) -> None:
+        """Re-read the files a watcher named on a worker; the screens redraw what it reports."""
+        shown = self.main_screen.tag, self.main_screen.current_path
+        self.run_worker(
+            partial(self._reread, self.session.apply_changes, paths, *shown),
+            thread=True,
+            group="refresh",
+            exit_on_error=False,
+        )
 
     def refresh_vault(self) -> None:
-        """Re-read changed notes on a worker thread; the screens update when it reports."""
-        self.run_worker(self._refresh_vault, thread=True, group="refresh", exit_on_error=False)
+        """Re-scan the whole vault on a worker (a run wrote a note); the same redraw."""
+        shown = self.main_screen.tag, self.main_screen.current_path
+        self.run_worker(
+            partial(self._reread, self.session.refresh, *shown),
+            thread=True,
+            group="refresh",
+            exit_on_error=False,
+        )
 
-    def _refresh_vault(self) -> None:
-        changed = self.session.refresh()
-        if changed:
-            self.post_message(VaultChanged(changed))
+    def _reread(self, reread: Callable, *args) -> None:
+        update = reread(*args)
+        if update is not None:
+            self.post_message(VaultChanged(update))
+            self.session.reindex(update.changed)  # after the screen has what it needs
 
-    async def on_vault_changed(self, message: VaultChanged) -> None:
-        await self.main_screen.vault_changed(message.paths)
-        broken = [
-            path
-            for path in message.paths
-            if (note := self.session.note(path)) is not None and not note.valid
-        ]
-        for path in broken:
-            errors = "; ".join(self.session.note(path).errors)
+    def on_vault_changed(self, message: VaultChanged) -> None:
+        self.main_screen.vault_changed(message.update)
+        for path, errors in message.update.broken:
             self.notify(f"{path} could not be read: {errors}", severity="warning")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

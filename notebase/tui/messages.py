@@ -1,27 +1,33 @@
-"""Messages that cross screens: the vault was (re)loaded or changed, a run reported."""
+"""Messages that cross screens: the vault was (re)loaded or changed, the index opened, a
+run reported."""
 
 from __future__ import annotations
 
 from textual.message import Message
 
 from notebase.tui.runs import RunOutcome, RunRequest
+from notebase.tui.views import Listing, VaultUpdate
 
 
 class VaultLoaded(Message):
     """The vault finished loading (first load); the screens can fill their lists."""
 
-    def __init__(self, invalid: list[tuple[str, str]]) -> None:
+    def __init__(self, listing: Listing) -> None:
         super().__init__()
-        self.invalid = invalid
-        """``(path, error)`` for every note that could not be read."""
+        self.listing = listing
+        """Every note, the tags, and the notes that could not be read."""
 
 
 class VaultChanged(Message):
-    """Notes changed on disk and were re-read (and re-indexed)."""
+    """Notes changed on disk were re-read: what the screens must redraw."""
 
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, update: VaultUpdate) -> None:
         super().__init__()
-        self.paths = paths
+        self.update = update
+
+
+class IndexReady(Message):
+    """The search index finished opening (or failed: ``session.index_state`` says)."""
 
 
 class RunEvent(Message):

@@ -27,14 +27,16 @@ async def take(
                 await app.workers.wait_for_complete(pending)
             await pilot.pause()
         if note is None:
-            linked = [
+            linked = (
                 row.path
-                for row in app.session.rows()
-                if (n := app.session.note(row.path)) is not None and n.experiments
-            ]
-            note = linked[0] if linked else app.main_screen.current_path
-        if note:
-            await app.main_screen.open_note(note, push=False)
+                for row in app.session.listing(None).rows
+                if (page := app.session.note_page(row.path)) and page.linked_experiments
+            )
+            note = next(linked, app.main_screen.current_path)
+        if note and await app.main_screen.open_note(note, push=False):
+            view = app.main_screen.query_one("#note")
+            while view.rendered_path != note:
+                await pilot.pause(0.05)
         await pilot.pause(0.5)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(app.export_screenshot(title="notebase"), encoding="utf-8")

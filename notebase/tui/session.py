@@ -1,24 +1,44 @@
-"""What the app knows about the vault: the loaded notes, the search index, the experiments.
+"""The app's one door to the vault, the search index and the experiments folder.
 
-The app's screens ask this object, never the core or the index directly, so that the
-threading rule lives in one place: the vault and the index are loaded, refreshed and
-updated in worker threads, and every read or write of them holds ``lock``.
+Screens get view data (``notebase.tui.views``) from here: rows, a note's page, listings,
+updates; never a core ``Note``, the ``Vault`` or the index.
 
-Imports no Textual and no torch. The core, the index (whoosh) and the spec reader are
-imported inside the methods that need them, so importing the app stays cheap.
+Threads. The UI thread calls only ``has_note``, ``note_file``, ``index_state`` and
+``linked_experiments``: they answer from memory (an attribute or one dict lookup, atomic
+under the GIL), take no lock and touch no file, so the UI never waits on a worker. Every
+other method is for worker threads: it may read files (notes, specs, run records, the
+index) and holds ``_lock`` while it reads or changes the vault, so that no reader sees a
+change half done (committing a change resolves links in place). The index has its own
+``_index_lock``, held while it updates or answers; a search waits for an update.
+
+Imports no Textual and no torch; the core parser, whoosh and the spec reader are imported
+inside the methods that need them, so importing the app stays cheap.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from notebase.experiments.results_table import block_rows
+from notebase.tui.views import (
+    ExperimentSummary,
+    FootnoteView,
+    LinkEntry,
+    Listing,
+    NotePage,
+    NoteRow,
+    QuestionRow,
+    QuestionView,
+    SearchResult,
+    VaultUpdate,
+)
 
 # From this many notes on, a missing index is built by a subprocess (see open_index).
 SUBPROCESS_BUILD_MIN_NOTES = 1000
@@ -27,58 +47,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from notebase.core.note import Note, Question
 
 
-@dataclass(slots=True)
-class NoteRow:
-    """One line of the note list."""
-
-    path: str
-    """Vault-relative path of the note."""
-    title: str
-    tags: list[str]
-    valid: bool = True
-    """False for a note that could not be read (broken YAML, not UTF-8)."""
-
-
-@dataclass(slots=True)
-class SearchResult:
-    """One search hit as the app shows it."""
-
-    path: str
-    title: str
-    score: float = 0.0
-    snippet: str = ""
-
-
-@dataclass(slots=True)
-class QuestionRow:
-    """One question of the vault-wide questions view."""
-
-    note_path: str
-    note_title: str
-    number: int
-    text: str
-    status: str
-    """``open`` or ``answered``."""
-    experiments: list[str] = field(default_factory=list)
-    answered_by: str | None = None
-    """Run id of the results block that answers it."""
-    answered_experiment: str | None = None
-    """The experiment of that results block, when the note names it."""
-
-
-@dataclass(slots=True)
-class ExperimentSummary:
-    """A linked experiment of a note, with what the last run wrote (when it can be read)."""
-
-    name: str
-    spec_path: Path | None
-    """The spec file; None when no spec of that name exists."""
-    run_id: str | None = None
-    """Run id of the note's results block for this experiment, if any."""
-    results: list[dict] = field(default_factory=list)
-    """The sweep results of that run's record (``experiments/runs/<run_id>.json``), if found."""
-    status: str | None = None
-    """The record's status (``ok``, ``failed``, ``interrupted``), if found."""
+class SearchUnavailable(Exception):
+    """The index cannot answer yet (still opening) or at all; the message says which."""
 
 
 class VaultSession:
@@ -88,56 +58,178 @@ class VaultSession:
         self.vault_root = Path(vault_root)
         self.experiments_dir = Path(experiments_dir)
         self.use_cache = use_cache
-        self.vault: Any = None
-        self.index: Any = None
         self.index_error: str | None = None
         self.index_messages: list[str] = []
         """One-line notices of the index (a rebuild, a wait for another process's lock)."""
-        self.lock = threading.RLock()
-        """Held while the vault is read or changed."""
-        self.index_lock = threading.Lock()
-        """Held while the index updates (a first build of a big vault takes a while) or
-        answers; a search that finds it busy scans the notes instead of waiting."""
+        self._vault: Any = None
+        self._index: Any = None
+        self._index_state = "loading"
+        self._lock = threading.RLock()
+        """Held by workers while they read or change the vault (see the module docstring)."""
+        self._index_lock = threading.Lock()
+        """Held while the index updates or answers."""
+        self._rows: dict[str, NoteRow] = {}
+        self._sorted: list[NoteRow] = []
+        """Every row by title; replaced, never changed, so a listing can share it."""
+        self._generation = 0
+        self._cache_dirty = False
+        self._unindexed: set[str] = set()
+        """Paths changed while the index was still opening."""
+        self._specs = _SpecAnswers(self.experiments_dir)
+        self._records = _RecordFiles(self.experiments_dir / "runs")
 
-    # --- loading (worker threads) -------------------------------------------------
+    # --- UI thread: answers from memory --------------------------------------------------
 
-    def load(self) -> list[tuple[str, str]]:
-        """Load the vault (cache allowed); returns ``[(path, error)]`` of the invalid notes."""
+    def has_note(self, path: str) -> bool:
+        vault = self._vault
+        return vault is not None and path in vault.notes
+
+    def note_file(self, path: str) -> Path | None:
+        """The note's file on disk (its real name), None before the vault is loaded."""
+        vault = self._vault
+        return None if vault is None else vault.file_path(path)
+
+    @property
+    def index_state(self) -> str:
+        """``loading``, ``ready`` or ``unavailable`` (then ``index_error`` says why)."""
+        return self._index_state
+
+    def linked_experiments(self, page: NotePage) -> list[str]:
+        """The experiments ``r`` runs for the note (frontmatter, then questions)."""
+        return page.linked_experiments
+
+    # --- workers: loading, changes, the index --------------------------------------------
+
+    def load(self) -> Listing:
+        """Load the vault (cache allowed); the listing of every note."""
         from notebase.core.vault import Vault  # parsing stack: kept off the import path
 
         vault = Vault.load(self.vault_root, use_cache=self.use_cache)
         # The notes live as long as the app: keep the collector from walking them again and
         # again (a full collection over 10,000 notes' objects costs ~0.2 s).
         gc.freeze()
-        with self.lock:
-            self.vault = vault
-        return self.invalid_notes()
+        # Saving the cache costs ~0.8 s at 10,000 notes; it is saved once, on close.
+        vault.use_cache = False
+        with self._lock:
+            self._vault = vault
+            self._rows = {path: _row(note) for path, note in vault.notes.items()}
+            self._resort()
+            return self._listing(None)
+
+    def listing(self, tag: str | None) -> Listing:
+        """The notes carrying ``tag`` or one of its nested tags (None: every note)."""
+        with self._lock:
+            return self._listing(tag)
+
+    def apply_changes(
+        self, paths: Iterable[str | Path], tag: str | None = None, open_path: str | None = None
+    ) -> VaultUpdate | None:
+        """Re-read the files a watcher saw change (absolute paths): just those notes, or the
+        whole folder when a folder or an attachment changed. None when nothing did.
+
+        ``tag`` and ``open_path`` say what the screen shows, for the update's listing and page.
+        """
+        with self._lock:
+            vault = self._vault
+            if vault is None:
+                return None
+            notes, rescan = self._sort_events(vault, paths)
+            if rescan:
+                changed = vault.refresh()
+            else:
+                changed = vault.reload_paths(notes) if notes else []
+                if not changed:
+                    return None
+            return self._update(changed, tag, open_path)
+
+    def refresh(self, tag: str | None = None, open_path: str | None = None) -> VaultUpdate | None:
+        """Re-scan the whole folder (after a run wrote a note); None when nothing changed."""
+        with self._lock:
+            if self._vault is None:
+                return None
+            changed = self._vault.refresh()
+            return self._update(changed, tag, open_path) if changed else None
+
+    def _sort_events(self, vault, paths: Iterable[str | Path]) -> tuple[list[Path], bool]:
+        """(note files to re-read, whether the whole folder must be re-scanned)."""
+        notes: list[Path] = []
+        attachments = None
+        for raw in paths:
+            path = Path(raw)
+            if path.name.lower().endswith(".md") and not path.is_dir():
+                notes.append(path)
+                continue
+            try:
+                rel = path.relative_to(self.vault_root).as_posix()
+            except ValueError:
+                continue
+            if path.is_dir() or any(p.startswith(rel + "/") for p in vault.notes):
+                return notes, True  # a folder made, moved or deleted: its notes are not named
+            attachments = attachments if attachments is not None else set(vault.attachments)
+            if path.exists() or rel in attachments:
+                return notes, True  # links to the attachment may resolve differently now
+            # else: an editor's temporary file, gone already
+        return notes, False
+
+    def _update(self, changed: list[str], tag: str | None, open_path: str | None) -> VaultUpdate:
+        notes = self._vault.notes
+        broken = []
+        for path in changed:
+            note = notes.get(path)
+            if note is None:
+                self._rows.pop(path, None)
+                continue
+            self._rows[path] = _row(note)
+            if not note.valid:
+                broken.append((path, "; ".join(note.errors) or "invalid"))
+        self._resort()
+        self._cache_dirty = True
+        page = self._page_locked(open_path) if open_path else None
+        return VaultUpdate(self._listing(tag), list(changed), open_path, page, broken)
+
+    def _resort(self) -> None:
+        self._generation += 1
+        self._sorted = sorted(self._rows.values(), key=lambda row: (row.title.casefold(), row.path))
+
+    def _listing(self, tag: str | None) -> Listing:
+        vault = self._vault
+        if tag is None:
+            rows = self._sorted
+        else:
+            rows = [self._rows[note.path] for note in vault.notes_with_tag(tag)]
+            rows.sort(key=lambda row: (row.title.casefold(), row.path))
+        invalid = [
+            (row.path, "; ".join(vault.notes[row.path].errors) or "invalid")
+            for row in self._sorted
+            if not row.valid
+        ]
+        tags = sorted(vault.tag_counts())
+        return Listing(self._generation, tag, rows, tags, len(self._rows), invalid)
 
     def open_index(self) -> str | None:
         """Open the persisted search index and bring it up to date; returns an error or None.
 
-        When the index cannot be opened the app still searches, with a plain scan of the
-        loaded notes (see ``search``).
+        Until it is open, and if it cannot be opened, ``search`` raises ``SearchUnavailable``.
         """
         try:
             from notebase.index import index_folder, open_index  # imports whoosh: only here
 
-            if not index_folder(self.vault_root).exists() and len(self.vault.notes) >= (
+            vault = self._vault
+            if not index_folder(self.vault_root).exists() and len(vault.notes) >= (
                 SUBPROCESS_BUILD_MIN_NOTES
             ):
                 self._build_index_in_subprocess()
             # Notices (rebuilding, waiting for a lock) must not print over the screen.
-            index = open_index(
-                self.vault_root,
-                getattr(self.vault, "config", None),
-                on_message=self.index_messages.append,
-            )
-            with self.index_lock:
-                index.update(parsed=self.vault.parsed_note)
-            self.index = index
-            self.index_error = None
+            index = open_index(self.vault_root, vault.config, on_message=self.index_messages.append)
+            with self._index_lock:
+                index.update(parsed=vault.parsed_note)
+                self._index = index
+                self._index_state = "ready"
+                self.index_error = None
+            self.reindex(())  # what changed meanwhile
         except Exception as exc:  # the app must keep working without its index
-            self.index_error = f"search index unavailable ({exc}); using a plain scan"
+            self.index_error = f"search index unavailable ({exc})"
+            self._index_state = "unavailable"
         return self.index_error
 
     def _build_index_in_subprocess(self) -> None:
@@ -153,175 +245,82 @@ class VaultSession:
         except (OSError, subprocess.SubprocessError) as exc:
             self.index_messages.append(f"index build in a subprocess failed: {exc}")
 
-    def refresh(self) -> list[str]:
-        """Re-read notes changed on disk; re-index them. Returns the changed paths."""
-        with self.lock:
-            if self.vault is None:
-                return []
-            changed = list(self.vault.refresh() or [])
-        if changed and self.index is not None:
-            with self.index_lock:
-                try:
-                    self.index.update_paths(changed, parsed=self.vault.parsed_note)
-                except Exception as exc:  # keep browsing; search falls back to a scan
-                    self.index_error = f"search index update failed ({exc})"
-                    self.index = None
-        return changed
+    def reindex(self, paths: Iterable[str]) -> None:
+        """Bring the index up to date for these vault-relative paths (after a change)."""
+        with self._index_lock:
+            self._unindexed.update(paths)
+            index = self._index
+            if index is None or not self._unindexed:
+                return  # kept for when it opens
+            paths, self._unindexed = sorted(self._unindexed), set()
+            try:
+                index.update_paths(paths, parsed=self._vault.parsed_note)
+            except Exception as exc:  # keep browsing; search says why it cannot answer
+                self.index_error = f"search index update failed ({exc})"
+                self._index_state = "unavailable"
+                self._index = None
 
     def close(self) -> None:
-        with self.index_lock:
-            if self.index is not None:
+        """Close the index; save the notes cache if notes changed since the load."""
+        with self._index_lock:
+            if self._index is not None:
                 try:
-                    self.index.close()
+                    self._index.close()
                 finally:
-                    self.index = None
+                    self._index = None
+        with self._lock:
+            if self._cache_dirty and self.use_cache and self._vault is not None:
+                self._vault.save_cache()
+                self._cache_dirty = False
 
-    # --- reading (UI thread) -------------------------------------------------------
-    # Cheap reads take no lock, so that moving through the list never waits for a refresh
-    # of a big vault (~0.5 s at 10,000 notes): a dict lookup, or copying a dict's values
-    # with list(), happens within one C call under the GIL and cannot see a half-done
-    # change. Reads that walk the notes in Python (tags, questions) take the lock.
+    # --- workers: what the screens show ---------------------------------------------------
 
-    def _notes(self) -> list[Note]:
-        vault = self.vault
-        return [] if vault is None else list(vault.notes.values())
+    def note_page(self, path: str) -> NotePage | None:
+        """Everything the main screen shows of note ``path``; None if there is no such note."""
+        with self._lock:
+            page = self._page_locked(path)
+        return page
 
-    def note_count(self) -> int:
-        vault = self.vault
-        return 0 if vault is None else len(vault.notes)
+    def _page_locked(self, path: str) -> NotePage | None:
+        from notebase.tui.render import note_markdown  # link rewriting reads resolved links
 
-    def note_file(self, path: str) -> Path | None:
-        """The note's file on disk (its real name), None before the vault is loaded."""
-        vault = self.vault
-        return None if vault is None else vault.file_path(path)
+        vault = self._vault
+        note = vault.notes.get(path) if vault is not None else None
+        if note is None:
+            return None
+        return NotePage(
+            path=note.path,
+            title=note.title or note.path,
+            tags=tuple(note.tags),
+            valid=note.valid,
+            errors=tuple(note.errors),
+            markdown=note_markdown(note),
+            links=tuple(_links(note, self._title_of)),
+            backlinks=tuple((p, self._title_of(p)) for p in vault.backlinks(note.path)),
+            footnotes=tuple(_footnote(footnote) for footnote in note.footnotes),
+            questions=tuple(_question(question) for question in note.questions),
+            experiments=tuple(self._experiments(note)),
+        )
 
-    def note(self, path: str) -> Note | None:
-        vault = self.vault
-        return None if vault is None else vault.notes.get(path)
-
-    def invalid_notes(self) -> list[tuple[str, str]]:
-        return [
-            (note.path, "; ".join(note.errors) or "invalid")
-            for note in self._notes()
-            if not note.valid
-        ]
-
-    def rows(self, tag: str | None = None) -> list[NoteRow]:
-        """The note list, sorted by title; only notes carrying ``tag`` (or a child) when given."""
-        if tag is None:
-            notes = self._notes()
-        else:
-            with self.lock:
-                notes = list(self.vault.notes_with_tag(tag)) if self.vault is not None else []
-        rows = [NoteRow(n.path, n.title or n.path, list(n.tags), n.valid) for n in notes]
-        rows.sort(key=lambda row: (row.title.casefold(), row.path))
-        return rows
-
-    def tag_counts(self) -> list[tuple[str, int]]:
-        with self.lock:
-            if self.vault is None:
-                return []
-            return sorted(self.vault.tag_counts())
-
-    def backlinks(self, path: str) -> list[str]:
-        vault = self.vault
-        return [] if vault is None else sorted(vault.backlinks(path))
-
-    def title_of(self, path: str) -> str:
-        note = self.note(path)
+    def _title_of(self, path: str) -> str:
+        note = self._vault.notes.get(path)
         return note.title if note is not None and note.title else path
 
-    def find(self, ref: str) -> str | None:
-        """A note path for a reference as a user writes it (path, name, title, alias)."""
-        with self.lock:
-            if self.vault is None:
-                return None
-            try:
-                return self.vault.find(ref).path
-            except Exception:  # NoteError: none or several
-                return None
-
-    def questions(self) -> list[QuestionRow]:
-        """Every question of the vault, grouped by note (note title order), open and answered."""
-        with self.lock:
-            if self.vault is None:
-                return []
-            pairs = list(self.vault.questions(open_only=False))
-        rows = [_question_row(note, question) for note, question in pairs]
-        rows.sort(key=lambda row: (row.note_title.casefold(), row.note_path, row.number))
-        return rows
-
-    def search(self, query: str, limit: int = 50) -> list[SearchResult]:
-        """Search with the index (same engine as the CLI); a plain scan while it is busy
-        or missing. A query the index cannot read raises ``UserError``."""
-        from notebase.errors import UserError
-
-        query = query.strip()
-        if not query:
-            return []
-        index = self.index
-        if index is not None and self.index_lock.acquire(blocking=False):
-            try:
-                hits = index.search(query, limit=limit)
-                return [SearchResult(h.path, h.title, float(h.score), h.snippet) for h in hits]
-            except UserError:
-                raise
-            except Exception as exc:  # a broken index must not take the app down
-                self.index_error = f"search failed ({exc}); using a plain scan"
-            finally:
-                self.index_lock.release()
-        return self._scan(query, limit)
-
-    def _scan(self, query: str, limit: int) -> list[SearchResult]:
-        """Substring search over titles, tags and bodies: the fallback without an index."""
-        tags = [w[4:] for w in query.split() if w.startswith("tag:")]
-        words = [w.casefold() for w in query.split() if not w.startswith("tag:")]
-        vault = self.vault
-        if vault is None:
-            return []
-        notes = list(vault.notes.values())
-        for tag in tags:  # the vault's own tag rule (nested tags, case, NFC)
-            with self.lock:
-                tagged = {note.path for note in vault.notes_with_tag(tag)}
-            notes = [note for note in notes if note.path in tagged]
-        results = []
-        for note in notes:
-            haystack = f"{note.title}\n{note.body}".casefold()
-            if all(w in haystack for w in words):
-                score = sum(w in note.title.casefold() for w in words) + 1.0
-                results.append(SearchResult(note.path, note.title, score, ""))
-        results.sort(key=lambda r: (-r.score, r.title))
-        return results[:limit]
-
-    # --- experiments ------------------------------------------------------------------
-
-    def linked_experiments(self, note: Note) -> list[str]:
-        """The note's experiments as ``notebase run`` sees them (frontmatter, then questions)."""
+    def _experiments(self, note: Note) -> list[ExperimentSummary]:
+        """Summaries of the experiments the note names; specs and records come from caches
+        checked by file time, so a note viewed again costs a few stats."""
         from notebase.experiments.note_runs import linked_experiments  # no torch
 
-        return linked_experiments(note)
-
-    def find_spec(self, name: str) -> tuple[Path | None, str | None]:
-        """The spec file of an experiment name, or None and why (unknown, invalid)."""
-        from notebase.experiments.spec import find_spec  # tomllib only, no torch
-
-        try:
-            return Path(find_spec(self.experiments_dir, name).path), None
-        except Exception as exc:  # SpecError: unknown name, or a spec that does not validate
-            return None, str(exc)
-
-    def spec_path(self, name: str) -> Path | None:
-        return self.find_spec(name)[0]
-
-    def experiment_summaries(self, note: Note) -> list[ExperimentSummary]:
-        summaries = []
+        linked = linked_experiments(note)
+        named = [link.experiment for link in note.links if link.experiment]
         blocks = {block.experiment: block for block in note.results_blocks}
-        for name in self.linked_experiments(note):
+        summaries = []
+        for name in dict.fromkeys([*linked, *named]):
+            summary = ExperimentSummary(name, self.find_spec(name)[0], linked=name in linked)
             block = blocks.get(name)
-            summary = ExperimentSummary(name, self.spec_path(name))
             if block is not None:
                 summary.run_id = block.run_id
-                record = self.run_record(block.run_id)
+                record = self._records.get(block.run_id)
                 if record:
                     summary.results = list(record.get("results") or [])
                     summary.status = record.get("status")
@@ -333,13 +332,154 @@ class VaultSession:
             summaries.append(summary)
         return summaries
 
-    def run_record(self, run_id: str | None) -> dict | None:
-        """The JSON run record of a run id from ``<experiments>/runs/``, if readable."""
+    def find_spec(self, name: str) -> tuple[Path | None, str | None]:
+        """The spec file of an experiment name, or None and why (unknown, invalid)."""
+        return self._specs.find(name)
+
+    def questions(self) -> list[QuestionRow]:
+        """Every question of the vault, grouped by note (note title order), open and answered."""
+        with self._lock:
+            if self._vault is None:
+                return []
+            pairs = list(self._vault.questions(open_only=False))
+            rows = [_question_row(note, question) for note, question in pairs]
+        rows.sort(key=lambda row: (row.note_title.casefold(), row.note_path, row.number))
+        return rows
+
+    def search(self, query: str, limit: int = 50) -> list[SearchResult]:
+        """Search with the index (the CLI's engine). ``UserError`` for a query it cannot
+        read; ``SearchUnavailable`` while the index opens, or when it could not be opened."""
+        from notebase.errors import UserError
+
+        query = query.strip()
+        if not query:
+            return []
+        with self._index_lock:
+            index = self._index
+            if index is None:
+                if self._index_state == "loading":
+                    raise SearchUnavailable("the search index is loading…")
+                raise SearchUnavailable(self.index_error or "the search index is unavailable")
+            try:
+                hits = index.search(query, limit=limit)
+            except UserError:
+                raise
+            except Exception as exc:  # a broken index must not take the app down
+                raise SearchUnavailable(f"search failed ({exc})") from exc
+        return [SearchResult(h.path, h.title, float(h.score), h.snippet) for h in hits]
+
+
+class _SpecAnswers:
+    """``spec.find_spec`` answers by name, kept while no ``*.toml`` of the experiments folder
+    changed (one listing of the folder per question instead of reading and checking TOML)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._state: tuple | None = None
+        self._answers: dict[str, tuple[Path | None, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def _folder_state(self) -> tuple:
+        try:
+            entries = [e for e in os.scandir(self.folder) if e.name.endswith(".toml")]
+            return tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries))
+        except OSError:
+            return ()
+
+    def find(self, name: str) -> tuple[Path | None, str | None]:
+        from notebase.experiments.spec import find_spec  # tomllib only, no torch
+
+        state = self._folder_state()
+        with self._lock:
+            if state != self._state:
+                self._state, self._answers = state, {}
+            if name in self._answers:
+                return self._answers[name]
+        try:
+            answer: tuple[Path | None, str | None] = (
+                Path(find_spec(self.folder, name).path),
+                None,
+            )
+        except Exception as exc:  # SpecError: unknown name, or a spec that does not validate
+            answer = (None, str(exc))
+        with self._lock:
+            if state == self._state:
+                self._answers[name] = answer
+        return answer
+
+
+class _RecordFiles:
+    """Run records (``<experiments>/runs/<run_id>.json``) kept by file time and size (not
+    a ``running`` one: it is read as interrupted once its runner is gone, file unchanged)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._records: dict[str, tuple[tuple[int, int], dict | None]] = {}
+
+    def get(self, run_id: str | None) -> dict | None:
         from notebase.experiments.records import record_path, try_load_record  # no torch
 
         if not run_id:
             return None
-        return try_load_record(record_path(self.experiments_dir / "runs", run_id))
+        try:
+            path = record_path(self.folder, run_id)
+            info = path.stat()
+        except (OSError, ValueError):  # no record, or not a run id (written in a note)
+            return None
+        key = (info.st_mtime_ns, info.st_size)
+        cached = self._records.get(run_id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        record = try_load_record(path)
+        if record is None or record.get("status") != "running":
+            self._records[run_id] = (key, record)
+        return record
+
+
+def _row(note: Note) -> NoteRow:
+    return NoteRow(note.path, note.title or note.path, tuple(note.tags), note.valid)
+
+
+def _links(note: Note, title_of) -> list[LinkEntry]:
+    """The note's outgoing note links, each target once, in order (not experiments,
+    embeds, attachments or links to itself)."""
+    seen: set[str] = set()
+    entries = []
+    for link in note.links:
+        if link.experiment or link.embed or link.is_attachment:
+            continue
+        if link.resolved:
+            if link.resolved in seen or link.resolved == note.path:
+                continue
+            seen.add(link.resolved)
+            entries.append(LinkEntry(link.target, link.resolved, title_of(link.resolved)))
+        elif link.target and f"missing:{link.target}" not in seen:
+            seen.add(f"missing:{link.target}")
+            entries.append(LinkEntry(link.target))
+    return entries
+
+
+def _footnote(footnote) -> FootnoteView:
+    citation = footnote.citation
+    return FootnoteView(
+        label=footnote.label,
+        text=footnote.text,
+        references=footnote.references,
+        authors=tuple(citation.authors),
+        title=citation.title,
+        venue=citation.venue,
+        year=citation.year,
+    )
+
+
+def _question(question: Question) -> QuestionView:
+    return QuestionView(
+        number=question.number,
+        text=question.text,
+        status=question.status,
+        experiments=tuple(question.experiments),
+        answered_by=question.answered_by,
+    )
 
 
 def _question_row(note: Note, question: Question) -> QuestionRow:

@@ -9,6 +9,7 @@ from notebase.tui.screens.main import MainScreen
 from notebase.tui.screens.modals import DetailScreen, HelpScreen
 from notebase.tui.screens.questions import QuestionsScreen
 from notebase.tui.screens.search import SearchScreen
+from notebase.tui.widgets.note_body import NoteBody
 from notebase.tui.widgets.note_list import NoteList
 from notebase.tui.widgets.row_list import RowList
 from notebase.tui.widgets.side_panel import SidePanel
@@ -42,14 +43,14 @@ async def test_starts_with_every_note_listed_and_the_first_open(app):
         # Sorted by title: "MAML" first, and it is shown.
         assert listed(app)[0] == MAML
         assert app.main_screen.current_path == MAML
-        assert app.session.index is not None, app.session.index_error
+        assert app.session.index_state == "ready", app.session.index_error
         assert not [m for s, m in app.notification_log if s == "error"]
 
 
 async def test_search_korean_word_with_particle_and_open_hit(app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.session.index is not None, app.session.index_error  # the real index
+        assert app.session.index_state == "ready", app.session.index_error  # the real index
         await pilot.press("slash")
         await pilot.pause()
         assert isinstance(app.screen, SearchScreen)
@@ -125,12 +126,12 @@ async def test_follow_wikilink_by_click_event_and_by_side_panel_then_go_back(app
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await open_cost_note(app, pilot)
-        markdown = app.main_screen.query_one("#note-markdown", Markdown)
+        body = app.main_screen.query_one(NoteBody)
         # The wikilink is rendered as a Markdown link with the app's note: scheme.
-        assert "[MAML](note:%EC%95%8C%EA%B3%A0%EB%A6%AC%EC%A6%98%2FMAML.md)" in markdown.source
-        assert "[FOMAML 노트](note:" in markdown.source
-        markdown.post_message(
-            Markdown.LinkClicked(markdown, "note:%EC%95%8C%EA%B3%A0%EB%A6%AC%EC%A6%98%2FMAML.md")
+        assert "[MAML](note:%EC%95%8C%EA%B3%A0%EB%A6%AC%EC%A6%98%2FMAML.md)" in body.source
+        assert "[FOMAML 노트](note:" in body.source
+        body.post_message(
+            NoteBody.LinkClicked(body, "note:%EC%95%8C%EA%B3%A0%EB%A6%AC%EC%A6%98%2FMAML.md")
         )
         await settle(app, pilot)
         assert app.main_screen.current_path == MAML
@@ -186,9 +187,9 @@ async def test_citation_shows_the_full_definition(app):
         assert "Chelsea Finn" in shown and "2017" in shown
         await close_detail(app, pilot)
         # The footnote reference in the text is a link too.
-        markdown = app.main_screen.query_one("#note-markdown", Markdown)
-        assert "(fn:1)" in markdown.source
-        markdown.post_message(Markdown.LinkClicked(markdown, "fn:1"))
+        body = app.main_screen.query_one(NoteBody)
+        assert "(fn:1)" in body.source
+        body.post_message(NoteBody.LinkClicked(body, "fn:1"))
         await pilot.pause()
         assert isinstance(app.screen, DetailScreen)
 
@@ -206,8 +207,8 @@ async def test_questions_view_groups_open_and_answered_and_jumps_to_note(vault_d
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("o")
-        await pilot.pause()
-        assert isinstance(app.screen, QuestionsScreen)
+        await settle(app, pilot)
+        assert isinstance(app.screen, QuestionsScreen) and app.screen.loaded
         rows = app.screen.query_one(RowList).rows
         text = [row.text.plain for row in rows]
         headings = [row.text.plain for row in rows if row.heading]
@@ -241,7 +242,7 @@ async def test_invalid_note_is_reported_and_the_app_keeps_working(vault_dirs):
         assert len(listed(app)) == 5
         await app.main_screen.open_note("깨진 노트.md")
         await settle(app, pilot)
-        assert "could not be read" in app.main_screen.query_one("#note-markdown", Markdown).source
+        assert "could not be read" in app.main_screen.query_one(NoteBody).source
         await open_cost_note(app, pilot)
         assert app.main_screen.current_path == COST
 
@@ -262,11 +263,9 @@ async def test_file_changed_on_disk_is_picked_up(vault_dirs):
         (vault / "새 노트.md").write_text(
             "---\ntitle: 새로 쓴 노트\ntags: [ml]\n---\n양자 얽힘\n", encoding="utf-8"
         )
-        markdown = app.main_screen.query_one("#note-markdown", Markdown)
-        await wait_for(
-            pilot, lambda: "새로운 문장" in markdown.source and "새 노트.md" in listed(app)
-        )
-        assert "새로운 문장" in markdown.source
+        body = app.main_screen.query_one(NoteBody)
+        await wait_for(pilot, lambda: "새로운 문장" in body.source and "새 노트.md" in listed(app))
+        assert "새로운 문장" in body.source
         assert "새 노트.md" in listed(app)
         # Re-indexed: the new words are found by the index.
         await pilot.press("slash")
@@ -309,6 +308,7 @@ async def test_run_on_a_note_without_experiment_says_so(app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await app.main_screen.open_note("일기.md")
+        await settle(app, pilot)  # the page comes from a worker
         await pilot.press("r")
         await pilot.pause()
         assert "links no experiment" in messages(app)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import unicodedata
 
 from textual.app import App, ComposeResult
-from textual.containers import VerticalScroll
 
-from notebase.core.parse import parse_note
+from notebase.tui.views import NotePage
+from notebase.tui.widgets.note_body import NoteBody
 from notebase.tui.widgets.note_view import NoteView
 
 FILLER = "\n".join(f"줄 {i}번의 본문." for i in range(80))
@@ -30,10 +30,10 @@ class ViewApp(App):
         yield NoteView()
 
 
-async def shown(pilot, view: NoteView) -> VerticalScroll:
-    await view.show(parse_note("긴 노트.md", TEXT.encode()))
+async def shown(pilot, view: NoteView) -> NoteBody:
+    view.show(NotePage("긴 노트.md", "긴 노트", (), True, (), TEXT))
     await pilot.pause()
-    return view.query_one("#note-scroll", VerticalScroll)
+    return view.body
 
 
 async def test_goto_heading_scrolls_to_the_first_heading_of_that_name():
@@ -46,14 +46,10 @@ async def test_goto_heading_scrolls_to_the_first_heading_of_that_name():
         assert view.goto_heading(unicodedata.normalize("NFD", "질문 확장 다음 단계"))
         await pilot.wait_for_scheduled_animations()
         await pilot.pause()
-        first_heading = next(
-            block_id for _, title, block_id in view.markdown.table_of_contents
-            if title.startswith("질문")
-        )
-        target = view.markdown.query_one(f"#{first_heading}")
-        assert scroll.scroll_y > 0
-        # At the top of the view (below the heading's margin), not the second one's place.
-        assert 0 <= target.region.y - scroll.region.y <= 3
+        headings = [line for line, title in scroll.heading_lines() if title.startswith("질문")]
+        assert len(headings) == 2
+        # The first of the two headings is the top line of the view, not the second one.
+        assert scroll.scroll_y == headings[0] > 0
 
 
 async def test_goto_an_absent_heading_stays_put():

@@ -11,6 +11,7 @@ from textual.widgets import Markdown
 from notebase.tui.app import make_app
 from notebase.tui.runs import RunRequest, event_kind, execute
 from notebase.tui.screens.modals import ChooseScreen, DetailScreen
+from notebase.tui.widgets.note_body import NoteBody
 from notebase.tui.widgets.run_panel import RunPanel
 from notebase.tui.widgets.side_panel import SidePanel
 
@@ -27,6 +28,7 @@ async def test_quick_run_writes_results_into_the_note_and_reloads_it(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await app.main_screen.open_note(COST, push=False)
+        await settle(app, pilot)  # its page comes from a worker
         await pilot.press("R")
         await pilot.pause()
         assert app.run_request is not None and app.run_request.quick
@@ -42,18 +44,19 @@ async def test_quick_run_writes_results_into_the_note_and_reloads_it(tmp_path):
         assert done and COST in done[0], app.notification_log
         text = (vault / COST).read_text(encoding="utf-8")
         assert "<!-- notebase:results experiment=tiny" in text
-        note = app.session.note(COST)
-        assert [block.experiment for block in note.results_blocks] == ["tiny"]
+        page = app.session.note_page(COST)
+        [summary] = page.experiments
+        assert summary.name == "tiny" and summary.run_id and summary.status == "ok"
         # The question that names the experiment is now answered.
-        assert note.questions[0].status == "answered"
+        assert page.questions[0].status == "answered"
         await app.main_screen.open_note(COST)
         await settle(app, pilot)
         side = app.main_screen.query_one(SidePanel)
         row = next(r for r in side.rows if r.key == "exp:tiny")
-        assert f"run {note.results_blocks[0].run_id}" in row.text.plain
+        assert f"run {summary.run_id}" in row.text.plain
         # The run record's numbers are shown under it.
         assert any("fomaml k=1" in r.text.plain for r in side.rows)
-        assert "notebase:results" in app.main_screen.query_one("#note-markdown").source
+        assert "notebase:results" in app.main_screen.query_one(NoteBody).source
         # Enter on the experiment shows the last run's numbers as a bar chart.
         side.focus()
         side.move_to_key("exp:tiny")
@@ -70,6 +73,7 @@ async def test_cancel_leaves_the_note_unchanged(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await app.main_screen.open_note(COST, push=False)
+        await settle(app, pilot)  # its page comes from a worker
         await pilot.press("r")
         panel = app.main_screen.query_one(RunPanel)
         # Torch starts in the subprocess (a few seconds), then progress events come.
@@ -99,6 +103,7 @@ async def test_several_experiments_ask_which_one(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await app.main_screen.open_note(COST, push=False)
+        await settle(app, pilot)  # its page comes from a worker
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, ChooseScreen)
@@ -115,6 +120,7 @@ async def test_cancel_right_after_start_also_cancels(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await app.main_screen.open_note(COST, push=False)
+        await settle(app, pilot)  # its page comes from a worker
         await pilot.press("r", "x")  # most likely before the runner process even exists
         await settle(app, pilot)
         assert app.run_request is None

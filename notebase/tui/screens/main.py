@@ -2,50 +2,84 @@
 
 Navigation keeps a history: following a link, a search hit or a question pushes the note
 you were on; Escape or backspace goes back.
+
+Opening a note asks the session for its page on a worker (it may read spec and run-record
+files); the page arrives as ``PageLoaded`` and is shown if it is still the note wanted, so
+holding an arrow key skips the pages the screen could not keep up with. Lists arrive the
+same way (``ListingLoaded``; ``vault_changed`` with a ``VaultUpdate``), and only what
+changed is redrawn.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Footer, Input, Markdown, Static, Tree
+from textual.widgets import Footer, Input, Static, Tree
 
-from notebase.core.note import Note
 from notebase.tui.plot import results_chart
 from notebase.tui.render import parse_href
 from notebase.tui.screens.modals import DetailScreen
 from notebase.tui.session import VaultSession
+from notebase.tui.views import Listing, NotePage, VaultUpdate
+from notebase.tui.widgets.note_body import NoteBody, Rendered, render_markdown
 from notebase.tui.widgets.note_list import NoteList
 from notebase.tui.widgets.note_view import NoteView
 from notebase.tui.widgets.run_panel import RunPanel
 from notebase.tui.widgets.side_panel import SidePanel
 from notebase.tui.widgets.tag_tree import TagTree
 
-# Moving through the list shows each note after this pause, so holding a key stays fluid.
-PREVIEW_DELAY_SECONDS = 0.08
+
+class PageLoaded(Message):
+    """A worker built the page of ``path`` (None: there is no such note any more) and
+    rendered its body (only the first screen of a long note: ``NoteBody`` renders the rest
+    when it is scrolled to, or once the note stays open)."""
+
+    def __init__(
+        self,
+        path: str,
+        page: NotePage | None,
+        heading: str | None = None,
+        keep_scroll: bool = False,
+        rendered: Rendered | None = None,
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.page = page
+        self.heading = heading
+        self.keep_scroll = keep_scroll
+        self.rendered = rendered
 
 
-def citation_markdown(note: Note, label: str) -> tuple[str, str] | None:
-    """Title and Markdown body of the detail view for footnote ``label`` of ``note``."""
-    for footnote in note.footnotes:
+class ListingLoaded(Message):
+    """A worker built the note list of a tag (or of every note)."""
+
+    def __init__(self, listing: Listing) -> None:
+        super().__init__()
+        self.listing = listing
+
+
+def citation_markdown(page: NotePage, label: str) -> tuple[str, str] | None:
+    """Title and Markdown body of the detail view for footnote ``label`` of ``page``."""
+    for footnote in page.footnotes:
         if footnote.label == label:
-            citation = footnote.citation
             lines = [footnote.text.strip() or "*(empty definition)*", ""]
             fields = [
-                ("authors", ", ".join(citation.authors)),
-                ("title", citation.title or ""),
-                ("venue", citation.venue or ""),
-                ("year", str(citation.year or "")),
+                ("authors", ", ".join(footnote.authors)),
+                ("title", footnote.title or ""),
+                ("venue", footnote.venue or ""),
+                ("year", str(footnote.year or "")),
                 ("cited", f"{footnote.references}× in this note"),
             ]
             lines += ["| | |", "|---|---|"]
             lines += [f"| {name} | {value.replace('|', '/')} |" for name, value in fields if value]
-            return f"[^{label}] · {note.title}", "\n".join(lines) + "\n"
+            return f"[^{label}] · {page.title}", "\n".join(lines) + "\n"
     return None
 
 
@@ -63,11 +97,16 @@ class MainScreen(Screen):
         super().__init__(**kwargs)
         self.session = session
         self.current_path: str | None = None
+        """The note wanted on screen (its page may still be on its way)."""
+        self.page: NotePage | None = None
+        """The page shown."""
         self.history: list[str] = []
         """Notes to go back to, most recent last."""
         self.tag: str | None = None
         """The tag the list is narrowed to (None: every note)."""
-        self._preview_timer: Timer | None = None
+        self.generation = -1
+        """Generation of the listing shown (older ones arriving late are dropped)."""
+        self._tags: tuple[list[tuple[str, int]], int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="top-bar")
@@ -95,47 +134,67 @@ class MainScreen(Screen):
     # --- vault ------------------------------------------------------------------------------
 
     @property
-    def current_note(self) -> Note | None:
-        return self.session.note(self.current_path) if self.current_path else None
+    def current_note(self) -> NotePage | None:
+        """The page of the open note, once it is shown."""
+        page = self.page
+        return page if page is not None and page.path == self.current_path else None
 
-    async def vault_loaded(self) -> None:
-        self.refresh_lists()
-        note_list = self.query_one(NoteList)
-        first = note_list.highlighted_key
+    def vault_loaded(self, listing: Listing) -> None:
+        self.show_listing(listing)
+        first = self.query_one(NoteList).highlighted_key
         if first is not None and self.current_path is None:
-            await self.open_note(first, push=False)
+            self.open_path(first, push=False)
         elif first is None:
             self.query_one(NoteView).show_message("this vault has no notes")
 
-    async def vault_changed(self, paths: list[str]) -> None:
-        self.refresh_lists()
-        if self.current_path and self.current_path in paths:
-            note = self.current_note
-            if note is None:
-                self.query_one(NoteView).show_message(f"{self.current_path} was deleted")
-                self.query_one(SidePanel).clear_note()
-                self.current_path = None
-            else:
-                await self.query_one(NoteView).show(note, keep_scroll=True)
-                self.query_one(SidePanel).show(note, self.session)
-        elif self.current_note is not None:
-            # Backlinks and titles of other notes may have changed.
-            self.query_one(SidePanel).show(self.current_note, self.session)
+    def vault_changed(self, update: VaultUpdate) -> None:
+        """Redraw what ``update`` changed: list rows, tags, counts, the open note."""
+        if not self.show_listing(update.listing):
+            return  # a newer update was shown already
+        if self.current_path is None or update.page_path != self.current_path:
+            return  # the page of the note now wanted is on its way
+        if update.page is None:
+            self.query_one(NoteView).show_message(f"{self.current_path} was deleted")
+            self.query_one(SidePanel).clear_note()
+            self.current_path = self.page = None
+        elif update.page != self.page:
+            self.fetch_page(update.page.path, page=update.page, keep_scroll=True)
 
-    def refresh_lists(self) -> None:
-        rows = self.session.rows(self.tag)
+    def show_listing(self, listing: Listing) -> bool:
+        """Show ``listing`` unless a newer one is shown; False when it was dropped."""
+        if listing.generation < self.generation:
+            return False
+        self.generation = listing.generation
         note_list = self.query_one(NoteList)
-        note_list.set_notes(rows, keep_key=note_list.highlighted_key or self.current_path)
-        all_count = self.session.note_count() if self.tag else len(rows)
-        self.query_one(TagTree).set_tags(self.session.tag_counts(), all_count)
+        if listing.tag == self.tag:
+            note_list.set_notes(
+                listing.rows, keep_key=note_list.highlighted_key or self.current_path
+            )
+        else:  # the tag changed while this was built
+            self.request_listing()
+        if self._tags != (listing.tag_counts, listing.note_count):
+            self._tags = (listing.tag_counts, listing.note_count)
+            self.query_one(TagTree).set_tags(listing.tag_counts, listing.note_count)
         self.update_caption()
-        invalid = len(self.session.invalid_notes())
         top = Text.assemble(
-            ("notebase", "bold"), f"  {self.session.vault_root.name}/  {all_count} notes"
+            ("notebase", "bold"), f"  {self.session.vault_root.name}/  {listing.note_count} notes"
         )
-        if invalid:
-            top.append(f"  ⚠ {invalid} invalid", style="red")
+        if listing.invalid:
+            top.append(f"  ⚠ {len(listing.invalid)} invalid", style="red")
         self.query_one("#top-bar", Static).update(top)
+        return True
+
+    def request_listing(self) -> None:
+        """Fetch the list of the current tag on a worker."""
+        self.run_worker(
+            partial(self._load_listing, self.tag), thread=True, group="listing", exit_on_error=False
+        )
+
+    def _load_listing(self, tag: str | None) -> None:
+        self.post_message(ListingLoaded(self.session.listing(tag)))
+
+    def on_listing_loaded(self, message: ListingLoaded) -> None:
+        self.show_listing(message.listing)
 
     def update_caption(self) -> None:
         note_list = self.query_one(NoteList)
@@ -150,19 +209,72 @@ class MainScreen(Screen):
 
     async def open_note(self, path: str, heading: str | None = None, push: bool = True) -> bool:
         """Show the note at ``path``; remember the current one for Back when ``push``."""
-        note = self.session.note(path)
-        if note is None:
+        return self.open_path(path, heading, push)
+
+    def open_path(self, path: str, heading: str | None = None, push: bool = True) -> bool:
+        """``open_note`` for callers that do not await: the page comes from a worker."""
+        if not self.session.has_note(path):
             self.app.notify(f"no note {path}", severity="warning")
             return False
         if push and self.current_path and self.current_path != path:
             self.history.append(self.current_path)
         self.current_path = path
         self.query_one(NoteList).move_to_key(path)
-        self.query_one(SidePanel).show(note, self.session)
-        await self.query_one(NoteView).show(note, heading=heading)
-        if not note.valid:
-            self.app.notify(f"{path}: {'; '.join(note.errors)}", severity="error")
+        self.fetch_page(path, heading)
         return True
+
+    def fetch_page(
+        self,
+        path: str,
+        heading: str | None = None,
+        page: NotePage | None = None,
+        keep_scroll: bool = False,
+    ) -> None:
+        """Build (unless given) and render the page of ``path`` on a worker."""
+        body = self.query_one(NoteBody)
+        self.run_worker(
+            partial(
+                self._load_page,
+                path,
+                heading,
+                page,
+                keep_scroll,
+                body.render_width,
+                body.size.height,
+            ),
+            thread=True,
+            group="page",
+            exit_on_error=False,
+        )
+
+    def _load_page(self, path, heading, page, keep_scroll, width: int, height: int) -> None:
+        """Worker: the page, and its body rendered (the first screen of a long note)."""
+        page = page or self.session.note_page(path)
+        if page is None or width <= 0:
+            self.post_message(PageLoaded(path, page, heading, keep_scroll))
+            return
+        # A heading or a kept position may lie past the first screens.
+        first = None if heading or keep_scroll else 2 * max(height, 1)
+        rendered = render_markdown(page.markdown, width, first)
+        self.post_message(PageLoaded(path, page, heading, keep_scroll, rendered))
+
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        if message.path != self.current_path:
+            return  # another note was asked for since
+        page = message.page
+        if page is None:
+            self.query_one(NoteView).show_message(f"{message.path} no longer exists")
+            self.query_one(SidePanel).clear_note()
+            self.page = None
+            return
+        first_show = self.page is not page
+        self.page = page
+        view = self.query_one(NoteView)
+        view.show(page, message.heading, message.keep_scroll, message.rendered)
+        if first_show:
+            self.query_one(SidePanel).show(page)
+            if not page.valid and not message.keep_scroll:  # a reload: the app said it
+                self.app.notify(f"{page.path}: {'; '.join(page.errors)}", severity="error")
 
     async def action_back(self) -> None:
         if isinstance(self.focused, Input):
@@ -170,8 +282,8 @@ class MainScreen(Screen):
             return
         while self.history:
             path = self.history.pop()
-            if self.session.note(path) is not None:
-                await self.open_note(path, push=False)
+            if self.session.has_note(path):
+                self.open_path(path, push=False)
                 return
         self.app.bell()
 
@@ -197,39 +309,30 @@ class MainScreen(Screen):
 
     @on(NoteList.Highlighted, "#notes")
     def note_highlighted(self, event: NoteList.Highlighted) -> None:
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
-        key = event.key
-        self._preview_timer = self.set_timer(PREVIEW_DELAY_SECONDS, lambda: self._preview(key))
-
-    async def _preview(self, path: str) -> None:
-        if path != self.current_path:
-            await self.open_note(path, push=False)
+        if event.key != self.current_path:
+            self.open_path(event.key, push=False)
 
     @on(NoteList.Selected, "#notes")
-    async def note_selected(self, event: NoteList.Selected) -> None:
+    def note_selected(self, event: NoteList.Selected) -> None:
         if event.key != self.current_path:
-            await self.open_note(event.key, push=True)
+            self.open_path(event.key, push=True)
         self.query_one(SidePanel).focus()
 
     @on(Tree.NodeSelected, "#tags")
     def tag_selected(self, event: Tree.NodeSelected) -> None:
         event.stop()
-        tag = event.node.data or None
-        self.show_tag(tag)
+        self.show_tag(event.node.data or None)
         self.query_one(NoteList).focus()
 
     def show_tag(self, tag: str | None) -> None:
         """Narrow the list to the notes of ``tag`` and its nested tags (None: all notes)."""
         self.tag = tag
-        note_list = self.query_one(NoteList)
-        note_list.set_notes(self.session.rows(tag))
-        self.update_caption()
+        self.request_listing()
 
     # --- links, citations, questions, experiments ----------------------------------------------
 
-    @on(Markdown.LinkClicked)
-    async def link_clicked(self, event: Markdown.LinkClicked) -> None:
+    @on(NoteBody.LinkClicked)
+    async def link_clicked(self, event: NoteBody.LinkClicked) -> None:
         event.stop()
         await self.follow(event.href)
 
@@ -248,31 +351,31 @@ class MainScreen(Screen):
                 self.app.notify(f"not a note link: {href}", severity="warning")
             return
         scheme, value = parsed
-        note = self.current_note
+        page = self.current_note
         if scheme == "note":
             path, _, heading = value.partition("#")
             if path == self.current_path and heading:
                 self.query_one(NoteView).goto_heading(heading)
             else:
-                await self.open_note(path, heading=heading or None)
+                self.open_path(path, heading=heading or None)
         elif scheme == "missing":
             self.app.notify(f"broken link: [[{value}]] names no note", severity="warning")
-        elif scheme == "fn" and note is not None:
-            self.show_citation(note, value)
-        elif scheme == "q" and note is not None and value.isdigit():
-            self.show_question(note, int(value))
-        elif scheme == "exp" and note is not None:
-            self.show_experiment(note, value)
+        elif scheme == "fn" and page is not None:
+            self.show_citation(page, value)
+        elif scheme == "q" and page is not None and value.isdigit():
+            self.show_question(page, int(value))
+        elif scheme == "exp" and page is not None:
+            self.show_experiment(page, value)
 
-    def show_citation(self, note: Note, label: str) -> None:
-        found = citation_markdown(note, label)
+    def show_citation(self, page: NotePage, label: str) -> None:
+        found = citation_markdown(page, label)
         if found is None:
             self.app.notify(f"footnote [^{label}] has no definition", severity="warning")
             return
         self.app.push_screen(DetailScreen(*found, id="citation"))
 
-    def show_question(self, note: Note, number: int) -> None:
-        for question in note.questions:
+    def show_question(self, page: NotePage, number: int) -> None:
+        for question in page.questions:
             if question.number == number:
                 lines = [question.text, ""]
                 if question.status == "answered":
@@ -284,16 +387,14 @@ class MainScreen(Screen):
                         "\nexperiments: " + ", ".join(f"`{e}`" for e in question.experiments)
                     )
                 self.app.push_screen(
-                    DetailScreen(f"Q{number} · {note.title}", "\n".join(lines), id="question")
+                    DetailScreen(f"Q{number} · {page.title}", "\n".join(lines), id="question")
                 )
                 return
 
-    def show_experiment(self, note: Note, name: str) -> None:
-        summaries = {s.name: s for s in self.session.experiment_summaries(note)}
-        summary = summaries.get(name)
+    def show_experiment(self, page: NotePage, name: str) -> None:
+        summary = next((s for s in page.experiments if s.name == name), None)
         if summary is None:
-            spec = self.session.spec_path(name)
-            lines = [f"spec: `{spec.name}`" if spec else "**no spec of this name**"]
+            lines = ["**not named by this note**"]
         else:
             spec_text = f"`{summary.spec_path.name}`" if summary.spec_path else "**missing**"
             lines = [f"spec: {spec_text}"]

@@ -1,7 +1,8 @@
 """The vault's questions, grouped by note: open ones, and answered ones with their run.
 
 Enter jumps to the question's note (the screen dismisses with its path); ``f`` shows only
-open questions or all of them.
+open questions or all of them. The questions are gathered on a worker (``QuestionsLoaded``):
+they walk every note.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from notebase.tui.render import plain_inline
-from notebase.tui.session import QuestionRow, VaultSession
+from notebase.tui.session import VaultSession
+from notebase.tui.views import QuestionRow
 from notebase.tui.widgets.row_list import Row, RowList
 
 
@@ -51,6 +54,14 @@ def question_rows(questions: list[QuestionRow], open_only: bool) -> list[Row]:
     return rows
 
 
+class QuestionsLoaded(Message):
+    """Every question of the vault, gathered by a worker."""
+
+    def __init__(self, questions: list[QuestionRow]) -> None:
+        super().__init__()
+        self.questions = questions
+
+
 class QuestionsScreen(Screen[str | None]):
     """All questions of the vault; dismisses with a note path (Enter) or None (Escape)."""
 
@@ -65,6 +76,8 @@ class QuestionsScreen(Screen[str | None]):
         self.session = session
         self.open_only = False
         self.questions: list[QuestionRow] = []
+        self.loaded = False
+        """True once the questions arrived (tests wait on it)."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="questions-title")
@@ -73,9 +86,19 @@ class QuestionsScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.questions = self.session.questions()
+        row_list = self.query_one("#questions-list", RowList)
+        row_list.empty_text = "gathering the questions…"
+        row_list.focus()
+        self.run_worker(self._gather, thread=True, group="questions", exit_on_error=False)
+
+    def _gather(self) -> None:
+        self.post_message(QuestionsLoaded(self.session.questions()))
+
+    def on_questions_loaded(self, message: QuestionsLoaded) -> None:
+        self.questions = message.questions
+        self.query_one("#questions-list", RowList).empty_text = "no questions in this vault"
         self.refresh_rows()
-        self.query_one("#questions-list", RowList).focus()
+        self.loaded = True
 
     def refresh_rows(self) -> None:
         open_count = sum(q.status != "answered" for q in self.questions)

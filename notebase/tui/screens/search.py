@@ -1,23 +1,27 @@
 """The search screen: type a query (words, ``"phrases"``, ``tag:x``, ``-term``), pick a hit.
 
-Results follow the typing after a short pause (the index answers in a few ms; the pause
-keeps the list from flickering). Enter in the box or on a hit opens it; the screen
-dismisses with the note's path.
+Results follow the typing after a short pause (the pause keeps the list from flickering);
+the index answers on a worker (``SearchDone``). Enter in the box or on a hit opens it; the
+screen dismisses with the note's path. While the index is still opening the screen says
+so and searches again once it is ready (the app calls ``index_ready``).
 """
 
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
-from notebase.tui.session import SearchResult, VaultSession
+from notebase.tui.session import SearchUnavailable, VaultSession
+from notebase.tui.views import SearchResult
 from notebase.tui.widgets.row_list import Row, RowList
 
 DEBOUNCE_SECONDS = 0.15
@@ -48,6 +52,21 @@ def hit_rows(results: list[SearchResult]) -> list[Row]:
     return rows
 
 
+class SearchDone(Message):
+    """The answer to ``query``: hits, or why there are none (``error``, ``unavailable``)."""
+
+    def __init__(
+        self, query: str, results: list[SearchResult], error: str = "", unavailable: str = ""
+    ) -> None:
+        super().__init__()
+        self.query = query
+        self.results = results
+        self.error = error
+        """The query could not be read (the user's to fix)."""
+        self.unavailable = unavailable
+        """The index cannot answer (loading, or broken)."""
+
+
 class SearchScreen(ModalScreen[str | None]):
     """Query box over a list of hits."""
 
@@ -63,6 +82,8 @@ class SearchScreen(ModalScreen[str | None]):
         self.results: list[SearchResult] = []
         self.searched_query: str | None = None
         """The query the shown results answer (tests wait on it)."""
+        self._open_first = False
+        """Enter came before the results: open the first hit when they arrive."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box", classes="modal-box"):
@@ -81,28 +102,58 @@ class SearchScreen(ModalScreen[str | None]):
         self._timer = self.set_timer(DEBOUNCE_SECONDS, self.run_search)
 
     def run_search(self) -> None:
+        """Ask the index on a worker; ``SearchDone`` brings the answer."""
         query = self.query_one("#search-input", Input).value
-        status = self.query_one("#search-status", Static)
+        self.run_worker(
+            partial(self._search, query), thread=True, group="search", exit_on_error=False
+        )
+
+    def _search(self, query: str) -> None:
+        from notebase.errors import UserError
+
         try:
-            self.results = self.session.search(query, limit=50)
-        except Exception as exc:  # a malformed query is the user's: say so, keep the screen
-            self.results = []
-            status.update(Text(f"query error: {exc}", style="red"))
+            done = SearchDone(query, self.session.search(query, limit=50))
+        except UserError as exc:  # a malformed query is the user's: say so, keep the screen
+            done = SearchDone(query, [], error=str(exc))
+        except SearchUnavailable as exc:
+            done = SearchDone(query, [], unavailable=str(exc))
+        self.post_message(done)
+
+    def on_search_done(self, message: SearchDone) -> None:
+        if message.query != self.query_one("#search-input", Input).value:
+            return  # the query changed since; its own search is on its way
+        status = self.query_one("#search-status", Static)
+        if message.error:
+            status.update(Text(f"query error: {message.error}", style="red"))
+        elif message.unavailable:
+            status.update(Text(message.unavailable, style="yellow"))
+        elif not message.query.strip():
+            status.update("")
         else:
-            if not query.strip():
-                status.update("")
-            else:
-                note = "" if self.session.index is not None else "  (plain scan: index not ready)"
-                status.update(Text(f"{len(self.results)} hits{note}", style="dim"))
+            status.update(Text(f"{len(message.results)} hits", style="dim"))
+        self.results = message.results
         self.query_one("#search-hits", RowList).set_rows(hit_rows(self.results))
-        self.searched_query = query
+        self.searched_query = message.query
+        if self._open_first:
+            self._open_first = False
+            self._open_highlighted()
+
+    def index_ready(self) -> None:
+        """The index opened: answer the query typed while it was loading."""
+        if self.query_one("#search-input", Input).value.strip():
+            self.run_search()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self._timer is not None:
             self._timer.stop()
         if self.searched_query != event.value:
+            self._open_first = True
             self.run_search()
+        else:
+            self._open_highlighted()
+
+    def _open_highlighted(self) -> None:
         key = self.query_one("#search-hits", RowList).highlighted_key
         if key is not None:
             self.dismiss(key)

@@ -1,17 +1,23 @@
-"""The open note: a header line (title, tags, path) over the note rendered as Markdown."""
+"""The open note: a header line (title, tags, path) over the note's rendered Markdown.
+
+It shows a ``NotePage`` the session built on a worker; showing one reads no file and
+renders only the body (``NoteBody``). ``rendered_path`` and ``rendered_at`` say which note
+the screen last painted, and when (tests and ``bench/app_navigation_bench.py`` wait on it).
+"""
 
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Markdown, Static
+from textual.containers import Vertical
+from textual.widgets import Static
 
-from notebase.core.note import Note
-from notebase.tui.render import note_markdown
+from notebase.tui.views import NotePage
+from notebase.tui.widgets.note_body import NoteBody, Rendered
 
 
 def heading_words(text: str) -> tuple[str, ...]:
@@ -20,42 +26,61 @@ def heading_words(text: str) -> tuple[str, ...]:
 
 
 class NoteView(Vertical):
-    """Shows one note; link clicks bubble up as ``Markdown.LinkClicked``."""
+    """Shows one note; link clicks bubble up as ``NoteBody.LinkClicked``."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.note_path: str | None = None
+        self.rendered_path: str | None = None
+        """The note on screen once the frame that shows it was painted."""
+        self.rendered_at = 0.0
+        """``time.perf_counter()`` when that frame was painted."""
+        self._header: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="note-header")
-        with VerticalScroll(id="note-scroll"):
-            yield Markdown("", id="note-markdown", open_links=False)
+        yield NoteBody(id="note-body")
 
     @property
-    def markdown(self) -> Markdown:
-        return self.query_one("#note-markdown", Markdown)
+    def body(self) -> NoteBody:
+        return self.query_one("#note-body", NoteBody)
 
     def show_message(self, text: str) -> None:
         self.note_path = None
+        self._header = None
         self.query_one("#note-header", Static).update(Text(text, style="dim"))
-        self.markdown.update("")
+        self.body.update("")
 
-    async def show(self, note: Note, heading: str | None = None, keep_scroll: bool = False) -> None:
-        """Render ``note``; scroll to ``heading`` when given, keep the position on a reload."""
-        scroll = self.query_one("#note-scroll", VerticalScroll)
-        same_note = keep_scroll and self.note_path == note.path
-        position = scroll.scroll_y if same_note else 0
-        self.note_path = note.path
-        header = Text(note.title or note.path, style="bold")
-        if note.tags:
-            header.append("  " + " ".join(f"#{tag}" for tag in note.tags), style="cyan")
-        header.append(f"\n{note.path}", style="dim")
-        self.query_one("#note-header", Static).update(header)
-        await self.markdown.update(note_markdown(note))
+    def show(
+        self,
+        page: NotePage,
+        heading: str | None = None,
+        keep_scroll: bool = False,
+        rendered: Rendered | None = None,
+    ) -> None:
+        """Show ``page`` (its body ``rendered`` already, when given); scroll to ``heading``
+        when given, keep the position on a reload of the same note (then an unchanged
+        header or body is not drawn again)."""
+        same_note = self.note_path == page.path
+        self.note_path = page.path
+        header = Text(page.title, style="bold")
+        if page.tags:
+            header.append("  " + " ".join(f"#{tag}" for tag in page.tags), style="cyan")
+        header.append(f"\n{page.path}", style="dim")
+        if header != self._header:
+            self._header = header
+            self.query_one("#note-header", Static).update(header)
+        body = self.body
+        if rendered is not None or not same_note or body.source != page.markdown:
+            body.update(page.markdown, rendered, keep_scroll=same_note and keep_scroll)
         if heading:
-            self.call_after_refresh(self.goto_heading, heading)
-        else:
-            self.call_after_refresh(scroll.scroll_to, y=position, animate=False)
+            self.goto_heading(heading)
+        self.call_after_refresh(self._painted, page.path)
+
+    def _painted(self, path: str) -> None:
+        if path == self.note_path:
+            self.rendered_path = path
+            self.rendered_at = time.perf_counter()
 
     def goto_heading(self, heading: str) -> bool:
         """Scroll the shown note to ``heading`` (its text, as a ``[[note#heading]]`` names it).
@@ -63,8 +88,8 @@ class NoteView(Vertical):
         The first heading whose words match (case and punctuation aside) wins; False if none.
         """
         wanted = heading_words(heading)
-        for _level, title, block_id in self.markdown.table_of_contents:
-            if block_id and heading_words(title) == wanted:
-                self.markdown.query_one(f"#{block_id}").scroll_visible(top=True)
+        for line, title in self.body.heading_lines():
+            if heading_words(title) == wanted:
+                self.body.scroll_to_line(line)
                 return True
         return False

@@ -9,25 +9,23 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from notebase.core.note import Footnote, Note
 from notebase.tui.render import plain_inline
 from notebase.tui.result_text import result_line
-from notebase.tui.session import ExperimentSummary, VaultSession
+from notebase.tui.views import ExperimentSummary, FootnoteView, NotePage
 from notebase.tui.widgets.row_list import Row, RowList
 
 
-def short_citation(footnote: Footnote) -> str:
+def short_citation(footnote: FootnoteView) -> str:
     """``Finn 2017 · Model-agnostic meta-learning…`` or the definition's first line."""
-    citation = footnote.citation
     parts = []
-    if citation.authors:
-        first = citation.authors[0].split(",")[0].strip()
-        parts.append(first + (" et al." if len(citation.authors) > 1 else ""))
-    if citation.year:
-        parts.append(str(citation.year))
+    if footnote.authors:
+        first = footnote.authors[0].split(",")[0].strip()
+        parts.append(first + (" et al." if len(footnote.authors) > 1 else ""))
+    if footnote.year:
+        parts.append(str(footnote.year))
     head = " ".join(parts)
-    if citation.title:
-        return f"{head} · {citation.title}" if head else citation.title
+    if footnote.title:
+        return f"{head} · {footnote.title}" if head else footnote.title
     first_line = footnote.text.strip().split("\n", 1)[0]
     return first_line or "(empty)"
 
@@ -52,7 +50,7 @@ class SidePanel(RowList):
     def __init__(self, **kwargs) -> None:
         super().__init__(empty_text="no note open", **kwargs)
 
-    def show(self, note: Note, session: VaultSession) -> None:
+    def show(self, page: NotePage) -> None:
         rows: list[Row] = []
 
         def section(title: str, entries: list[Row], count: int | None = None) -> None:
@@ -60,33 +58,23 @@ class SidePanel(RowList):
             rows.append(Row(None, Text(f"{title} ({count})"), heading=True))
             rows.extend(entries or [Row(None, Text("  –", style="dim"))])
 
-        seen: set[str] = set()
-        links: list[Row] = []
-        for link in note.links:
-            if link.experiment or link.embed or link.is_attachment:
-                continue
-            if link.resolved:
-                if link.resolved in seen or link.resolved == note.path:
-                    continue
-                seen.add(link.resolved)
-                title = session.title_of(link.resolved)
-                links.append(Row(f"note:{link.resolved}", Text.assemble(("→ ", "green"), title)))
-            elif link.target:
-                key = f"missing:{link.target}"
-                if key not in seen:
-                    seen.add(key)
-                    links.append(Row(key, Text.assemble(("✗ ", "red"), (link.target, "red"))))
+        links = [
+            Row(f"note:{link.path}", Text.assemble(("→ ", "green"), link.title))
+            if link.path
+            else Row(f"missing:{link.target}", Text.assemble(("✗ ", "red"), (link.target, "red")))
+            for link in page.links
+        ]
         section("Links", links)
 
         backlinks = [
-            Row(f"note:{path}", Text.assemble(("← ", "yellow"), session.title_of(path)))
-            for path in session.backlinks(note.path)
+            Row(f"note:{path}", Text.assemble(("← ", "yellow"), title))
+            for path, title in page.backlinks
         ]
         section("Backlinks", backlinks)
 
         citations = [
             Row(f"fn:{fn.label}", Text.assemble((f"[{fn.label}] ", "cyan"), short_citation(fn)))
-            for fn in note.footnotes
+            for fn in page.footnotes
         ]
         section("Citations", citations)
 
@@ -98,16 +86,16 @@ class SidePanel(RowList):
                     f"{question.number}. {plain_inline(question.text)}",
                 ),
             )
-            for question in note.questions
+            for question in page.questions
         ]
-        open_count = sum(q.status != "answered" for q in note.questions)
+        open_count = sum(q.status != "answered" for q in page.questions)
         rows.append(
             Row(None, Text(f"Questions ({open_count} open / {len(questions)})"), heading=True)
         )
         rows.extend(questions or [Row(None, Text("  –", style="dim"))])
 
         experiments: list[Row] = []
-        summaries = session.experiment_summaries(note)
+        summaries = [summary for summary in page.experiments if summary.linked]
         for summary in summaries:
             experiments.extend(experiment_rows(summary))
         section("Experiments", experiments, len(summaries))

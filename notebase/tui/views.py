@@ -1,0 +1,173 @@
+"""What the screens show, as plain data: rows, a note's page, a listing, an update.
+
+``VaultSession`` builds these in worker threads from the vault, the index and the
+experiments folder; screens and widgets render them and never hold a core ``Note``. They
+are treated as immutable once built: a changed note gets new objects, so a widget can tell
+by identity or equality what it must redraw. Imports no Textual, no core.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(slots=True, eq=False)
+class NoteRow:
+    """One line of the note list. Compared by identity: an unchanged note keeps its row
+    object from one listing to the next, so the list re-renders only the new ones."""
+
+    path: str
+    """Vault-relative path of the note."""
+    title: str
+    tags: tuple[str, ...]
+    valid: bool = True
+    """False for a note that could not be read (broken YAML, not UTF-8)."""
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        """The list's order: title (case-insensitive), then path."""
+        return (self.title.casefold(), self.path)
+
+
+@dataclass(slots=True)
+class Listing:
+    """The note list of one moment: rows (of one tag, or all), tags, counts."""
+
+    generation: int
+    """Counts the vault's changes: a listing older than the one shown is dropped."""
+    tag: str | None
+    """The tag the rows are narrowed to (None: every note)."""
+    rows: list[NoteRow]
+    """Sorted by title, then path."""
+    tag_counts: list[tuple[str, int]]
+    """``(tag, notes)`` with parents counted for their children's notes, by name."""
+    note_count: int
+    invalid: list[tuple[str, str]]
+    """``(path, error)`` of every note that could not be read."""
+
+
+@dataclass(slots=True)
+class LinkEntry:
+    """One outgoing link of a note, as the side panel lists it."""
+
+    target: str
+    """The target as written (shown for a broken link)."""
+    path: str | None = None
+    """The note it resolves to; None when broken."""
+    title: str = ""
+    """That note's title (or path)."""
+
+
+@dataclass(slots=True)
+class FootnoteView:
+    """A footnote definition, read as a citation where it can be."""
+
+    label: str
+    text: str
+    references: int = 0
+    """How often the note cites it."""
+    authors: tuple[str, ...] = ()
+    title: str | None = None
+    venue: str | None = None
+    year: int | None = None
+
+
+@dataclass(slots=True)
+class QuestionView:
+    """One question of a note."""
+
+    number: int
+    text: str
+    status: str
+    """``open`` or ``answered``."""
+    experiments: tuple[str, ...] = ()
+    answered_by: str | None = None
+    """Run id of the results block that answers it."""
+
+
+@dataclass(slots=True)
+class ExperimentSummary:
+    """An experiment a note names, with what the last run wrote (when it can be read)."""
+
+    name: str
+    spec_path: Path | None
+    """The spec file; None when no spec of that name exists."""
+    run_id: str | None = None
+    """Run id of the note's results block for this experiment, if any."""
+    results: list[dict] = field(default_factory=list)
+    """The sweep results of that run's record (``experiments/runs/<run_id>.json``), or the
+    numbers of the note's table when the record is not there."""
+    status: str | None = None
+    """The record's status (``ok``, ``failed``, ``interrupted``), if found."""
+    linked: bool = True
+    """True for the experiments ``notebase run`` would run for the note (frontmatter and
+    questions); False for one only linked in the text."""
+
+
+@dataclass(slots=True)
+class NotePage:
+    """Everything the main screen shows of one note: header, body, side panel, details."""
+
+    path: str
+    title: str
+    tags: tuple[str, ...]
+    valid: bool
+    errors: tuple[str, ...]
+    markdown: str
+    """The body as the note view renders it (``notebase.tui.render.note_markdown``)."""
+    links: tuple[LinkEntry, ...] = ()
+    """Outgoing note links, each target once, in order (not experiments or attachments)."""
+    backlinks: tuple[tuple[str, str], ...] = ()
+    """``(path, title)`` of the notes that link here."""
+    footnotes: tuple[FootnoteView, ...] = ()
+    questions: tuple[QuestionView, ...] = ()
+    experiments: tuple[ExperimentSummary, ...] = ()
+    """Linked experiments first (those ``r`` runs), then ones only named in the text."""
+
+    @property
+    def linked_experiments(self) -> list[str]:
+        """The experiments ``r`` runs for this note, in order."""
+        return [summary.name for summary in self.experiments if summary.linked]
+
+
+@dataclass(slots=True)
+class VaultUpdate:
+    """What one re-read of changed files did, for the screens to redraw only that."""
+
+    listing: Listing
+    changed: list[str]
+    """Vault-relative paths of the notes re-read, added or removed."""
+    page_path: str | None = None
+    """The note that was open when the update was built."""
+    page: NotePage | None = None
+    """Its page now; None when it is gone."""
+    broken: list[tuple[str, str]] = field(default_factory=list)
+    """``(path, error)`` of the changed notes that could not be read."""
+
+
+@dataclass(slots=True)
+class SearchResult:
+    """One search hit as the app shows it."""
+
+    path: str
+    title: str
+    score: float = 0.0
+    snippet: str = ""
+
+
+@dataclass(slots=True)
+class QuestionRow:
+    """One question of the vault-wide questions view."""
+
+    note_path: str
+    note_title: str
+    number: int
+    text: str
+    status: str
+    """``open`` or ``answered``."""
+    experiments: list[str] = field(default_factory=list)
+    answered_by: str | None = None
+    """Run id of the results block that answers it."""
+    answered_experiment: str | None = None
+    """The experiment of that results block, when the note names it."""
