@@ -42,6 +42,12 @@ class Link:
     """True when the target names a non-note file (image, PDF ...). Filled in by the parser."""
     experiment: str | None = None
     """Set for ``[[experiments/NAME]]``: the experiment it names; such links are not note links."""
+    start: int = 0
+    """Offset in ``Note.body`` where the link's text begins (``body[start:end]`` is exactly
+    the ``[[...]]`` or ``[...](...)`` as written)."""
+    end: int = 0
+    """Offset just past the link's text; ``end == 0`` when it has no place in the body (a
+    link broken over two lines of a quote or list item, which markdown-it joins)."""
 
 
 @dataclass(slots=True)
@@ -125,6 +131,10 @@ class Note:
     footnotes: list[Footnote] = field(default_factory=list)
     undefined_footnotes: list[str] = field(default_factory=list)
     unused_footnotes: list[str] = field(default_factory=list)
+    footnote_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    """``(start, end, label)`` in ``body`` order for each footnote reference ``[^label]``
+    and each ``[^label]:`` that opens a definition (only those spans end with ``:``);
+    offsets into ``body``, outside code, like `Link.start`. Plain tuples: cheap to cache."""
     questions: list[Question] = field(default_factory=list)
     results_blocks: list[ResultsBlock] = field(default_factory=list)
     results_problems: list[tuple[int, str]] = field(default_factory=list)

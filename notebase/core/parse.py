@@ -7,8 +7,9 @@ from it (links, title ...) is read.
 How it stays fast (10,000 notes in a few seconds): one markdown-it-py *block* parse per note
 gives the structure (headings, lists, code blocks, footnote definitions) with line maps;
 markdown-it's own inline parser is switched off, and the text of each inline block is
-scanned with a few precompiled regexes after blanking its code spans. YAML is only parsed
-when the file starts with a ``---`` line.
+scanned for links by `notebase.core.links` (code spans blanked) and for tags with a
+precompiled regex. Where each link sits in the body is recorded (`Link.start`/``end``) so
+that nothing has to find it again. YAML is only parsed when the file starts with ``---``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import PurePosixPath
-from urllib.parse import unquote
 
 from frontmatter.default_handlers import YAMLHandler
 
 from notebase.config import VaultConfig
 from notebase.core.citation import parse_citation
+from notebase.core.links import FootnoteSpan, inline_links, mask_code_spans
+from notebase.core.links import is_attachment_target as is_attachment_target  # vault's import
 from notebase.core.markdown_blocks import (
     BLOCK_PARSER,
     code_ranges,
@@ -37,7 +40,6 @@ from notebase.core.note import (
     Note,
     Question,
     ResultsBlock,
-    experiment_link_name,
 )
 from notebase.core.results_block import scan_lines
 
@@ -46,38 +48,12 @@ _MD = BLOCK_PARSER
 _YAML = YAMLHandler()
 _DEFAULT_CONFIG = VaultConfig()
 
-_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
-# [label](dest "title") with dest either <...> or without spaces (balanced parens allowed).
-_MD_LINK = re.compile(
-    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
-    r"\(\s*(<[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*)"
-    r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
-)
 # A tag starts after whitespace, an opening bracket or the start of the text: not inside
 # a URL (``/#x``), an entity (``&#39;``) or a word (``C#``).
 _TAG = re.compile(r"(?<![^\s(\[{])#([\w/-]*\w[\w/-]*)")
 _TAG_HAS_NON_DIGIT = re.compile(r"[^\d/_-]")
-_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 _FOOTNOTE_DEF_PREFIX = re.compile(r"^\s*\[\^[^\]]*\]:[ \t]?")
 _TASK_PREFIX = re.compile(r"^\[[ xX/\-]\]\s+")
-_URL_SCHEME = re.compile(r"^[A-Za-z][\w+.-]*:")
-_CODE_SPAN_TICKS = re.compile(r"`+")
-_NOT_NEWLINE = re.compile(r"[^\n]")
-
-ATTACHMENT_EXTENSIONS = frozenset(
-    """png jpg jpeg gif bmp svg webp avif tif tiff ico heic
-    mp3 wav m4a ogg oga opus 3gp flac aac webm mp4 m4v mkv mov ogv avi
-    pdf canvas base csv tsv json xml yaml yml toml txt log zip gz tar 7z
-    doc docx xls xlsx ppt pptx odt ods epub html htm excalidraw ipynb py""".split()
-)
-
-
-def is_attachment_target(target: str) -> bool:
-    """True when ``target`` names a non-note file by its extension (``fig.png``)."""
-    name = target.rsplit("/", 1)[-1]
-    dot = name.rfind(".")
-    return dot > 0 and name[dot + 1 :].lower() in ATTACHMENT_EXTENSIONS
-
 
 UNREADABLE = "cannot read the file"
 """How an unreadable file's error starts (a read error is not cached: the file may heal)."""
@@ -186,36 +162,6 @@ def _read_frontmatter_fields(note: Note, meta: dict) -> None:
     note.experiments = [e.removesuffix(".toml") for e in _scalars(meta.get("experiments")) if e]
 
 
-def mask_code_spans(text: str) -> str:
-    """``text`` with the inside of inline code spans replaced by spaces (same length).
-
-    CommonMark: a run of N backticks opens a span closed by the next run of exactly N.
-    """
-    if "`" not in text:
-        return text
-    out = []
-    pos = 0
-    runs = list(_CODE_SPAN_TICKS.finditer(text))
-    i = 0
-    while i < len(runs):
-        opening = runs[i]
-        width = len(opening.group())
-        closing_index = next(
-            (j for j in range(i + 1, len(runs)) if len(runs[j].group()) == width), None
-        )
-        if closing_index is None:
-            i += 1
-            continue
-        closing = runs[closing_index]
-        out.append(text[pos : opening.start()])
-        span = text[opening.start() : closing.end()]
-        out.append(_NOT_NEWLINE.sub(" ", span))
-        pos = closing.end()
-        i = closing_index + 1
-    out.append(text[pos:])
-    return "".join(out)
-
-
 @dataclass(slots=True)
 class _PendingQuestion:
     """A question list item seen while walking tokens; its text comes from the next
@@ -238,6 +184,10 @@ class _BodyScanner:
     reference_counts: dict[str, int] = field(default_factory=dict)
     code_lines: list[tuple[int, int]] = field(default_factory=list)
     questions: list[_PendingQuestion] = field(default_factory=list)
+    line_starts: list[int] = field(default_factory=list)
+    """Offset in the body of each line's start (and one past the end); see `_find_on_line`."""
+    cursor: tuple[int, int] = (0, 0)
+    """A body offset and its line, where `_find_on_line` searches on from."""
 
     def scan(self) -> None:
         note = self.note
@@ -290,6 +240,7 @@ class _BodyScanner:
                     current = None
             elif kind == "footnote_reference_open" and token.map:
                 definitions.append((str(token.meta.get("label", "")), token.map[0], token.map[1]))
+                self._definition_span(definitions[-1][0], token.map[0])
 
         note.tags = tags
         self.code_lines = code_ranges(tokens)
@@ -298,16 +249,26 @@ class _BodyScanner:
         self._questions()
 
     def _scan_inline(self, content: str, line: int, tags: list[str], seen_tags: set[str]) -> None:
-        text = mask_code_spans(content)
-        if "[[" in text:
-            text = _WIKILINK.sub(self._link_collector(text, line, _wikilink), text)
-        if "](" in text:
-            text = _MD_LINK.sub(self._link_collector(text, line, _markdown_link), text)
-        if "[^" in text:
-            counts = self.reference_counts
-            for match in _FOOTNOTE_REF.finditer(text):
-                label = match.group(1)
-                counts[label] = counts.get(label, 0) + 1
+        if "[[" not in content and "](" not in content and "[^" not in content:
+            text = mask_code_spans(content)  # most headings, tasks: nothing to place
+        else:
+            # Offsets into the body: most texts (a paragraph, a one-line list item or
+            # heading) stand as one piece on their lines; the rest (lines cut by
+            # markdown-it: quotes, indented continuations) are placed line by line.
+            first = line - self.line_offset - 1
+            base = self._find_on_line(content, first)
+            links, refs, text = inline_links(content, line, max(base, 0))
+            if base < 0 and (links or refs):
+                self._place(content, first, links, refs)
+            if links:
+                self.note.links.extend(links)
+            if refs:
+                spans = self.note.footnote_spans
+                counts = self.reference_counts
+                for span in refs:
+                    if span[1]:
+                        spans.append(span)
+                    counts[span[2]] = counts.get(span[2], 0) + 1
         if "#" in text:
             for match in _TAG.finditer(text):
                 tag = match.group(1).strip("/")
@@ -319,24 +280,87 @@ class _BodyScanner:
                     seen_tags.add(key)
                     tags.append(tag)
 
-    def _link_collector(self, text: str, first_line: int, make_link):
-        """A ``re.sub`` callback that records each link (with its file line) and blanks it
-        out, so later scans (tags) do not see it. Linear in the text: the line number is
-        counted on from the previous match, never from the start."""
-        links = self.note.links
-        state = [0, first_line]  # position counted up to, its line
+    def _find_on_line(self, text: str, line: int) -> int:
+        """Where ``text`` stands in the body, starting on body line ``line``; -1 if not there.
 
-        def collect(match: re.Match[str]) -> str:
-            start = match.start()
-            state[1] += text.count("\n", state[0], start)
-            state[0] = start
-            link = make_link(match, state[1])
-            if link is not None:
-                links.append(link)
-            matched = match.group()
-            return _NOT_NEWLINE.sub(" ", matched) if "\n" in matched else " " * len(matched)
+        Tokens come in body order, so the search goes on from the last place found and
+        counts the lines it passes; once that fails (the text is cut by markdown-it, or an
+        earlier copy sits in code) it searches line by line. Linear either way."""
+        body = self.note.body
+        if not self.line_starts:
+            cursor, cursor_line = self.cursor
+            at = body.find(text, cursor) if cursor_line <= line else -1
+            if at >= 0 and cursor_line + body.count("\n", cursor, at) == line:
+                self.cursor = at, line
+                return at
+        starts = self._line_starts()
+        after = line + text.count("\n") + 1
+        return body.find(text, starts[line], starts[after]) if after < len(starts) else -1
 
-        return collect
+    def _line_starts(self) -> list[int]:
+        """Offset of each body line's start, plus one past the body (computed once, and
+        only for notes whose links are not all found on the way)."""
+        if not self.line_starts:
+            lines = self.note.body.split("\n")
+            self.line_starts = [0, *accumulate(map((1).__add__, map(len, lines)))]
+        return self.line_starts
+
+    def _place(self, content: str, first: int, links: list[Link], refs: list[FootnoteSpan]) -> None:
+        """Move the offsets of an inline token's links and references from its ``content``
+        (whose first line is body line ``first``) to the body."""
+        place = self._placer(content, first)
+        for link in links:
+            link.start, link.end = place(link.start, link.end)
+        refs[:] = [(*place(start, end), label) for start, end, label in refs]
+
+    def _placer(self, content: str, first: int):
+        """Maps ``(start, end)`` in an inline token's ``content`` to ``(start, end)`` in the
+        body; ``first`` is the body line of its first line. markdown-it cuts each line's
+        container prefix (indent, ``>``, list marker, ``#``) and strips the whole, so content
+        line i is a piece of body line first+i: its end, or (headings closed by ``#``) its
+        first occurrence. ``(0, 0)`` when the text is not the same in the body."""
+        body = self.note.body
+        starts = self._line_starts()
+        content_starts = [0, *accumulate(map((1).__add__, map(len, content.split("\n"))))]
+        shifts: dict[int, int | None] = {}
+
+        def shift(i: int) -> int | None:
+            if i not in shifts:
+                shifts[i] = None
+                piece = content[content_starts[i] : content_starts[i + 1] - 1]
+                stripped = piece.strip()
+                k = first + i
+                if stripped and k + 1 < len(starts):
+                    line = body[starts[k] : starts[k + 1] - 1]
+                    kept = line.rstrip()
+                    at = (
+                        len(kept) - len(stripped)
+                        if kept.endswith(stripped)
+                        else line.find(stripped)
+                    )
+                    if at >= 0:
+                        lead = len(piece) - len(piece.lstrip())
+                        shifts[i] = starts[k] + at - lead - content_starts[i]
+            return shifts[i]
+
+        def place(start: int, end: int) -> tuple[int, int]:
+            offset = shift(bisect.bisect_right(content_starts, start) - 1)
+            if (
+                offset is None
+                or start + offset < 0
+                or body[start + offset : end + offset] != content[start:end]
+            ):
+                return 0, 0
+            return start + offset, end + offset
+
+        return place
+
+    def _definition_span(self, label: str, line: int) -> None:
+        """Record where the ``[^label]:`` that opens a definition on body line ``line`` is."""
+        opener = f"[^{label}]:"
+        at = self._find_on_line(opener, line)
+        if at >= 0:
+            self.note.footnote_spans.append((at, at + len(opener), label))
 
     def _footnotes(self, definitions: list[tuple[str, int, int]]) -> None:
         note = self.note
@@ -432,50 +456,3 @@ def _definition_text(lines: list[str]) -> str:
     while out and not out[0]:
         out.pop(0)
     return "\n".join(out)
-
-
-def _wikilink(match: re.Match[str], line: int) -> Link | None:
-    inner = match.group(2)
-    target_part, _, label = inner.partition("|")
-    target_part = target_part.removesuffix("\\")  # [[a\|b]] inside a table
-    target, hash_sign, heading = target_part.partition("#")
-    target = unicodedata.normalize("NFC", target.strip())
-    heading = heading.strip() if hash_sign else None
-    if not target and not heading:
-        return None
-    link = Link(
-        target=target,
-        heading=heading or None,
-        label=label.strip() or None,
-        embed=bool(match.group(1)),
-        kind="wiki",
-        line=line,
-    )
-    name = experiment_link_name(target)
-    if name:
-        link.experiment = name
-        return link
-    link.is_attachment = is_attachment_target(target)
-    return link
-
-
-def _markdown_link(match: re.Match[str], line: int) -> Link | None:
-    destination = match.group(3).strip()
-    if destination.startswith("<") and destination.endswith(">"):
-        destination = destination[1:-1].strip()
-    if not destination or destination.startswith("#") or _URL_SCHEME.match(destination):
-        return None
-    path_part, hash_sign, heading = destination.partition("#")
-    target = unicodedata.normalize("NFC", unquote(path_part))
-    attachment = is_attachment_target(target)
-    if not attachment and not target.lower().endswith(".md"):
-        return None  # only links to notes and files count; other links are web-ish
-    return Link(
-        target=target,
-        heading=unquote(heading) if hash_sign and heading else None,
-        label=match.group(2).strip() or None,
-        embed=bool(match.group(1)),
-        kind="markdown",
-        line=line,
-        is_attachment=attachment,
-    )

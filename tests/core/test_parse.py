@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from notebase.config import VaultConfig
-from notebase.core.parse import mask_code_spans, parse_note
+from notebase.core.links import inline_links, mask_code_spans
+from notebase.core.parse import parse_note
 
 
 def parse(text: str, path: str = "note.md", **kwargs):
@@ -430,3 +431,64 @@ def test_parse_time_grows_linearly_with_repeated_constructs(unit):
 
     small, big = best_of_three(1000), best_of_three(10000)
     assert big < 40 * small  # linear: ~10x; the quadratic versions this guards against: ~100x
+
+
+# ---- where links sit in the body -----------------------------------------------------------
+
+PLACED = (
+    "---\ntitle: 위치\n---\n"
+    "# 제목 [[머리]] ##\n\n"
+    "첫 줄\n둘째 줄 [[둘째]]\n셋째 줄 [마크](다른%20노트.md) 근거[^1]\n\n"
+    "- 항목 [[목록]]\n\t이어서 [[이음]]\n  - 안쪽 [[안쪽]]\n\n"
+    "> 인용 [[인용]]\n> 다음 [[다음]]\n\n"
+    "`[[코드]]` 뒤 [[뒤]] `[^1]`\n\n"
+    "```\n[[울타리]] [^1]\n```\n\n"
+    "    [[들여쓴 코드]]\n\n"
+    "| a | b |\n|---|---|\n| [[표\\|라벨]] | [[표]] |\n\n"
+    "[^1]: 정의 [[정의]]\n"
+)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_every_link_and_footnote_knows_its_exact_text_in_the_body(newline):
+    note = parse(PLACED.replace("\n", newline))
+    body = note.body
+    assert [body[link.start : link.end] for link in note.links] == [
+        "[[머리]]",
+        "[[둘째]]",
+        "[마크](다른%20노트.md)",
+        "[[목록]]",
+        "[[이음]]",  # a continuation line markdown-it re-indents (tab)
+        "[[안쪽]]",
+        "[[인용]]",
+        "[[다음]]",  # the second line of a quote, "> " cut by markdown-it
+        "[[뒤]]",
+        "[[표\\|라벨]]",
+        "[[표]]",
+        "[[정의]]",
+    ]
+    assert [link.line for link in note.links] == [4, 7, 8, 10, 11, 12, 14, 15, 17, 27, 27, 29]
+    assert [(body[start:end], label) for start, end, label in note.footnote_spans] == [
+        ("[^1]", "1"),
+        ("[^1]:", "1"),
+    ]
+    assert note.footnotes[0].references == 1  # the ones in code do not count
+
+
+def test_a_link_markdown_it_breaks_over_quote_lines_has_no_place():
+    note = parse("> [보기](\n> 노트.md)\n\n[[다음]]\n")
+    by_target = {link.target: link for link in note.links}
+    assert (by_target["노트.md"].start, by_target["노트.md"].end) == (0, 0)
+    placed = by_target["다음"]
+    assert note.body[placed.start : placed.end] == "[[다음]]"
+
+
+def test_inline_links_is_the_grammar_for_any_text():
+    text = "질문 [[MAML|마믈]] `[[코드]]` [x](a.md) [웹](https://x.org) [^2] [[]]"
+    links, footnotes, blanked = inline_links(text)
+    assert [(text[link.start : link.end], link.kind) for link in links] == [
+        ("[[MAML|마믈]]", "wiki"),
+        ("[x](a.md)", "markdown"),
+    ]
+    assert [(text[start:end], label) for start, end, label in footnotes] == [("[^2]", "2")]
+    assert len(blanked) == len(text) and "MAML" not in blanked and "코드" not in blanked
