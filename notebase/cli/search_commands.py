@@ -63,14 +63,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _open(args: argparse.Namespace):
+def _open(args: argparse.Namespace, verify: bool = False):
     from notebase.index import open_index  # imports whoosh: only when a command needs it
 
     vault = args.vault
     if not vault.is_dir():
         raise UserError(f"vault folder not found: {vault}")
     try:
-        return open_index(vault, on_message=_notice)
+        return open_index(vault, on_message=_notice, verify=verify)
     except OSError as exc:  # a read-only vault, a full disk
         raise UserError(
             f"cannot write the search index under {vault}/.notebase: {exc.strerror or exc}"
@@ -83,7 +83,7 @@ def _notice(message: str) -> None:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    index = _open(args)
+    index = _open(args, verify=not args.rebuild)  # every index file read once
     try:
         progress = None if args.json else _progress_bar()
         stats = index.rebuild(progress) if args.rebuild else index.update(progress)

@@ -5,7 +5,8 @@ The cache is a convenience, never a source of truth:
 
 - any unreadable, corrupt, foreign or outdated cache is ignored (and rebuilt on save);
 - it is written to a temporary file and renamed, so a crash never leaves half a cache;
-- a read-only vault (or any other write error) simply means no cache.
+- a read-only vault (or any other write error) simply means no cache, and so does a
+  ``.notebase`` that is a symbolic link (it is neither read nor written through).
 
 Notes are stored as plain tuples (fast to load) in a pickle that is read without allowing
 any class: a cache file that came with a shared vault cannot make ``load`` run code.
@@ -154,8 +155,11 @@ def cache_path(vault_root: Path) -> Path:
 
 def load_cache(vault_root: Path, fingerprint: str) -> CacheEntries:
     """The cached notes, or ``{}`` when there is no usable cache (never raises)."""
+    path = cache_path(vault_root)
     try:
-        data = cache_path(vault_root).read_bytes()
+        if path.parent.is_symlink():
+            return {}  # a cache outside the vault is not ours to read
+        data = path.read_bytes()
         stored = _PlainUnpickler(io.BytesIO(data)).load()
     except Exception:  # missing, unreadable, truncated, corrupt, foreign: start afresh
         return {}
@@ -202,8 +206,8 @@ def save_cache(vault_root: Path, fingerprint: str, entries: CacheEntries) -> boo
     target = cache_path(vault_root)
     tmp_name = None
     try:
-        if not _writable(Path(vault_root)):
-            return False
+        if not _writable(Path(vault_root)) or target.parent.is_symlink():
+            return False  # nothing is written outside the vault, nor through a link
         target.parent.mkdir(exist_ok=True)
         ignore_file = target.parent / ".gitignore"
         if not ignore_file.exists():

@@ -32,12 +32,16 @@ def open_index(
     *,
     on_message: MessageCallback | None = None,
     lock_timeout: float | None = None,
+    verify: bool = False,
 ) -> WhooshNoteIndex:
     """Open (creating or rebuilding as needed) the index of ``vault_root``.
 
     It is not brought up to date here: call ``update()``. ``on_message`` receives one-line
     notices (rebuilding a damaged index, waiting for another process's lock); the default
-    prints them on stderr.
+    prints them on stderr. ``verify`` reads every index file to check it is the one
+    written (``notebase index``); otherwise only their sizes are checked. Raises
+    ``IndexFolderError`` (a ``UserError``) when ``.notebase/index`` is a symbolic link or
+    a folder holding files notebase did not write.
     """
     from notebase.index.whoosh_index import DEFAULT_LOCK_TIMEOUT, WhooshNoteIndex
 
@@ -46,4 +50,5 @@ def open_index(
         config,
         on_message=on_message,
         lock_timeout=DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout,
+        verify=verify,
     )

@@ -8,26 +8,28 @@
 - ``update_paths(paths)`` does the same for the files a watcher reported.
 - ``search(query)`` answers from one searcher kept open and refreshed after each update.
 
-The index is a cache: a damaged or version-mismatched index is rebuilt with a message,
-never an exception. Writes from several notebase processes are serialised by a lock file
-(``notebase.lock``); a process that finds it held says so and waits (``lock_timeout``),
-then gives up with a ``UserError``. Commits do not merge segments (a save stays fast);
-small segments are merged once they pile up; ``rebuild()`` writes one segment per 5,000
-notes.
+The index is a cache: a damaged or version-mismatched index is rebuilt with a one-line
+message, never an exception. Damage is found on open (``health.py``: the segment files
+are the ones recorded at commit) or when whoosh fails on its files while searching or
+updating (``_heal``). The folder must be notebase's own (``folder.py``): a symbolic link or
+a folder holding other files is refused, and only files notebase wrote are ever deleted.
+Writes from several notebase processes are serialised by a lock on the folder
+(``lock.py``). The other parts: ``scan.py`` (the vault scan), ``writer.py`` (a batch of
+changes and its commit).
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import errno
 import os
 import stat
 import sys
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
 
 from whoosh import index as whoosh_index
 
@@ -35,81 +37,48 @@ from notebase.config import VaultConfig
 from notebase.core.ports import ParsedNotes, ProgressCallback, SearchHit, UpdateStats
 from notebase.core.vault import is_note_path
 from notebase.errors import UserError
-from notebase.index import index_folder
+from notebase.index import folder as index_dir
+from notebase.index import health, index_folder
 from notebase.index import manifest as manifest_file
-from notebase.index.manifest import DIGEST, MTIME, SIZE, VALID, FileState, Manifest, ManifestError
+from notebase.index.lock import FolderLock, IndexBusyError
+from notebase.index.manifest import VALID, Manifest, ManifestError
 from notebase.index.query import compile_query, highlight_terms, parse_query
-from notebase.index.schema import SCHEMA_VERSION, build_schema, note_document
+from notebase.index.scan import ScannedFile, scan_note_files
+from notebase.index.schema import SCHEMA_VERSION, build_schema
 from notebase.index.snippet import compile_highlighter, make_snippet
+from notebase.index.writer import apply, has_changes
 
-LOCK_NAME = "notebase.lock"
-MAX_SEGMENTS = 10
-"""Past this many segments a commit merges the small ones (whoosh's MERGE_SMALL)."""
-CHUNK_DOCUMENTS = 5000
-"""A long (re)build commits a segment per this many notes: each chunk's postings stay in
-memory (~250 MB) instead of whoosh's disk spill. whoosh's optimize() is not used: merging
-a 10,000-note index into one segment costs ~25 s of CPU, and a rebuild already writes one
-segment per 5,000 notes."""
+__all__ = ["WhooshNoteIndex", "IndexBusyError", "ScannedFile", "scan_note_files"]
+
 DEFAULT_LOCK_TIMEOUT = 30.0
-WRITER_MEMORY_MB = 256
+NOT_DAMAGE = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.EMFILE,
+        errno.ENFILE,
+        errno.ENOENT,
+    }
+)
+"""OS errors that say nothing about the index files (a full disk, a read-only vault, the
+folder removed meanwhile): a rebuild would meet them again, so they are passed on."""
 
 MessageCallback = Callable[[str], None]
-
-
-class IndexBusyError(UserError):
-    """Another notebase process kept the index locked for longer than we would wait."""
 
 
 def _print_message(message: str) -> None:
     print(f"notebase: {message}", file=sys.stderr, flush=True)
 
 
-class ScannedFile(NamedTuple):
-    """One note file as ``stat`` sees it (``notebase.core.vault.NoteFile`` without the
-    ``Path`` object, whose construction was half the scan time at 10,000 notes)."""
-
-    path: str
-    """Vault-relative POSIX path, NFC."""
-    abs_path: str
-    mtime_ns: int
-    size: int
-
-
-def scan_note_files(root: Path, config: VaultConfig) -> list[ScannedFile]:
-    """Every note file under ``root`` with the same rules as
-    ``notebase.core.vault.scan_files`` (``*.md``; dot-folders, ``config.ignore_dirs`` and
-    symlinked folders skipped; names NFC), a test keeps the two in agreement. This runs
-    before every CLI query, so it is written for speed."""
-    found: list[ScannedFile] = []
-    pending = [(str(root), "")]
-    while pending:
-        folder, rel = pending.pop()
-        try:
-            entries = os.scandir(folder)
-        except OSError:
-            continue  # an unreadable folder hides only itself
-        with entries:
-            for entry in entries:
-                name = entry.name
-                if not name.isascii():
-                    name = unicodedata.normalize("NFC", name)
-                rel_path = rel + name
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        if not config.skips_folder(name, rel_path):
-                            pending.append((entry.path, rel_path + "/"))
-                        continue
-                    if name.startswith(".") or name[-3:].lower() != ".md" or not entry.is_file():
-                        continue
-                    info = entry.stat()
-                except OSError:
-                    continue
-                found.append(ScannedFile(rel_path, entry.path, info.st_mtime_ns, info.st_size))
-    return found
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+def _is_damage(exc: Exception) -> bool:
+    """Whether an error from whoosh means its files are damaged (it raises many kinds:
+    struct, EOF, KeyError, its own FileFormatError, "Invalid argument" on a short file)."""
+    if isinstance(exc, UserError):
+        return False
+    return not (isinstance(exc, OSError) and exc.errno in NOT_DAMAGE)
 
 
 class WhooshNoteIndex:
@@ -123,6 +92,7 @@ class WhooshNoteIndex:
         *,
         on_message: MessageCallback | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        verify: bool = False,
     ) -> None:
         self.root = Path(vault_root)
         self.folder = index_folder(self.root)
@@ -137,27 +107,30 @@ class WhooshNoteIndex:
         self._ix = None
         self._searcher = None
         self._manifest: Manifest | None = None
+        self._lock = FolderLock(self.folder, lock_timeout, self._message)
         self._lock_depth = 0
-        self._open()
+        index_dir.claim(self.folder)  # a link or a foreign folder is refused here
+        self._open(deep=verify)
 
     # --- opening, rebuilding ----------------------------------------------------------
 
-    def _open(self) -> None:
-        """Open the index on disk, or create/rebuild it when missing or unusable."""
-        with self._search_lock:  # no search sees a half-opened index
-            problem = self._try_open()
+    def _open(self, deep: bool = False) -> None:
+        """Open the index on disk, or create/rebuild it when missing or unusable. ``deep``:
+        check every segment file's digest, not only its size."""
+        with self._mutex, self._search_lock:  # no search sees a half-opened index
+            problem = self._try_open(deep)
             if problem is None:
                 return
             with self._write_lock():
                 # Another process may have been rewriting it: look again under the lock.
-                problem = self._try_open()
+                problem = self._try_open(deep)
                 if problem is None:
                     return
                 if problem != "missing":
                     self._message(f"search index {problem}; rebuilding it")
                 self._create_empty()
 
-    def _try_open(self) -> str | None:
+    def _try_open(self, deep: bool = False) -> str | None:
         """None when the index opened and matches this version; else why not."""
         self._close_handles()
         try:
@@ -179,8 +152,12 @@ class WhooshNoteIndex:
             ix = whoosh_index.open_dir(str(self.folder))
             generation = ix.latest_generation()
             fields = set(ix.schema.names())
+            damage = health.problem(self.folder, ix, deep=deep)
         except Exception as exc:  # whoosh raises many kinds (pickle, struct, EOF, Index)
             return f"could not be read ({exc.__class__.__name__})"
+        if damage is not None:
+            ix.close()
+            return damage
         if manifest.generation > generation or fields != set(build_schema().names()):
             ix.close()
             return "does not match its manifest"
@@ -189,23 +166,13 @@ class WhooshNoteIndex:
         return None
 
     def _create_empty(self) -> None:
-        """Wipe the folder (lock file excepted) and create an empty index. Lock held."""
+        """Delete what notebase wrote in the folder and create an empty index. Lock held."""
         with self._search_lock:
             self._close_handles()
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for entry in os.scandir(self.folder):
-                if entry.name == LOCK_NAME:
-                    continue
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        import shutil
-
-                        shutil.rmtree(entry.path, ignore_errors=True)
-                    else:
-                        os.remove(entry.path)
-                except OSError:
-                    pass
+            index_dir.claim(self.folder)
+            index_dir.wipe(self.folder)
             self._ix = whoosh_index.create_in(str(self.folder), build_schema())
+            health.record(self.folder, self._ix)
             self._manifest = Manifest(
                 version=SCHEMA_VERSION,
                 config=self.config.fingerprint(),
@@ -216,12 +183,31 @@ class WhooshNoteIndex:
     def rebuild(self, progress: ProgressCallback | None = None) -> UpdateStats:
         """Throw the index away and index every note again (one segment per 5,000 notes)."""
         started = time.perf_counter()
-        with self._mutex, self._write_lock():
-            self._create_empty()
-            stats = self._apply(scan_note_files(self.root, self.config), None, progress)
-        stats.added, stats.updated = stats.added + stats.updated, 0
+        stats = self._rebuild(progress)
         stats.seconds = time.perf_counter() - started
         return stats
+
+    def _rebuild(
+        self, progress: ProgressCallback | None = None, parsed: ParsedNotes | None = None
+    ) -> UpdateStats:
+        with self._write_lock():
+            self._create_empty()
+            stats = self._apply(scan_note_files(self.root, self.config), None, progress, parsed)
+        stats.added, stats.updated = stats.added + stats.updated, 0
+        return stats
+
+    def _heal(
+        self,
+        exc: Exception,
+        progress: ProgressCallback | None = None,
+        parsed: ParsedNotes | None = None,
+    ) -> UpdateStats:
+        """whoosh failed on the index's own files: say so in one line and rebuild. If the
+        rebuild fails too, its error is raised (no loop)."""
+        detail = " ".join(str(exc).split())[:80]
+        what = f"{exc.__class__.__name__}: {detail}" if detail else exc.__class__.__name__
+        self._message(f"search index is damaged ({what}); rebuilding it")
+        return self._rebuild(progress, parsed)
 
     # --- updating ---------------------------------------------------------------------
 
@@ -231,13 +217,18 @@ class WhooshNoteIndex:
         started = time.perf_counter()
         with self._mutex:
             files = scan_note_files(self.root, self.config)
-            self._follow_other_writers()
-            if not self._has_changes(files):
-                stats = self._counts()
-            else:
-                with self._write_lock():
-                    self._follow_other_writers()
-                    stats = self._apply(files, None, progress, parsed)
+            try:
+                self._follow_other_writers()
+                if not self._has_changes(files):
+                    stats = self._counts()
+                else:
+                    with self._write_lock():
+                        self._follow_other_writers()
+                        stats = self._apply(files, None, progress, parsed)
+            except Exception as exc:
+                if not _is_damage(exc):
+                    raise
+                stats = self._heal(exc, progress, parsed)
         stats.seconds = time.perf_counter() - started
         return stats
 
@@ -261,9 +252,14 @@ class WhooshNoteIndex:
                     continue
                 if stat.S_ISREG(info.st_mode):
                     files.append(ScannedFile(rel, abs_path, info.st_mtime_ns, info.st_size))
-            with self._write_lock():
-                self._follow_other_writers()
-                stats = self._apply(files, wanted, None, parsed)
+            try:
+                with self._write_lock():
+                    self._follow_other_writers()
+                    stats = self._apply(files, wanted, None, parsed)
+            except Exception as exc:
+                if not _is_damage(exc):
+                    raise
+                stats = self._heal(exc, None, parsed)
         stats.seconds = time.perf_counter() - started
         return stats
 
@@ -292,14 +288,7 @@ class WhooshNoteIndex:
         return is_note_path(rel, self.config)
 
     def _has_changes(self, files: list[ScannedFile]) -> bool:
-        known = self._manifest.files
-        if len(files) != len(known):
-            return True
-        for file in files:
-            state = known.get(file.path)
-            if state is None or state[MTIME] != file.mtime_ns or state[SIZE] != file.size:
-                return True
-        return False
+        return has_changes(self._manifest, files)
 
     def _apply(
         self,
@@ -308,64 +297,8 @@ class WhooshNoteIndex:
         progress: ProgressCallback | None,
         parsed: ParsedNotes | None = None,
     ) -> UpdateStats:
-        """Bring the index in line with ``files``. ``scope`` None: ``files`` is the whole
-        vault (anything else indexed was deleted); else only paths in ``scope`` are
-        considered. Write lock held."""
-        known = self._manifest.files
-        present = {f.path for f in files}
-        removed = [p for p in known if p not in present and (scope is None or p in scope)]
-        candidates = [
-            f
-            for f in files
-            if (s := known.get(f.path)) is None or s[MTIME] != f.mtime_ns or s[SIZE] != f.size
-        ]
-        # The parser (markdown-it, YAML) loads only when a note must be read: a query
-        # in a new process with nothing changed never pays for it.
-        from notebase.core.parse import parse_note
-
-        stats = UpdateStats()
-        batch = _Batch(self)
-        total = len(candidates)
-        report_every = max(1, total // 100)
-        try:
-            for done, file in enumerate(candidates):
-                if progress is not None and done % report_every == 0:
-                    progress(done, total)
-                try:
-                    with open(file.abs_path, "rb") as handle:
-                        data = handle.read()
-                except OSError:
-                    if file.path in known:
-                        removed.append(file.path)
-                    continue
-                digest = _digest(data)
-                previous = known.get(file.path)
-                if previous is not None and previous[DIGEST] == digest:
-                    # Touched, not changed: remember the new stat, index nothing.
-                    batch.changed[file.path] = FileState(
-                        file.mtime_ns, file.size, digest, previous[VALID]
-                    )
-                    continue
-                note = parsed(file.path, file.mtime_ns, file.size) if parsed else None
-                if note is None:
-                    note = parse_note(file.path, data, self.config)
-                raw = None if note.valid else data.decode("utf-8", "replace")
-                batch.replace(file.path, note_document(note, raw))
-                batch.changed[file.path] = FileState(file.mtime_ns, file.size, digest, note.valid)
-                if previous is None:
-                    stats.added += 1
-                else:
-                    stats.updated += 1
-                if batch.documents >= CHUNK_DOCUMENTS:
-                    batch.commit()  # bounded memory; progress survives an interruption
-            for path in removed:
-                batch.delete(path)
-            stats.removed = len(removed)
-            batch.commit()
-        finally:
-            batch.cancel()
-        if progress is not None and total:
-            progress(total, total)
+        """Bring the index in line with ``files`` (``writer.apply``). Write lock held."""
+        stats = apply(self, files, scope, progress, parsed)
         counts = self._counts()
         stats.notes, stats.invalid = counts.notes, counts.invalid
         return stats
@@ -403,6 +336,17 @@ class WhooshNoteIndex:
         if compiled is None:
             return []
         highlighter = compile_highlighter(highlight_terms(parsed))
+        try:
+            return self._search(compiled, highlighter, limit)
+        except Exception as exc:
+            if not _is_damage(exc):
+                raise
+            damage = exc
+        with self._mutex:
+            self._heal(damage)
+        return self._search(compiled, highlighter, limit)
+
+    def _search(self, compiled, highlighter, limit: int) -> list[SearchHit]:
         with self._search_lock:
             searcher = self._current_searcher()
             results = searcher.search(compiled, limit=limit)
@@ -437,8 +381,19 @@ class WhooshNoteIndex:
 
     # --- locking, closing -------------------------------------------------------------
 
-    def _write_lock(self) -> _WriteLock:
-        return _WriteLock(self, self.folder / LOCK_NAME, self.lock_timeout, self._message)
+    @contextlib.contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """The inter-process write lock, re-entrant within this object (a reopen under it)."""
+        with self._mutex:
+            if self._lock_depth == 0:
+                self._lock.acquire()
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0:
+                    self._lock.release()
 
     def _close_handles(self) -> None:
         with self._search_lock:
@@ -468,126 +423,3 @@ class WhooshNoteIndex:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
-
-
-class _Batch:
-    """One whoosh writer's worth of changes, committed together with their manifest
-    entries. Write lock held by the caller."""
-
-    def __init__(self, owner: WhooshNoteIndex) -> None:
-        self.owner = owner
-        self.writer = None
-        self.searcher = None
-        self.index_empty = False
-        self.documents = 0
-        """Documents added since the last commit."""
-        self.changed: dict[str, FileState] = {}
-        self.removed: list[str] = []
-
-    def _writer(self):
-        if self.writer is None:
-            owner = self.owner
-            # compound=False: whoosh reads a compound segment through BytesIO copies of
-            # its parts, ~20 ms per new process at 10,000 notes; plain files are not copied.
-            self.writer = owner._ix.writer(limitmb=WRITER_MEMORY_MB, compound=False)
-            # whoosh spills postings past 1,000,000 items to temporary runs and merges
-            # them back in Python: a third of a 10,000-note build. A chunk fits in memory.
-            self.writer.pool.maxsize = 8_000_000
-            # update_document() would open a fresh searcher over every segment for each
-            # call (8 ms at 10,000 notes); ours is at the writer's generation.
-            self.searcher = owner._current_searcher()
-            self.index_empty = self.searcher.doc_count_all() == 0
-        return self.writer
-
-    def replace(self, path: str, document: dict) -> None:
-        """Index ``document``, dropping any copy of ``path`` (even one the manifest does
-        not know of: a process may have died between a commit and its manifest)."""
-        writer = self._writer()
-        if not self.index_empty:
-            with self.owner._search_lock:  # the searcher is shared with search()
-                writer.delete_by_term("path", path, searcher=self.searcher)
-        writer.add_document(**document)
-        self.documents += 1
-
-    def delete(self, path: str) -> None:
-        writer = self._writer()
-        with self.owner._search_lock:
-            writer.delete_by_term("path", path, searcher=self.searcher)
-        self.removed.append(path)
-
-    def commit(self) -> None:
-        owner = self.owner
-        if self.writer is not None:
-            if len(self.writer.segments) >= MAX_SEGMENTS:
-                self.writer.commit()  # merge the small segments that piled up
-            else:
-                self.writer.commit(merge=False)  # a save stays fast
-            self.writer = None
-            owner._refresh_searcher()
-        if self.changed or self.removed:
-            manifest_file.append(
-                owner.folder,
-                owner._manifest,
-                owner._ix.latest_generation(),
-                self.changed,
-                self.removed,
-            )
-        self.changed, self.removed, self.documents = {}, [], 0
-
-    def cancel(self) -> None:
-        if self.writer is not None:
-            self.writer.cancel()
-            self.writer = None
-
-
-class _WriteLock:
-    """An exclusive lock file shared by every notebase process writing this index.
-
-    Held across read-manifest / write-index / write-manifest so two processes never
-    interleave. Waits up to ``timeout`` seconds, saying once that it waits.
-    """
-
-    POLL_SECONDS = 0.05
-
-    def __init__(
-        self, owner: WhooshNoteIndex, path: Path, timeout: float, message: MessageCallback
-    ) -> None:
-        self.owner = owner
-        self.path = path
-        self.timeout = timeout
-        self.message = message
-        self._lock = None
-
-    def __enter__(self) -> _WriteLock:
-        from whoosh.util.filelock import FileLock
-
-        self.owner._lock_depth += 1
-        if self.owner._lock_depth > 1:
-            return self  # this object already holds it (re-entered, e.g. a reopen)
-        try:
-            self._acquire(FileLock)
-        except BaseException:
-            self.owner._lock_depth -= 1
-            raise
-        return self
-
-    def _acquire(self, FileLock) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.path))
-        if not lock.acquire(blocking=False):
-            self.message("index is being updated by another notebase process, waiting...")
-            deadline = time.monotonic() + self.timeout
-            while not lock.acquire(blocking=False):
-                if time.monotonic() >= deadline:
-                    raise IndexBusyError(
-                        f"the search index is still locked by another notebase process "
-                        f"after {self.timeout:g} s ({self.path}); try again when it has finished"
-                    )
-                time.sleep(self.POLL_SECONDS)
-        self._lock = lock
-
-    def __exit__(self, *exc_info) -> None:
-        self.owner._lock_depth -= 1
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None

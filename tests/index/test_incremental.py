@@ -226,10 +226,11 @@ def test_torn_manifest_log_line_only_costs_a_reindex(vault, built, open_vault_in
 
 HOLD_LOCK = textwrap.dedent(
     """
-    import sys, time
-    from whoosh.util.filelock import FileLock
-    lock = FileLock(sys.argv[1])
-    assert lock.acquire(blocking=False)
+    import sys
+    from pathlib import Path
+    from notebase.index.lock import FolderLock
+    lock = FolderLock(Path(sys.argv[1]), timeout=0, message=print)
+    lock.acquire()
     print("locked", flush=True)
     sys.stdin.readline()  # hold it until told (a line, or the end of stdin)
     lock.release()
@@ -242,7 +243,7 @@ def _hold_lock_in_other_process(folder) -> subprocess.Popen:
     """A process holding the index's write lock until a line is written to its stdin."""
     folder.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(folder / "notebase.lock")],
+        [sys.executable, "-c", HOLD_LOCK, str(folder)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -331,7 +332,7 @@ def test_importing_the_adapter_package_does_not_import_whoosh():
 
 
 def test_long_builds_commit_in_chunks(vault, open_vault_index, monkeypatch):
-    monkeypatch.setattr("notebase.index.whoosh_index.CHUNK_DOCUMENTS", 2)
+    monkeypatch.setattr("notebase.index.writer.CHUNK_DOCUMENTS", 2)
     for i in range(5):
         write_note(vault, f"n{i}.md", f"청크 노트 {i}\n", title=f"n{i}")
     index = open_vault_index()

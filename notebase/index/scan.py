@@ -1,0 +1,64 @@
+"""The index's own scan of the vault: one ``stat`` per note file, nothing parsed.
+
+It runs before every CLI query, so it is written for speed, and follows the rules of
+``notebase.core.vault.scan_files`` (a test keeps the two in agreement).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+from pathlib import Path
+from typing import NamedTuple
+
+from notebase.config import VaultConfig
+
+
+class ScannedFile(NamedTuple):
+    """One note file as ``stat`` sees it (``notebase.core.vault.NoteFile`` without the
+    ``Path`` object, whose construction was half the scan time at 10,000 notes)."""
+
+    path: str
+    """Vault-relative POSIX path, NFC."""
+    abs_path: str
+    mtime_ns: int
+    size: int
+
+
+def scan_note_files(root: Path, config: VaultConfig) -> list[ScannedFile]:
+    """Every note file under ``root`` with the same rules as
+    ``notebase.core.vault.scan_files`` (``*.md``; dot-folders, ``config.ignore_dirs`` and
+    symlinked folders skipped; names NFC)."""
+    found: list[ScannedFile] = []
+    pending = [(str(root), "")]
+    while pending:
+        folder, rel = pending.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            continue  # an unreadable folder hides only itself
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if not name.isascii():
+                    name = unicodedata.normalize("NFC", name)
+                rel_path = rel + name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not config.skips_folder(name, rel_path):
+                            pending.append((entry.path, rel_path + "/"))
+                        continue
+                    if name.startswith(".") or name[-3:].lower() != ".md" or not entry.is_file():
+                        continue
+                    info = entry.stat()
+                except OSError:
+                    continue
+                found.append(ScannedFile(rel_path, entry.path, info.st_mtime_ns, info.st_size))
+    return found
+
+
+def content_digest(data: bytes) -> str:
+    """What the manifest remembers of a file's bytes: a touched but unchanged note is not
+    indexed again."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()

@@ -1,0 +1,184 @@
+"""Writing the index: which scanned files changed, and a batch of changes committed with
+their manifest entries.
+
+Used by ``WhooshNoteIndex`` with its write lock held. Commits do not merge segments (a
+save stays fast); once ``MAX_SEGMENTS`` pile up a commit merges the small ones. A long
+(re)build commits every ``CHUNK_DOCUMENTS`` notes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from notebase.core.ports import ParsedNotes, ProgressCallback, UpdateStats
+from notebase.index import health
+from notebase.index import manifest as manifest_file
+from notebase.index.manifest import DIGEST, MTIME, SIZE, VALID, FileState, Manifest
+from notebase.index.scan import ScannedFile, content_digest
+from notebase.index.schema import note_document
+
+if TYPE_CHECKING:
+    from notebase.index.whoosh_index import WhooshNoteIndex
+
+CHUNK_DOCUMENTS = 5000
+"""A long (re)build commits a segment per this many notes: each chunk's postings stay in
+memory (~250 MB) instead of whoosh's disk spill. whoosh's optimize() is not used: merging
+a 10,000-note index into one segment costs ~25 s of CPU, and a rebuild already writes one
+segment per 5,000 notes."""
+MAX_SEGMENTS = 10
+"""Past this many segments a commit merges the small ones (whoosh's MERGE_SMALL)."""
+WRITER_MEMORY_MB = 256
+
+
+class Batch:
+    """Changes to the index of ``owner``: ``replace``/``delete`` notes, then ``commit``
+    (or ``cancel``). It uses the owner's index, searcher and locks."""
+
+    def __init__(self, owner: WhooshNoteIndex) -> None:
+        self.owner = owner
+        self.writer = None
+        self.searcher = None
+        self.index_empty = False
+        self.documents = 0
+        """Documents added since the last commit."""
+        self.changed: dict[str, FileState] = {}
+        self.removed: list[str] = []
+
+    def _writer(self):
+        if self.writer is None:
+            owner = self.owner
+            # compound=False: whoosh reads a compound segment through BytesIO copies of
+            # its parts, ~20 ms per new process at 10,000 notes; plain files are not copied.
+            self.writer = owner._ix.writer(limitmb=WRITER_MEMORY_MB, compound=False)
+            # whoosh spills postings past 1,000,000 items to temporary runs and merges
+            # them back in Python: a third of a 10,000-note build. A chunk fits in memory.
+            self.writer.pool.maxsize = 8_000_000
+            # update_document() would open a fresh searcher over every segment for each
+            # call (8 ms at 10,000 notes); ours is at the writer's generation.
+            self.searcher = owner._current_searcher()
+            self.index_empty = self.searcher.doc_count_all() == 0
+        return self.writer
+
+    def replace(self, path: str, document: dict) -> None:
+        """Index ``document``, dropping any copy of ``path`` (even one the manifest does
+        not know of: a process may have died between a commit and its manifest)."""
+        writer = self._writer()
+        if not self.index_empty:
+            with self.owner._search_lock:  # the searcher is shared with search()
+                writer.delete_by_term("path", path, searcher=self.searcher)
+        writer.add_document(**document)
+        self.documents += 1
+
+    def delete(self, path: str) -> None:
+        writer = self._writer()
+        with self.owner._search_lock:
+            writer.delete_by_term("path", path, searcher=self.searcher)
+        self.removed.append(path)
+
+    def commit(self) -> None:
+        owner = self.owner
+        if self.writer is not None:
+            if len(self.writer.segments) >= MAX_SEGMENTS:
+                self.writer.commit()  # merge the small segments that piled up
+            else:
+                self.writer.commit(merge=False)  # a save stays fast
+            self.writer = None
+            owner._refresh_searcher()
+            health.record(owner.folder, owner._ix)
+        if self.changed or self.removed:
+            manifest_file.append(
+                owner.folder,
+                owner._manifest,
+                owner._ix.latest_generation(),
+                self.changed,
+                self.removed,
+            )
+        self.changed, self.removed, self.documents = {}, [], 0
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            try:
+                self.writer.cancel()
+            except Exception:  # a writer over damaged files; the index is rebuilt anyway
+                pass
+            self.writer = None
+
+
+def has_changes(manifest: Manifest, files: list[ScannedFile]) -> bool:
+    """Whether any scanned file is new, gone or has another mtime or size."""
+    known = manifest.files
+    if len(files) != len(known):
+        return True
+    for file in files:
+        state = known.get(file.path)
+        if state is None or state[MTIME] != file.mtime_ns or state[SIZE] != file.size:
+            return True
+    return False
+
+
+def apply(
+    owner: WhooshNoteIndex,
+    files: list[ScannedFile],
+    scope: set[str] | None,
+    progress: ProgressCallback | None,
+    parsed: ParsedNotes | None = None,
+) -> UpdateStats:
+    """Bring the index of ``owner`` in line with ``files`` (counts of added, updated and
+    removed notes). ``scope`` None: ``files`` is the whole vault (anything else indexed
+    was deleted); else only paths in ``scope`` are considered. Write lock held."""
+    known = owner._manifest.files
+    present = {f.path for f in files}
+    removed = [p for p in known if p not in present and (scope is None or p in scope)]
+    candidates = [
+        f
+        for f in files
+        if (s := known.get(f.path)) is None or s[MTIME] != f.mtime_ns or s[SIZE] != f.size
+    ]
+    # The parser (markdown-it, YAML) loads only when a note must be read: a query
+    # in a new process with nothing changed never pays for it.
+    from notebase.core.parse import parse_note
+
+    stats = UpdateStats()
+    batch = Batch(owner)
+    total = len(candidates)
+    report_every = max(1, total // 100)
+    try:
+        for done, file in enumerate(candidates):
+            if progress is not None and done % report_every == 0:
+                progress(done, total)
+            try:
+                with open(file.abs_path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                if file.path in known:
+                    removed.append(file.path)
+                continue
+            digest = content_digest(data)
+            previous = known.get(file.path)
+            if previous is not None and previous[DIGEST] == digest:
+                # Touched, not changed: remember the new stat, index nothing.
+                batch.changed[file.path] = FileState(
+                    file.mtime_ns, file.size, digest, previous[VALID]
+                )
+                continue
+            note = parsed(file.path, file.mtime_ns, file.size) if parsed else None
+            if note is None:
+                note = parse_note(file.path, data, owner.config)
+            raw = None if note.valid else data.decode("utf-8", "replace")
+            batch.replace(file.path, note_document(note, raw))
+            batch.changed[file.path] = FileState(file.mtime_ns, file.size, digest, note.valid)
+            if previous is None:
+                stats.added += 1
+            else:
+                stats.updated += 1
+            if batch.documents >= CHUNK_DOCUMENTS:
+                batch.commit()  # bounded memory; progress survives an interruption
+        for path in removed:
+            batch.delete(path)
+        stats.removed = len(removed)
+        batch.commit()
+    finally:
+        batch.cancel()
+    if progress is not None and total:
+        progress(total, total)
+    return stats
