@@ -22,7 +22,7 @@ _MD_LINK = re.compile(
     r"\(\s*(<[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*)"
     r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
 )
-_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_FOOTNOTE_REF = re.compile(r"\[\^([^\[\]\s]+)\]")
 _URL_SCHEME = re.compile(r"^[A-Za-z][\w+.-]*:")
 _CODE_SPAN_TICKS = re.compile(r"`+")
 _NOT_NEWLINE = re.compile(r"[^\n]")
