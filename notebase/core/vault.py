@@ -31,6 +31,22 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def file_name_text(name: str) -> str:
+    """A file name (or path) as the vault names it: NFC, and the bytes that are not UTF-8
+    (which the OS hands over as lone surrogates) written as ``\\xNN``: ``bad\\xff.md``.
+    That name can be stored, printed, searched and linked to; the file is still opened
+    by its real name (``NoteFile.abs_path``). The scans of the vault and of the index
+    both name files with it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate that stands for no byte
+            name = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return unicodedata.normalize("NFC", name)
+
+
 def _key(text: str) -> str:
     """How names are compared: Unicode NFC, case-insensitive."""
     return unicodedata.normalize("NFC", text).casefold()
@@ -62,7 +78,7 @@ def scan_files(root: Path, config: VaultConfig | None = None) -> tuple[list[Note
         except OSError:
             continue  # an unreadable folder hides only itself
         for entry in entries:
-            name = _nfc(entry.name)
+            name = file_name_text(entry.name)
             rel_path = f"{rel}{name}"
             try:
                 if entry.is_dir(follow_symlinks=False):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
 from notebase.config import VaultConfig
+from notebase.core.vault import file_name_text
 
 
 class ScannedFile(NamedTuple):
@@ -20,8 +20,9 @@ class ScannedFile(NamedTuple):
     ``Path`` object, whose construction was half the scan time at 10,000 notes)."""
 
     path: str
-    """Vault-relative POSIX path, NFC."""
+    """Vault-relative POSIX path (``file_name_text``: NFC, undecodable bytes escaped)."""
     abs_path: str
+    """The file's real name, to open it by."""
     mtime_ns: int
     size: int
 
@@ -29,7 +30,7 @@ class ScannedFile(NamedTuple):
 def scan_note_files(root: Path, config: VaultConfig) -> list[ScannedFile]:
     """Every note file under ``root`` with the same rules as
     ``notebase.core.vault.scan_files`` (``*.md``; dot-folders, ``config.ignore_dirs`` and
-    symlinked folders skipped; names NFC)."""
+    symlinked folders skipped; names as ``file_name_text`` gives them)."""
     found: list[ScannedFile] = []
     pending = [(str(root), "")]
     while pending:
@@ -42,7 +43,7 @@ def scan_note_files(root: Path, config: VaultConfig) -> list[ScannedFile]:
             for entry in entries:
                 name = entry.name
                 if not name.isascii():
-                    name = unicodedata.normalize("NFC", name)
+                    name = file_name_text(name)
                 rel_path = rel + name
                 try:
                     if entry.is_dir(follow_symlinks=False):

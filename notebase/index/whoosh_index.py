@@ -27,7 +27,6 @@ import stat
 import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
@@ -35,7 +34,7 @@ from whoosh import index as whoosh_index
 
 from notebase.config import VaultConfig
 from notebase.core.ports import ParsedNotes, ProgressCallback, SearchHit, UpdateStats
-from notebase.core.vault import is_note_path
+from notebase.core.vault import file_name_text, is_note_path
 from notebase.errors import UserError
 from notebase.index import folder as index_dir
 from notebase.index import health, index_folder
@@ -236,16 +235,21 @@ class WhooshNoteIndex:
         self, paths: Iterable[str | Path], parsed: ParsedNotes | None = None
     ) -> UpdateStats:
         started = time.perf_counter()
-        wanted = {p for p in (self._relative(raw) for raw in paths) if p is not None}
-        if any(self._names_a_folder(p) for p in wanted):
+        wanted: dict[str, str] = {}
+        """Vault path -> the file as named by the caller: its real name, which may be NFD
+        or hold bytes that are not UTF-8, so never rebuilt as root / vault path."""
+        for raw in paths:
+            rel = self._relative(raw)
+            if rel is not None:
+                wanted.setdefault(rel, str(raw if Path(raw).is_absolute() else self.root / raw))
+        if any(self._names_a_folder(rel, abs_path) for rel, abs_path in wanted.items()):
             # A folder was created, moved or deleted: its notes are not named one by one.
             return self.update(parsed=parsed)
         with self._mutex:
             files = []
-            for rel in sorted(wanted):
+            for rel, abs_path in sorted(wanted.items()):
                 if not self._is_note_path(rel):
                     continue
-                abs_path = str(self.root / rel)
                 try:
                     info = os.stat(abs_path)
                 except OSError:
@@ -255,7 +259,7 @@ class WhooshNoteIndex:
             try:
                 with self._write_lock():
                     self._follow_other_writers()
-                    stats = self._apply(files, wanted, None, parsed)
+                    stats = self._apply(files, set(wanted), None, parsed)
             except Exception as exc:
                 if not _is_damage(exc):
                     raise
@@ -263,11 +267,11 @@ class WhooshNoteIndex:
         stats.seconds = time.perf_counter() - started
         return stats
 
-    def _names_a_folder(self, rel: str) -> bool:
+    def _names_a_folder(self, rel: str, abs_path: str) -> bool:
         """True for a folder of the vault, existing or one the index holds notes under."""
         if rel.lower().endswith(".md"):
             return False
-        if (self.root / rel).is_dir():
+        if os.path.isdir(abs_path):
             return True
         prefix = rel + "/"
         return any(path.startswith(prefix) for path in self._manifest.files)
@@ -282,7 +286,7 @@ class WhooshNoteIndex:
                     path = path.resolve().relative_to(self.root.resolve())
                 except ValueError:
                     return None
-        return unicodedata.normalize("NFC", PurePosixPath(*path.parts).as_posix())
+        return file_name_text(PurePosixPath(*path.parts).as_posix())
 
     def _is_note_path(self, rel: str) -> bool:
         return is_note_path(rel, self.config)
