@@ -1,38 +1,35 @@
-"""Run a note's experiments and write what they measured back into the note.
+"""Run a note's experiments and write what they measured back into the note: the one driver
+(`run_note_experiment`) of ``notebase run NOTE`` and of the app's ``r``, and the one outcome
+type (`RunOutcome`) both report from.
 
-``notebase run NOTE`` (`notebase.cli.experiment_commands.run_note_command`) calls
-`run_note_experiment`; the app hands a finished run's record to `write_record`. Each
-experiment runs in a subprocess that prints JSON-lines events (the runner's entry point), so
-a long run never holds this process's GIL and Ctrl-C / cancel reach it as SIGINT: the runner
-then writes an ``interrupted`` record and the note is left exactly as it was. Only a run that
-ends ``ok`` writes, through `notebase.core.note_writer`, into the note as it is on disk
-at that moment.
+Each experiment runs in a subprocess that prints JSON-lines events
+(`notebase.experiments.run_process.run_spec`), so a long run never holds this process's
+GIL and Ctrl-C / cancel reach it as SIGINT: the runner then writes an ``interrupted`` record
+and the note is left exactly as it was. Only a run that ends ``ok`` writes, through
+`notebase.core.note_writer`, into the note as it is on disk at that moment, with the
+vault's heading settings.
 
 torch is never imported here: the runner module is loaded inside the functions that start runs.
 """
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import threading
-import time
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from notebase.core.note_writer import WriteOutcome, write_block
 from notebase.errors import UserError
-from notebase.experiments.records import try_load_record
 from notebase.experiments.results_markdown import render_block
-
-EventHandler = Callable[[dict], None]
-Cancel = threading.Event | Callable[[], bool] | None
-
-INTERRUPT_GRACE_S = 15.0
-"""How long a cancelled run may take to write its ``interrupted`` record after SIGINT."""
+from notebase.experiments.run_process import (
+    PROCESS_STDERR,
+    Cancel,
+    EventHandler,
+    is_cancelled,
+    run_spec,
+)
+from notebase.experiments.run_process import event_kind as event_kind  # the CLI's name for it
 
 
 def linked_experiments(note) -> list[str]:
@@ -73,210 +70,167 @@ def choose_experiments(note, experiments_dir: Path, only: str | None = None) -> 
     return [find_spec(experiments_dir, name) for name in linked]
 
 
-def _is_cancelled(cancel: Cancel) -> bool:
-    if cancel is None:
-        return False
-    if isinstance(cancel, threading.Event):
-        return cancel.is_set()
-    return bool(cancel())
-
-
-def stop_process(proc: subprocess.Popen, grace_s: float = INTERRUPT_GRACE_S) -> None:
-    """SIGINT (the runner records ``interrupted`` and exits), then wait; SIGTERM, then SIGKILL
-    only if it does not stop in time."""
-    for action in (lambda: proc.send_signal(signal.SIGINT), proc.terminate, proc.kill):
-        if proc.poll() is not None:
-            return
-        try:
-            action()
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=grace_s)
-            return
-        except subprocess.TimeoutExpired:
-            grace_s = 5.0
-
-
-def _watch_cancel(proc: subprocess.Popen, cancel: Cancel) -> threading.Thread | None:
-    """A daemon thread that stops ``proc`` once ``cancel`` says so."""
-    if cancel is None:
-        return None
-
-    def watch() -> None:
-        while proc.poll() is None:
-            if _is_cancelled(cancel):
-                stop_process(proc)
-                return
-            time.sleep(0.1)
-
-    thread = threading.Thread(target=watch, name="notebase-run-cancel", daemon=True)
-    thread.start()
-    return thread
-
-
-def event_kind(event: dict) -> str:
-    """A runner event's type (``start``, ``progress``, ``result``, ``log``, ``end``,
-    ``error``); ``""`` when it has none."""
-    return str(event.get("event") or event.get("type") or "")
-
-
 @dataclass(slots=True)
-class RunEnd:
-    """How one runner subprocess ended."""
+class RunOutcome:
+    """How one run of a note's experiment ended and where its results went: the run's facts,
+    the write's (``write``), and `message`, the one wording of both for people (the CLI's
+    text output and the app's notification)."""
 
+    experiment: str
+    note_path: str
+    """The note, vault-relative (NFC), as people name it."""
+    vault_root: Path
     status: str
-    """``ok``, ``failed`` or ``interrupted``."""
-    error: str | None
-    run_id: str | None
-    record_path: Path | None
-    record: dict | None
-    """The run record as the runner left it; None when it cannot be read."""
-    ended: bool
-    """The runner reported its own end (else it died or was killed mid-run)."""
+    """The run's: ``ok``, ``failed`` or ``interrupted``."""
+    write: WriteOutcome
+    """Where the block went (``written``, ``sidecar``), or why nowhere (``not-written``)."""
+    run_id: str | None = None
+    """The run's id, when the runner got far enough to give one."""
+    error: str | None = None
+    """Why the run failed or stopped: its record's error, or a crashed runner's last line."""
+    record_path: Path | None = None
+    """The run record (``<experiments>/runs/<run_id>.json``)."""
+    record: dict | None = None
+    """The run record itself (results rows under ``results``)."""
+    plot: Path | None = None
+    """The PNG embedded in the block, when one was made."""
+    warnings: list[str] = field(default_factory=list)
+    """What went wrong without stopping the write (e.g. the plot could not be drawn)."""
+    cancelled: bool = False
+    """The caller asked the run to stop (Ctrl-C in the CLI, x in the app): nothing is
+    written, even when the run had just ended ``ok``."""
 
-
-def run_spec(
-    spec_path: Path,
-    *,
-    quick: bool = False,
-    device: str = "auto",
-    runs_dir: Path,
-    on_event: EventHandler | None = None,
-    cancel: Cancel = None,
-    stderr=None,
-) -> RunEnd:
-    """Run one spec in the runner subprocess, to its end.
-
-    The runner gets its own session: a Ctrl-C in the terminal reaches this process, and
-    ``cancel`` (an Event or a callable) decides what the runner gets (one SIGINT: it records
-    ``interrupted``). A KeyboardInterrupt here stops the runner too and is re-raised.
-    ``on_event`` gets every runner event, on this thread; ``stderr`` goes to the runner.
-    Raises UserError when the runner refuses to start (e.g. ``cuda`` without a GPU).
-    """
-    from notebase.experiments.runner import iter_events, start_run_process
-
-    proc = start_run_process(
-        spec_path, quick=quick, device=device, runs_dir=runs_dir, stderr=stderr,
-        stdin=subprocess.DEVNULL,  # never the terminal an app is reading
-        start_new_session=True,
-    )
-    watcher = _watch_cancel(proc, cancel)
-    end: dict = {}
-    refused: str | None = None
-    run_id = None
-    record_hint = None
-    try:
-        for event in iter_events(proc):
-            kind = event_kind(event)
-            run_id = event.get("run_id") or run_id
-            record_hint = event.get("record") or record_hint
-            if kind == "end":
-                end = event
-            elif kind == "error":
-                refused = str(event.get("message") or "the run could not start")
-            if on_event is not None:
-                on_event(event)
-        proc.wait()
-    except KeyboardInterrupt:
-        stop_process(proc)
-        raise
-    finally:
-        if proc.poll() is None:
-            stop_process(proc)
-        if watcher is not None:
-            watcher.join(timeout=1.0)
-
-    if not end and (refused is not None or proc.returncode == 2):
-        raise UserError(refused or "the experiment runner rejected its arguments")
-    record_path = end.get("record") or record_hint
-    record_path = Path(record_path) if record_path else None
-    record = try_load_record(record_path)
-    status = end.get("status")
-    if status is None:  # no end event: the runner died (or was killed) mid-run
-        status = "interrupted" if _is_cancelled(cancel) else "failed"
-    error = end.get("error") or (record or {}).get("error")
-    if status != "ok" and not error:
-        error = (
-            "cancelled" if _is_cancelled(cancel) else f"the runner exited with code {proc.returncode}"
+    @classmethod
+    def not_started(
+        cls, experiment: str, vault_root: Path, note_file: Path, error: str
+    ) -> RunOutcome:
+        """A run that could not start (the runner refused, or could not be launched)."""
+        return cls(
+            experiment,
+            vault_relative(vault_root, note_file),
+            Path(vault_root),
+            "failed",
+            WriteOutcome("not-written", Path(note_file), reason=_unchanged("failed", error)),
+            error=error,
         )
-    run_id = end.get("run_id") or run_id or (record or {}).get("run_id")
-    return RunEnd(status, error, run_id, record_path, record, ended=bool(end))
+
+    @property
+    def ending(self) -> str:
+        """How it ended, in one word: ``written``, ``sidecar`` (the run was ok), ``cancelled``,
+        ``interrupted`` (by someone else), ``failed``, or ``not-written`` (ok, but its
+        results could not be written)."""
+        if self.write.status in ("written", "sidecar"):
+            return self.write.status
+        if self.cancelled:
+            return "cancelled"
+        if self.status in ("interrupted", "failed"):
+            return self.status
+        return "not-written"
+
+    def message(self) -> str:
+        """One line for a person: what ran, how it ended, where the results are."""
+        run = f"run {self.run_id}" if self.run_id else "the run"
+        ending = self.ending
+        if ending == "written":
+            verb = "replaced the results block in" if self.write.replaced else "wrote results into"
+            text = f"{run} ok, {verb} {self.note_path}"
+        elif ending == "sidecar":
+            written_to = vault_relative(self.vault_root, self.write.written_to)
+            text = (
+                f"{run} ok, but the note was left alone ({self.write.reason}); "
+                f"results are in {written_to}"
+            )
+        elif ending in ("failed", "cancelled", "interrupted"):
+            why = "" if self.error in (None, "cancelled") else f": {self.error}"
+            text = f"{run} {ending}{why}; {self.note_path} is unchanged"
+        else:
+            text = f"{run} ok, but its results were not written: {self.write.reason}"
+        record = str(self.record_path) if self.record_path is not None else None
+        if ending in ("failed", "not-written") and record and record not in text:
+            text += f" (run record: {record})"
+        if self.warnings:
+            text += f" ({'; '.join(self.warnings)})"
+        return f"{self.experiment}: {text}"
+
+
+def _unchanged(status: str, error: str | None) -> str:
+    what = "was interrupted" if status == "interrupted" else "failed"
+    return f"the run {what}: {error or 'no run record'}; the note is unchanged"
 
 
 def run_note_experiment(
     vault_root: Path,
-    note_path: Path,
+    note_file: Path,
     spec,
     *,
+    config,
     quick: bool = False,
     device: str = "auto",
     runs_dir: Path | None = None,
     on_event: EventHandler | None = None,
     cancel: Cancel = None,
-    config=None,
-    stderr=None,
-) -> WriteOutcome:
-    """Run one experiment for one note (`run_spec`) and write its results back.
+    stderr: IO[str] | None = PROCESS_STDERR,
+) -> RunOutcome:
+    """Run one experiment for one note (`run_spec`) and write its results back: the one
+    driver of ``notebase run NOTE`` and of the app's ``r``.
 
-    ``note_path`` is the note's file (absolute, or relative to the working folder). A
-    cancelled run leaves the note untouched: the outcome says ``not-written`` with
-    ``run_status='interrupted'``. ``config`` is the vault's `VaultConfig` (loaded from
-    ``vault_root`` when None). ``on_event``, ``cancel`` and ``stderr`` are `run_spec`'s.
+    ``note_file`` is the note's real file (`Vault.file_path`: macOS names it in NFD);
+    ``config`` the vault's `VaultConfig` (its question and sources headings place the block
+    and decide which questions it answers). A failed or cancelled run leaves the note
+    untouched: the outcome's write is ``not-written``. ``on_event``, ``cancel`` and
+    ``stderr`` are `run_spec`'s (the CLI shows the runner's stderr, the app passes None).
     Raises UserError when the runner refuses to start (e.g. ``cuda`` without a GPU).
     """
     vault_root = Path(vault_root)
-    note_file = Path(note_path)
-    if not note_file.is_absolute() and not note_file.exists():
-        note_file = vault_root / note_file
+    note_file = Path(note_file)
     runs_dir = Path(runs_dir) if runs_dir is not None else Path(spec.path).parent / "runs"
     run = run_spec(
         spec.path, quick=quick, device=device, runs_dir=runs_dir, on_event=on_event,
         cancel=cancel, stderr=stderr,
     )
-    outcome = WriteOutcome(
-        "not-written",
-        note_file,
-        reason=None,
-        experiment=spec.name,
+    outcome = RunOutcome(
+        spec.name,
+        vault_relative(vault_root, note_file),
+        vault_root,
+        run.status,
+        WriteOutcome("not-written", note_file),
         run_id=run.run_id,
-        run_status=run.status,
-        run_error=run.error,
+        error=run.error,
         record_path=run.record_path,
         record=run.record,
+        cancelled=is_cancelled(cancel),
     )
     if run.status != "ok":
-        what = "was interrupted" if run.status == "interrupted" else "failed"
-        outcome.reason = f"the run {what}: {run.error or 'no run record'}; the note is unchanged"
-        return outcome
-    if run.record is None:
-        outcome.reason = (
+        outcome.write.reason = _unchanged(run.status, run.error)
+    elif run.record is None:
+        outcome.write.reason = (
             f"the run record {run.record_path} could not be read; the note is unchanged"
         )
-        return outcome
-    if _is_cancelled(cancel):  # cancelled just as the run ended: cancel still means no change
-        outcome.reason = "cancelled; the note is unchanged"
-        return outcome
-    written = write_record(vault_root, note_file, run.record, config=config)
-    written.experiment, written.run_id = outcome.experiment, outcome.run_id
-    written.run_status, written.record_path, written.record = (
-        run.status, run.record_path, run.record
-    )
-    return written
+    elif outcome.cancelled:  # cancelled just as the run ended: cancel still means no change
+        outcome.write.reason = "cancelled; the note is unchanged"
+    else:
+        try:
+            outcome.write, outcome.plot, outcome.warnings = write_record(
+                vault_root, note_file, run.record, config
+            )
+        except OSError as exc:  # a read-only folder, a full disk: the record stays on disk
+            outcome.write.reason = f"could not write: {exc}; the note is unchanged"
+    return outcome
 
 
-def write_record(vault_root: Path, note_file: Path, record: dict, *, config=None) -> WriteOutcome:
+def write_record(
+    vault_root: Path, note_file: Path, record: dict, config
+) -> tuple[WriteOutcome, Path | None, list[str]]:
     """Plot a finished run and write its block into the note (or its sidecar).
 
     The questions the block answers are read from the note as it is at write time, with the
-    vault's heading settings (``config``, loaded from ``vault_root`` when None).
+    vault's heading settings (``config``, a `VaultConfig`). Returns where the block went,
+    the plot (None when it could not be drawn) and the warnings (why not).
     """
-    from notebase.config import VaultConfig
     from notebase.core.parse import parse_note
     from notebase.experiments.plot import plot_path, plot_record
 
     vault_root = Path(vault_root)
-    config = config or VaultConfig.load(vault_root)
     experiment = str(record["experiment"])
     warnings: list[str] = []
     embed = None
@@ -296,15 +250,13 @@ def write_record(vault_root: Path, note_file: Path, record: dict, *, config=None
             answers = []
         return render_block(record, answers=answers, plot_embed=embed)
 
-    outcome = write_block(
+    written = write_block(
         note_file,
         make_block,
         question_patterns=config.question_heading_patterns,
         sources_patterns=config.sources_heading_patterns,
     )
-    outcome.plot = plot_file
-    outcome.warnings.extend(warnings)
-    return outcome
+    return written, plot_file, warnings
 
 
 def vault_relative(vault_root: Path, path: Path) -> str:

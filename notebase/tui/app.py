@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from notebase.tui.messages import IndexReady, RunEvent, RunFinished, VaultChanged, VaultLoaded
-from notebase.tui.runs import RunHandle, RunOutcome, RunRequest, execute
+from notebase.tui.runs import RunHandle, RunRequest, execute
 from notebase.tui.screens.main import MainScreen
 from notebase.tui.screens.modals import ChooseScreen, HelpScreen
 from notebase.tui.screens.questions import QuestionsScreen
@@ -265,11 +265,9 @@ class NotebaseApp(App):
         request = RunRequest(
             note_path=note_path,
             experiment=experiment,
-            spec_path=spec_path,
             quick=quick,
             vault_root=self.session.vault_root,
             experiments_dir=self.session.experiments_dir,
-            note_file=self.session.note_file(note_path),
         )
         self.run_request = request
         self.cancel_requested = False
@@ -285,20 +283,22 @@ class NotebaseApp(App):
             if self.cancel_requested:  # x was pressed before the run got its handle
                 handle.cancel()
 
-        outcome = execute(request, on_event, handle_ready)
+        # The note's real file and the vault's settings, as the session read the notes.
+        note_file, config = self.session.run_target(request.note_path)
+        outcome = execute(request, note_file, config, on_event, handle_ready)
         self.post_message(RunFinished(request, outcome))
 
     def on_run_event(self, message: RunEvent) -> None:
         self.main_screen.query_one("#run").show_event(message.event)
 
     def on_run_finished(self, message: RunFinished) -> None:
-        outcome: RunOutcome = message.outcome
+        outcome = message.outcome  # a note_runs.RunOutcome
         self.run_request = None
         self.runner = None
         self.main_screen.query_one("#run").finish(outcome)
         severity = {"written": "information", "sidecar": "warning", "cancelled": "warning"}
-        self.notify(outcome.message, severity=severity.get(outcome.status, "error"))
-        if outcome.status in ("written", "sidecar"):
+        self.notify(outcome.message(), severity=severity.get(outcome.ending, "error"))
+        if outcome.ending in ("written", "sidecar"):
             self.refresh_vault()  # show the results block now, without waiting for the watcher
 
     def action_cancel_run(self) -> None:

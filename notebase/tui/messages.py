@@ -3,10 +3,15 @@ run reported."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from notebase.tui.runs import RunOutcome, RunRequest
+from notebase.tui.runs import RunRequest
 from notebase.tui.views import Listing, VaultUpdate
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from notebase.tui.runs import RunOutcome  # notebase.experiments.note_runs.RunOutcome
 
 
 class VaultLoaded(Message):

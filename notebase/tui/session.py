@@ -336,6 +336,14 @@ class VaultSession:
         """The spec file of an experiment name, or None and why (unknown, invalid)."""
         return self._specs.find(name)
 
+    def run_target(self, path: str) -> tuple[Path, Any]:
+        """What a run writes note ``path``'s results with: the note's file (its real name on
+        disk, maybe NFD) and the vault's `VaultConfig` (the headings the notes are read with)."""
+        with self._lock:
+            if self._vault is None:
+                raise RuntimeError("the vault is not loaded yet")
+            return self._vault.file_path(path), self._vault.config
+
     def questions(self) -> list[QuestionRow]:
         """Every question of the vault, grouped by note (note title order), open and answered."""
         with self._lock:

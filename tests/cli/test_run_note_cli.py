@@ -140,6 +140,46 @@ def test_user_errors_exit_2_and_touch_nothing(setup, capsys, argv, message):
     assert not (vault / "attachments").exists() and not (specs / "runs").exists()
 
 
+DYING_RUNNER = """
+import json, sys
+print(json.dumps({"event": "start", "run_id": "r-dies"}), flush=True)
+print("Traceback (most recent call last):", file=sys.stderr)
+print("MemoryError: the runner ran out of memory", file=sys.stderr)
+sys.exit(3)
+"""
+
+
+def test_a_runner_dying_without_its_end_is_explained_by_its_last_stderr_line(
+    setup, capsys, monkeypatch
+):
+    """The runner's stderr stays visible as it comes, and its last line is the reason the
+    CLI gives (text and JSON) for a run that died without reporting its end."""
+    import notebase.experiments.runner as runner
+
+    def start(spec_path, *, quick, device, runs_dir, **popen_kwargs):
+        return subprocess.Popen(
+            [sys.executable, "-c", DYING_RUNNER], stdout=subprocess.PIPE, text=True,
+            stderr=popen_kwargs["stderr"], start_new_session=True,
+        )
+
+    monkeypatch.setattr(runner, "start_run_process", start)
+    vault, specs = setup
+    before = (vault / "두 실험.md").read_bytes()
+    reason = "MemoryError: the runner ran out of memory (the runner exited with code 3)"
+    code, out, err = run_cli(capsys, vault, specs, "두 실험", "-e", "tiny-a")
+    assert code == 1 and out == ""
+    assert "Traceback (most recent call last):\n" in err  # shown as the runner wrote it
+    assert err.splitlines()[-1] == (
+        f"tiny-a: run r-dies failed: {reason}; 두 실험.md is unchanged"
+    )
+    code, out, err = run_cli(capsys, vault, specs, "두 실험", "-e", "tiny-a", "--json")
+    (run,) = json.loads(out)["runs"]
+    assert code == 1 and (run["status"], run["error"], run["write"]) == (
+        "failed", reason, "not-written"
+    )
+    assert (vault / "두 실험.md").read_bytes() == before
+
+
 @pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_ctrl_c_interrupts_and_leaves_the_note(setup, write_tiny_spec):
     vault, specs = setup

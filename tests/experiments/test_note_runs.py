@@ -79,13 +79,14 @@ def test_real_run_writes_block_plot_and_record(vault):
     spec = find_spec(specs_dir(vault), "tiny-cost")
     events = []
     outcome = run_note_experiment(
-        vault, note_file, spec, quick=True, device="cpu",
+        vault, note_file, spec, config=VaultConfig.load(vault), quick=True, device="cpu",
         runs_dir=specs_dir(vault) / "runs", on_event=events.append,
     )
     kinds = [e["event"] for e in events]
     assert kinds[0] == "start" and kinds[-1] == "end" and kinds.count("result") == 4
-    assert outcome.status == "written" and outcome.run_status == "ok"
-    assert outcome.written_to == note_file and outcome.run_id == events[0]["run_id"]
+    assert outcome.write.status == "written" and outcome.status == "ok"
+    assert outcome.write.written_to == note_file and outcome.run_id == events[0]["run_id"]
+    assert outcome.message() == f"tiny-cost: run {outcome.run_id} ok, wrote results into 내부 단계 비용.md"
     record = json.loads(outcome.record_path.read_text())
     assert record["status"] == "ok" and record["quick"] is True
     assert outcome.plot == vault / "attachments" / f"tiny-cost-{outcome.run_id}.png"
@@ -114,17 +115,17 @@ def test_edit_during_the_run_survives(vault):
             note_file.write_text(edited)  # the user saves while the run goes on
 
     outcome = run_note_experiment(
-        vault, note_file, find_spec(specs_dir(vault), "tiny-cost"), quick=True,
-        device="cpu", runs_dir=specs_dir(vault) / "runs", on_event=on_event,
+        vault, note_file, find_spec(specs_dir(vault), "tiny-cost"), config=VaultConfig(),
+        quick=True, device="cpu", runs_dir=specs_dir(vault) / "runs", on_event=on_event,
     )
-    assert outcome.status == "written"
+    assert outcome.write.status == "written"
     assert delete_block_lines(note_file.read_bytes(), "tiny-cost") == edited.encode()
 
 
 @pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_cancel_interrupts_the_runner_and_leaves_the_note(vault):
     note_file = vault / "내부 단계 비용.md"
-    write_record(vault, note_file, make_record("tiny-long", "earlier-good-run"))
+    write_record(vault, note_file, make_record("tiny-long", "earlier-good-run"), VaultConfig())
     before = note_file.read_bytes()
     cancel = threading.Event()
 
@@ -133,13 +134,16 @@ def test_cancel_interrupts_the_runner_and_leaves_the_note(vault):
             cancel.set()
 
     outcome = run_note_experiment(
-        vault, note_file, find_spec(specs_dir(vault), "tiny-long"), device="cpu",
-        runs_dir=specs_dir(vault) / "runs", on_event=on_event, cancel=cancel,
+        vault, note_file, find_spec(specs_dir(vault), "tiny-long"), config=VaultConfig(),
+        device="cpu", runs_dir=specs_dir(vault) / "runs", on_event=on_event, cancel=cancel,
     )
     # Messages carry what happened, should this ever fail on a loaded machine.
-    assert outcome.status == "not-written" and outcome.run_status == "interrupted", (
-        outcome.status, outcome.run_status, outcome.reason
+    assert outcome.write.status == "not-written" and outcome.status == "interrupted", (
+        outcome.message()
     )
+    assert outcome.ending == "cancelled"
+    assert outcome.message().startswith(f"tiny-long: run {outcome.run_id} cancelled")
+    assert outcome.message().endswith("; 내부 단계 비용.md is unchanged")
     assert note_file.read_bytes() == before  # the last good block stays
     record = json.loads(outcome.record_path.read_text())
     assert record["status"] == "interrupted" and record["error"], (
@@ -147,15 +151,16 @@ def test_cancel_interrupts_the_runner_and_leaves_the_note(vault):
     )
 
 
-def _stand_in_runner(monkeypatch, script: str) -> None:
-    """Replace the runner subprocess by a small Python script printing JSON events."""
+def _stand_in_runner(monkeypatch, script: str, *args: str) -> None:
+    """Replace the runner subprocess by a small Python script printing JSON events (its
+    arguments: the runs folder, then ``args``)."""
     import subprocess
 
     import notebase.experiments.runner as runner
 
     def start(spec_path, *, quick, device, runs_dir, **popen_kwargs):
         return subprocess.Popen(
-            [sys.executable, "-c", script, str(runs_dir)],
+            [sys.executable, "-c", script, str(runs_dir), *args],
             stdout=subprocess.PIPE, text=True, encoding="utf-8",
             **{k: v for k, v in popen_kwargs.items() if k in ("stderr", "start_new_session")},
         )
@@ -190,16 +195,90 @@ sys.exit(3)
 )
 def test_failed_run_leaves_the_last_good_block(vault, monkeypatch, script, error):
     note_file = vault / "내부 단계 비용.md"
-    write_record(vault, note_file, make_record("tiny-cost", "good-run"))
+    write_record(vault, note_file, make_record("tiny-cost", "good-run"), VaultConfig())
     before = note_file.read_bytes()
     _stand_in_runner(monkeypatch, script)
     outcome = run_note_experiment(
-        vault, note_file, find_spec(specs_dir(vault), "tiny-cost"),
+        vault, note_file, find_spec(specs_dir(vault), "tiny-cost"), config=VaultConfig(),
         runs_dir=specs_dir(vault) / "runs",
     )
-    assert outcome.status == "not-written" and outcome.run_status == "failed"
-    assert error in outcome.run_error and "unchanged" in outcome.reason
+    assert outcome.write.status == "not-written" and outcome.status == "failed"
+    assert error in outcome.error and "unchanged" in outcome.write.reason
+    assert outcome.ending == "failed" and error in outcome.message()
     assert note_file.read_bytes() == before and b"run=good-run" in before
+
+
+DYING_RUNNER = """
+import json, sys
+print(json.dumps({"event": "start", "run_id": "r-dies"}), flush=True)
+print("Traceback (most recent call last):", file=sys.stderr)
+print("  File \\"train.py\\", line 1", file=sys.stderr)
+print("MemoryError: the runner ran out of memory", file=sys.stderr)
+print("", file=sys.stderr)
+sys.exit(3)
+"""
+
+
+def test_a_runner_dying_without_its_end_says_why_from_its_stderr(vault, monkeypatch, capfd):
+    """No end event, no error in a record: the runner's last stderr line is the reason. The
+    CLI's sink gets every line as it comes; the app's (None) shows them nowhere."""
+    import io
+
+    note_file = vault / "내부 단계 비용.md"
+    _stand_in_runner(monkeypatch, DYING_RUNNER)
+    spec = find_spec(specs_dir(vault), "tiny-cost")
+    sink = io.StringIO()
+    for stderr in (sink, None):
+        outcome = run_note_experiment(
+            vault, note_file, spec, config=VaultConfig(), runs_dir=specs_dir(vault) / "runs",
+            stderr=stderr,
+        )
+        assert outcome.status == "failed" and outcome.write.status == "not-written"
+        assert outcome.error == (
+            "MemoryError: the runner ran out of memory (the runner exited with code 3)"
+        )
+        assert outcome.message() == (
+            "tiny-cost: run r-dies failed: MemoryError: the runner ran out of memory "
+            "(the runner exited with code 3); 내부 단계 비용.md is unchanged"
+        )
+    assert sink.getvalue().splitlines()[0] == "Traceback (most recent call last):"
+    assert "MemoryError" in sink.getvalue()
+    assert "MemoryError" not in capfd.readouterr().err  # None: nowhere, not the terminal
+    assert note_file.read_bytes() == NOTE.encode()
+
+
+OK_RUNNER = """
+import json, pathlib, sys
+runs = pathlib.Path(sys.argv[1]); runs.mkdir(parents=True, exist_ok=True)
+record = json.loads(sys.argv[2])
+path = runs / (record["run_id"] + ".json")
+path.write_text(json.dumps(record))
+for event in ({"event": "start", "run_id": record["run_id"], "record": str(path)},
+              {"event": "end", "status": "ok", "run_id": record["run_id"], "record": str(path)}):
+    print(json.dumps(event), flush=True)
+"""
+
+
+def test_a_note_that_cannot_take_the_block_gets_a_sidecar_and_the_message_says_where(
+    vault, monkeypatch
+):
+    note_file = vault / "내부 단계 비용.md"
+    note_file.write_bytes(NOTE.encode() + b"caf\xe9\n")  # not UTF-8: never rewritten
+    before = note_file.read_bytes()
+    _stand_in_runner(monkeypatch, OK_RUNNER, json.dumps(make_record("tiny-cost", "r-ok")))
+    outcome = run_note_experiment(
+        vault, note_file, find_spec(specs_dir(vault), "tiny-cost"), config=VaultConfig(),
+        runs_dir=specs_dir(vault) / "runs",
+    )
+    assert (outcome.status, outcome.ending) == ("ok", "sidecar")
+    assert outcome.write.written_to == vault / "내부 단계 비용.results.md"
+    assert outcome.plot == vault / "attachments" / "tiny-cost-r-ok.png" and not outcome.warnings
+    assert outcome.message() == (
+        f"tiny-cost: run r-ok ok, but the note was left alone ({outcome.write.reason}); "
+        "results are in 내부 단계 비용.results.md"
+    )
+    assert note_file.read_bytes() == before
+    assert b"run=r-ok" in outcome.write.written_to.read_bytes()
 
 
 def test_runner_refusing_to_start_is_a_user_error(vault, monkeypatch):
@@ -211,7 +290,7 @@ def test_runner_refusing_to_start_is_a_user_error(vault, monkeypatch):
     note_file = vault / "내부 단계 비용.md"
     with pytest.raises(UserError, match="no CUDA GPU"):
         run_note_experiment(vault, note_file, find_spec(specs_dir(vault), "tiny-cost"),
-                            runs_dir=specs_dir(vault) / "runs")
+                            config=VaultConfig(), runs_dir=specs_dir(vault) / "runs")
     assert note_file.read_bytes() == NOTE.encode()
 
 
@@ -220,8 +299,8 @@ def test_stale_results_when_the_spec_changes(vault):
     current = spec_hash(find_spec(specs_dir(vault), "tiny-cost"))
     record = make_record("tiny-cost", "r1")
     record["spec_hash"] = current
-    write_record(vault, note_file, record)
-    write_record(vault, note_file, make_record("gone", "r2"))
+    write_record(vault, note_file, record, VaultConfig())
+    write_record(vault, note_file, make_record("gone", "r2"), VaultConfig())
     stale = stale_results(Vault.load(vault, use_cache=False), specs_dir(vault))
     assert stale == [
         {"note": "내부 단계 비용.md", "experiment": "gone", "run_id": "r2",
@@ -245,10 +324,11 @@ def test_vault_heading_settings_decide_placement(vault):
     note_file = vault / "할 일.md"
     original = "# 계획\n\n## 할 일\n\n- 측정 [[experiments/tiny-cost]]\n\n## 메모\n\n끝\n"
     note_file.write_text(original)
-    outcome = write_record(vault, note_file, make_record("tiny-cost", "r1"),
-                           config=VaultConfig.load(vault))
+    written, _, _ = write_record(
+        vault, note_file, make_record("tiny-cost", "r1"), VaultConfig.load(vault)
+    )
     text = note_file.read_text()
-    assert outcome.status == "written"
+    assert written.status == "written"
     assert text.index("<!-- notebase:results") < text.index("## 메모")
     assert "answers=1 " in text  # the configured heading's items are the questions
     assert delete_block_lines(note_file.read_bytes(), "tiny-cost") == original.encode()

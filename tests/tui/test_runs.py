@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Markdown
 
+from notebase.config import VaultConfig
 from notebase.tui.app import make_app
 from notebase.tui.runs import RunRequest, event_kind, execute
 from notebase.tui.screens.modals import ChooseScreen, DetailScreen
@@ -40,8 +41,8 @@ async def test_quick_run_writes_results_into_the_note_and_reloads_it(tmp_path):
         # The run, then the refresh it starts.
         assert await wait_for(pilot, lambda: app.run_request is None, 120)
         await settle(app, pilot)
-        done = [m for s, m in app.notification_log if "results written into" in m]
-        assert done and COST in done[0], app.notification_log
+        done = [m for s, m in app.notification_log if "wrote results into" in m]
+        assert done and done[0].endswith(f"ok, wrote results into {COST}"), app.notification_log
         text = (vault / COST).read_text(encoding="utf-8")
         assert "<!-- notebase:results experiment=tiny" in text
         page = app.session.note_page(COST)
@@ -137,15 +138,68 @@ def test_a_failed_run_says_why_and_leaves_the_note(tmp_path):
     request = RunRequest(
         note_path=COST,
         experiment="tiny",
-        spec_path=experiments / "tiny.toml",
         quick=True,
         vault_root=vault,
         experiments_dir=experiments,
         device="cuda",
     )
     events: list[dict] = []
-    outcome = execute(request, events.append)
-    assert outcome.status == "failed"
-    assert "cuda" in outcome.message.lower() and "unchanged" in outcome.message
+    outcome = execute(request, vault / COST, VaultConfig(), events.append)
+    assert outcome.status == "failed" and outcome.ending == "failed"
+    message = outcome.message()
+    assert message.startswith("tiny: the run failed: ") and "cuda" in message.lower()
+    assert message.endswith(f"; {COST} is unchanged")
     assert any(event_kind(e) == "error" for e in events)
     assert (vault / COST).read_bytes() == before
+
+
+PLAN = """\
+---
+title: 설정 노트
+experiments: [tiny]
+---
+# 설정 노트
+
+## 실험 계획
+
+1. 작은 실행은 얼마나 걸리는가? [[experiments/tiny]]
+
+## 메모
+
+끝
+"""
+
+
+async def test_a_run_writes_with_the_vaults_settings_into_the_notes_real_file(tmp_path):
+    """``.notebase.toml`` makes "실험 계획" a questions heading, and the note's file name is
+    decomposed (NFD, as macOS writes it). The block goes into that very file, under the
+    configured heading, answering its question: the run writes with the settings and the
+    file the app read the notes with (the settings file changing meanwhile changes
+    nothing until the app is restarted)."""
+    import unicodedata
+
+    vault, experiments = write_vault(tmp_path)
+    settings = vault / ".notebase.toml"
+    settings.write_text('question_headings = ["^실험 계획"]\n', encoding="utf-8")
+    name = "설정 노트.md"
+    note_file = vault / unicodedata.normalize("NFD", name)
+    note_file.write_text(PLAN, encoding="utf-8")
+    app = make_app(vault, experiments, watch=False, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        settings.unlink()  # read once, at start
+        await app.main_screen.open_note(name, push=False)
+        await settle(app, pilot)  # its page comes from a worker
+        await pilot.press("R")
+        assert await wait_for(pilot, lambda: app.run_request is None, 120)
+        await settle(app, pilot)
+        assert app.notification_log[-1][1].endswith(f"ok, wrote results into {name}"), (
+            app.notification_log
+        )
+        page = app.session.note_page(name)
+        assert [q.status for q in page.questions] == ["answered"]
+    # The decomposed file took the block: no composed twin, no sidecar.
+    assert sorted(p.name for p in vault.glob("*.md")) == sorted([COST, "일기.md", note_file.name])
+    text = note_file.read_text(encoding="utf-8")
+    assert "<!-- notebase:results experiment=tiny " in text and " answers=1 " in text
+    assert text.index("## 실험 계획") < text.index("<!-- notebase:results") < text.index("## 메모")

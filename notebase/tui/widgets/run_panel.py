@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Log, ProgressBar, Static
 
 from notebase.tui.result_text import result_line
-from notebase.tui.runs import RunOutcome, RunRequest, event_kind
+from notebase.tui.runs import RunRequest, event_kind
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from notebase.tui.runs import RunOutcome  # notebase.experiments.note_runs.RunOutcome
 
 
 def describe_progress(event: dict) -> str:
@@ -89,11 +94,12 @@ class RunPanel(Vertical):
             )
 
     def finish(self, outcome: RunOutcome) -> None:
+        ending = outcome.ending
         style = {"written": "bold green", "sidecar": "bold yellow", "cancelled": "bold yellow"}.get(
-            outcome.status, "bold red"
+            ending, "bold red"
         )
         self.query_one("#run-title", Static).update(
-            Text.assemble((f"■ {outcome.status} ", style), outcome.message)
+            Text.assemble((f"■ {ending} ", style), outcome.message())
         )
-        if outcome.status in ("written", "sidecar"):
+        if ending in ("written", "sidecar"):
             self.query_one("#run-progress", ProgressBar).update(progress=100)
