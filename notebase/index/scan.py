@@ -1,18 +1,21 @@
 """The index's own scan of the vault: one ``stat`` per note file, nothing parsed.
 
-It runs before every CLI query, so it is written for speed, and follows the rules of
-``notebase.core.vault.scan_files`` (a test keeps the two in agreement).
+``scan_note_files`` runs before every CLI query, so it is written for speed, and follows
+the rules of ``notebase.core.vault.scan_files`` (a test keeps the two in agreement).
+``named_files`` and ``stat_note_files`` do the same for the files a watcher names.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
+import stat
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from notebase.config import VaultConfig
-from notebase.core.vault import file_name_text
+from notebase.core.vault import file_name_text, is_note_path
 
 
 class ScannedFile(NamedTuple):
@@ -56,6 +59,41 @@ def scan_note_files(root: Path, config: VaultConfig) -> list[ScannedFile]:
                 except OSError:
                     continue
                 found.append(ScannedFile(rel_path, entry.path, info.st_mtime_ns, info.st_size))
+    return found
+
+
+def named_files(root: Path, paths: Iterable[str | Path]) -> dict[str, str]:
+    """Files named by a caller (a watcher), vault-relative or absolute: vault path ->
+    the file as named, its real name (maybe NFD, maybe bytes that are not UTF-8), so
+    never rebuilt as root / vault path. Paths outside the vault are left out."""
+    named: dict[str, str] = {}
+    for raw in paths:
+        path = Path(raw)
+        real = str(path if path.is_absolute() else root / path)
+        if path.is_absolute():
+            try:
+                path = path.relative_to(root)
+            except ValueError:
+                try:
+                    path = path.resolve().relative_to(root.resolve())
+                except ValueError:
+                    continue
+        named.setdefault(file_name_text(PurePosixPath(*path.parts).as_posix()), real)
+    return named
+
+
+def stat_note_files(named: dict[str, str], config: VaultConfig) -> list[ScannedFile]:
+    """The notes among ``named`` (see ``named_files``) that exist, as the scan sees them."""
+    found = []
+    for rel, real in sorted(named.items()):
+        if not is_note_path(rel, config):
+            continue
+        try:
+            info = os.stat(real)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            found.append(ScannedFile(rel, real, info.st_mtime_ns, info.st_size))
     return found
 
 

@@ -23,18 +23,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import stat
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from whoosh import index as whoosh_index
 
 from notebase.config import VaultConfig
 from notebase.core.ports import ParsedNotes, ProgressCallback, SearchHit, UpdateStats
-from notebase.core.vault import file_name_text, is_note_path
 from notebase.errors import UserError
 from notebase.index import folder as index_dir
 from notebase.index import health, index_folder
@@ -42,7 +40,7 @@ from notebase.index import manifest as manifest_file
 from notebase.index.lock import FolderLock, IndexBusyError
 from notebase.index.manifest import VALID, Manifest, ManifestError
 from notebase.index.query import compile_query, highlight_terms, parse_query
-from notebase.index.scan import ScannedFile, scan_note_files
+from notebase.index.scan import ScannedFile, named_files, scan_note_files, stat_note_files
 from notebase.index.schema import SCHEMA_VERSION, build_schema
 from notebase.index.snippet import compile_highlighter, make_snippet
 from notebase.index.writer import apply, has_changes
@@ -235,27 +233,12 @@ class WhooshNoteIndex:
         self, paths: Iterable[str | Path], parsed: ParsedNotes | None = None
     ) -> UpdateStats:
         started = time.perf_counter()
-        wanted: dict[str, str] = {}
-        """Vault path -> the file as named by the caller: its real name, which may be NFD
-        or hold bytes that are not UTF-8, so never rebuilt as root / vault path."""
-        for raw in paths:
-            rel = self._relative(raw)
-            if rel is not None:
-                wanted.setdefault(rel, str(raw if Path(raw).is_absolute() else self.root / raw))
+        wanted = named_files(self.root, paths)
         if any(self._names_a_folder(rel, abs_path) for rel, abs_path in wanted.items()):
             # A folder was created, moved or deleted: its notes are not named one by one.
             return self.update(parsed=parsed)
         with self._mutex:
-            files = []
-            for rel, abs_path in sorted(wanted.items()):
-                if not self._is_note_path(rel):
-                    continue
-                try:
-                    info = os.stat(abs_path)
-                except OSError:
-                    continue
-                if stat.S_ISREG(info.st_mode):
-                    files.append(ScannedFile(rel, abs_path, info.st_mtime_ns, info.st_size))
+            files = stat_note_files(wanted, self.config)
             try:
                 with self._write_lock():
                     self._follow_other_writers()
@@ -275,21 +258,6 @@ class WhooshNoteIndex:
             return True
         prefix = rel + "/"
         return any(path.startswith(prefix) for path in self._manifest.files)
-
-    def _relative(self, raw: str | Path) -> str | None:
-        path = Path(raw)
-        if path.is_absolute():
-            try:
-                path = path.relative_to(self.root)
-            except ValueError:
-                try:
-                    path = path.resolve().relative_to(self.root.resolve())
-                except ValueError:
-                    return None
-        return file_name_text(PurePosixPath(*path.parts).as_posix())
-
-    def _is_note_path(self, rel: str) -> bool:
-        return is_note_path(rel, self.config)
 
     def _has_changes(self, files: list[ScannedFile]) -> bool:
         return has_changes(self._manifest, files)
