@@ -43,7 +43,8 @@ def main() -> int:
     from markdown_it import MarkdownIt
 
     from notebase.core.cache import cache_path
-    from notebase.core.vault import Vault, iter_note_files
+    from notebase.core.vault import Vault
+    from notebase.core.vault_files import iter_note_files
 
     temp = None
     root = args.dir

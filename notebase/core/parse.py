@@ -9,7 +9,8 @@ gives the structure (headings, lists, code blocks, footnote definitions) with li
 markdown-it's own inline parser is switched off, and the text of each inline block is
 scanned for links by `notebase.core.links` (code spans blanked) and for tags with a
 precompiled regex. Where each link sits in the body is recorded (`Link.start`/``end``) so
-that nothing has to find it again. YAML is only parsed when the file starts with ``---``.
+that nothing has to find it again. YAML is only parsed when the file starts with ``---``
+(`notebase.core.frontmatter`).
 """
 
 from __future__ import annotations
@@ -21,12 +22,10 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import PurePosixPath
 
-from frontmatter.default_handlers import YAMLHandler
-
 from notebase.config import VaultConfig
 from notebase.core.citation import parse_citation
+from notebase.core.frontmatter import load_frontmatter, read_fields
 from notebase.core.links import FootnoteSpan, inline_links, mask_code_spans
-from notebase.core.links import is_attachment_target as is_attachment_target  # vault's import
 from notebase.core.markdown_blocks import (
     BLOCK_PARSER,
     code_ranges,
@@ -45,7 +44,6 @@ from notebase.core.results_block import scan_lines
 
 # The block parser only: inline parsing is ours (see the module docstring).
 _MD = BLOCK_PARSER
-_YAML = YAMLHandler()
 _DEFAULT_CONFIG = VaultConfig()
 
 # A tag starts after whitespace, an opening bracket or the start of the text: not inside
@@ -92,74 +90,17 @@ def _parse(path: str, data: bytes, config: VaultConfig) -> Note:
     yaml_text, body, line_offset = split_frontmatter(text)
     meta: dict = {}
     if yaml_text is not None and yaml_text.strip():
-        meta, error = _load_yaml(yaml_text)
+        meta, error = load_frontmatter(yaml_text)
         if error:
             errors.append(error)
 
     note = Note(path=path, title="", frontmatter=meta, body=body, errors=errors)
-    _read_frontmatter_fields(note, meta)
+    read_fields(note, meta)
     _BodyScanner(note, config, line_offset).scan()
     if not note.title:
         note.title = PurePosixPath(path).stem
     note.valid = not errors
     return note
-
-
-def _load_yaml(yaml_text: str) -> tuple[dict, str | None]:
-    import yaml  # already imported by python-frontmatter; here for the error types
-
-    try:
-        loaded = _YAML.load(yaml_text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        where = f" at line {mark.line + 2}" if mark is not None else ""
-        return {}, f"broken YAML frontmatter{where}: {problem}"
-    except Exception as exc:  # recursion, odd tags: still just this note's problem
-        return {}, f"broken YAML frontmatter: {type(exc).__name__}: {exc}"
-    if loaded is None:
-        return {}, None
-    if not isinstance(loaded, dict):
-        return {}, f"frontmatter is not a list of 'key: value' lines (got {type(loaded).__name__})"
-    from notebase.core.yaml_aliases import alias_problem
-
-    problem = alias_problem(loaded)  # an alias bomb or a value containing itself
-    if problem is not None:
-        return {}, problem
-    return {str(key): value for key, value in loaded.items()}, None
-
-
-def _scalars(value) -> list[str]:
-    """A frontmatter value as a list of strings (list, single value or nothing)."""
-    if value is None:
-        return []
-    items = value if isinstance(value, list | tuple | set) else [value]
-    return [
-        str(item).strip()
-        for item in items
-        if item is not None and not isinstance(item, dict | list)
-    ]
-
-
-def _read_frontmatter_fields(note: Note, meta: dict) -> None:
-    if not meta:
-        return
-    title = meta.get("title")
-    if title is not None and not isinstance(title, dict | list) and str(title).strip():
-        note.title = unicodedata.normalize("NFC", str(title).strip())
-    tags: list[str] = []
-    for item in _scalars(meta.get("tags", meta.get("tag"))):
-        tags.extend(part.lstrip("#") for part in re.split(r"[,\s]+", item))
-    note.tags = [unicodedata.normalize("NFC", t).strip("/") for t in tags if t.strip("#/")]
-    note.aliases = [
-        unicodedata.normalize("NFC", a)
-        for a in _scalars(meta.get("aliases", meta.get("alias")))
-        if a
-    ]
-    created = meta.get("created")
-    if created is not None and not isinstance(created, dict | list):
-        note.created = created.isoformat() if hasattr(created, "isoformat") else str(created)
-    note.experiments = [e.removesuffix(".toml") for e in _scalars(meta.get("experiments")) if e]
 
 
 @dataclass(slots=True)

@@ -7,13 +7,15 @@ mtime or size changed (for the app's file watcher and the search index).
 
 Reading never writes a note. The only thing written is the parse cache under
 ``<vault>/.notebase/`` (skipped silently when the vault is read-only).
+
+Which files are notes and how they are named is `notebase.core.vault_files`; how a link
+finds its file is `notebase.core.link_resolution`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import posixpath
 import unicodedata
 from collections.abc import Iterable
@@ -22,110 +24,15 @@ from pathlib import Path
 
 from notebase.config import VaultConfig
 from notebase.core import cache as note_cache
+from notebase.core.link_resolution import NameIndex, name_key
 from notebase.core.note import Link, Note, Question
-from notebase.core.parse import UNREADABLE, invalid_note, is_attachment_target, parse_note
+from notebase.core.parse import UNREADABLE
+from notebase.core.vault_files import NoteFile, is_note_path, read_note_file, scan_files
 from notebase.errors import NoteError
 
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
-
-
-def file_name_text(name: str) -> str:
-    """A file name (or path) as the vault names it: NFC, and the bytes that are not UTF-8
-    (which the OS hands over as lone surrogates) written as ``\\xNN``: ``bad\\xff.md``.
-    That name can be stored, printed, searched and linked to; the file is still opened
-    by its real name (``NoteFile.abs_path``). The scans of the vault and of the index
-    both name files with it."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        try:
-            name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        except UnicodeEncodeError:  # a surrogate that stands for no byte
-            name = name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return unicodedata.normalize("NFC", name)
-
-
-def _key(text: str) -> str:
-    """How names are compared: Unicode NFC, case-insensitive."""
-    return unicodedata.normalize("NFC", text).casefold()
-
-
-@dataclass(frozen=True, slots=True)
-class NoteFile:
-    """One file found in the vault, as seen by ``stat``."""
-
-    path: str
-    """Vault-relative POSIX path, NFC-normalised (``"ml/메타러닝.md"``)."""
-    abs_path: Path
-    """Where it is on disk (its real, possibly NFD, name)."""
-    mtime_ns: int
-    size: int
-
-
-def scan_files(root: Path, config: VaultConfig | None = None) -> tuple[list[NoteFile], list[str]]:
-    """``(note files, other files)`` under ``root``: notes are ``*.md``, the rest are
-    attachments (vault-relative NFC paths). Symlinked folders are not followed (no loops)."""
-    config = config or VaultConfig()
-    notes: list[NoteFile] = []
-    others: list[str] = []
-    pending = [(Path(root), "")]
-    while pending:
-        folder, rel = pending.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue  # an unreadable folder hides only itself
-        for entry in entries:
-            name = file_name_text(entry.name)
-            rel_path = f"{rel}{name}"
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if not config.skips_folder(name, rel_path):
-                        pending.append((Path(entry.path), rel_path + "/"))
-                    continue
-                if name.startswith(".") or not entry.is_file():
-                    continue
-                if name[-3:].lower() == ".md":
-                    info = entry.stat()
-                    notes.append(
-                        NoteFile(rel_path, Path(entry.path), info.st_mtime_ns, info.st_size)
-                    )
-                else:
-                    others.append(rel_path)
-            except OSError:
-                continue
-    notes.sort(key=lambda f: f.path)
-    others.sort()
-    return notes, others
-
-
-def is_note_path(path: str, config: VaultConfig) -> bool:
-    """True when the scan reads vault-relative ``path`` as a note: a ``*.md`` file, not
-    hidden, in no folder the scan skips (the same rule as ``scan_files``, for callers that
-    are told about one file, like a file watcher)."""
-    parts = path.split("/")
-    if not parts[-1].lower().endswith(".md") or parts[-1].startswith("."):
-        return False
-    return not any(
-        config.skips_folder(name, "/".join(parts[: depth + 1]))
-        for depth, name in enumerate(parts[:-1])
-    )
-
-
-def iter_note_files(root: Path, config: VaultConfig | None = None) -> list[NoteFile]:
-    """Every note file (``*.md``) of the vault, sorted by path."""
-    return scan_files(root, config)[0]
-
-
-def read_note_file(file: NoteFile, config: VaultConfig) -> Note:
-    """Parse one file; an unreadable file becomes an invalid note, not an exception."""
-    try:
-        data = file.abs_path.read_bytes()
-    except OSError as exc:
-        return invalid_note(file.path, f"{UNREADABLE}: {exc.strerror or exc}")
-    return parse_note(file.path, data, config)
 
 
 @contextlib.contextmanager
@@ -140,21 +47,6 @@ def _gc_paused():
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _pick(candidates: Iterable[str], from_path: str | None) -> str | None:
-    """Several files match a link: prefer the linking note's folder, then the shortest path."""
-    candidates = list(candidates)
-    if not candidates:
-        return None
-    if len(candidates) == 1:
-        return candidates[0]
-    if from_path is not None:
-        folder = posixpath.dirname(from_path)
-        same_folder = [c for c in candidates if posixpath.dirname(c) == folder]
-        if same_folder:
-            candidates = same_folder
-    return min(candidates, key=lambda c: (c.count("/"), len(c), c))
 
 
 @dataclass(slots=True)
@@ -192,11 +84,8 @@ class Vault:
         self._files: dict[str, NoteFile] = {}
         """Each note's file as last read (its mtime and size tell refresh what changed)."""
         self._backlinks: dict[str, list[str]] = {}
-        self._by_path: dict[str, str] = {}
-        self._by_name: dict[str, list[str]] = {}
-        self._by_stem: dict[str, list[str]] = {}
-        self._by_alias: dict[str, list[str]] = {}
-        self._by_title: dict[str, list[str]] = {}
+        self._names = NameIndex.build(self.notes, self.attachments)
+        """Notes and attachments by the names links use (built by ``_rebuild``)."""
 
     # ---- loading ------------------------------------------------------------------------
 
@@ -332,33 +221,12 @@ class Vault:
         """Recompute every index, every link's ``resolved`` and the backlinks."""
         if list(self.notes) != sorted(self.notes):
             self.notes = dict(sorted(self.notes.items()))
-        by_path: dict[str, str] = {}
-        by_name: dict[str, list[str]] = {}
-        by_stem: dict[str, list[str]] = {}
-        by_alias: dict[str, list[str]] = {}
-        by_title: dict[str, list[str]] = {}
-        for path in self.attachments:
-            key = path.casefold()
-            by_path.setdefault(key, path)
-            by_name.setdefault(posixpath.basename(key), []).append(path)
-        for path, note in self.notes.items():
-            key = path.casefold()
-            by_path[key] = path  # a note wins over an attachment of the same name
-            by_path.setdefault(key[:-3], path)
-            name = posixpath.basename(key)
-            by_name.setdefault(name, []).append(path)
-            by_stem.setdefault(name[:-3], []).append(path)
-            for alias in note.aliases:
-                by_alias.setdefault(_key(alias), []).append(path)
-            if note.title:
-                by_title.setdefault(_key(note.title), []).append(path)
-        self._by_path, self._by_name, self._by_stem = by_path, by_name, by_stem
-        self._by_alias, self._by_title = by_alias, by_title
-
+        self._names = names = NameIndex.build(self.notes, self.attachments)
+        resolve = names.resolve
         backlinks: dict[str, set[str]] = {}
         for path, note in self.notes.items():
             for link in note.links:
-                resolved = self.resolve_link(path, link)
+                resolved = resolve(path, link)
                 link.resolved = resolved
                 if resolved is None:
                     continue
@@ -368,64 +236,9 @@ class Vault:
         self._backlinks = {path: sorted(sources) for path, sources in backlinks.items()}
 
     def resolve_link(self, from_path: str | None, link: Link) -> str | None:
-        """The vault-relative path ``link`` points to, or None (broken, or an experiment).
-
-        Order, like Obsidian: the path from the vault root; the path from the linking
-        note's folder; a unique file name (or path suffix), preferring the linking note's
-        folder, then the shortest path; then aliases and titles. Names compare
-        case-insensitively after NFC normalisation; ``.md`` may be left out.
-        """
-        if link.experiment:
-            return None
-        target = _nfc(link.target).strip()
-        if not target:
-            return from_path if from_path in self.notes else None
-        if "\\" in target:
-            target = target.replace("\\", "/")
-        while target.startswith("./"):
-            target = target[2:]
-        full_key = target.casefold()
-        key = full_key.lstrip("/")
-        by_path = self._by_path
-        relative_key = None
-        folder = from_path.rpartition("/")[0] if from_path else ""
-        if folder and not target.startswith("/"):
-            if "./" in key:
-                joined = posixpath.normpath(f"{folder}/{key}")
-                relative_key = None if joined.startswith("..") else joined.casefold()
-            else:
-                relative_key = f"{folder.casefold()}/{key}"
-        elif "./" in key:  # ../x from the vault root: normalise, stay inside
-            joined = posixpath.normpath(key)
-            key = joined if not joined.startswith("..") else key
-        first, second = (relative_key, key) if link.kind == "markdown" else (key, relative_key)
-        found = by_path.get(first) if first is not None else None
-        if found is None and second is not None:
-            found = by_path.get(second)
-        if found is not None:
-            return found
-
-        name = key.rpartition("/")[2]
-        attachment = link.is_attachment or is_attachment_target(target)
-        candidates = self._by_name.get(name, [])
-        if not attachment:
-            candidates = candidates + self._by_stem.get(name, [])
-        if candidates:
-            if "/" in key:  # [[folder/note]] matches any path ending in folder/note
-                suffix = "/" + key
-                candidates = [
-                    c for c in candidates if ("/" + c.casefold()).endswith((suffix, suffix + ".md"))
-                ]
-            found = _pick(list(dict.fromkeys(candidates)), from_path)
-            if found is not None:
-                return found
-        if attachment:
-            return None
-        for index in (self._by_alias, self._by_title):
-            matches = index.get(full_key)
-            if matches:
-                return _pick(matches, from_path)
-        return None
+        """The vault-relative path ``link`` points to, or None (broken, or an experiment);
+        Obsidian's order, see `NameIndex.resolve`."""
+        return self._names.resolve(from_path, link)
 
     # ---- queries ------------------------------------------------------------------------
 
@@ -459,7 +272,7 @@ class Vault:
         if exact is not None:
             return exact
         key = text.casefold()
-        path = self._by_path.get(key)
+        path = self._names.by_path.get(key)
         if path is not None and path in self.notes:
             return self.notes[path]
         try:  # a file path as the shell completes it (``notes/maml.md`` from the repo root)
@@ -471,13 +284,13 @@ class Vault:
         stem = key.removesuffix(".md")
         by_file_name = [
             m
-            for m in self._by_stem.get(posixpath.basename(stem), [])
+            for m in self._names.by_stem.get(posixpath.basename(stem), [])
             if "/" not in stem or ("/" + m.casefold()).endswith("/" + stem + ".md")
         ]
         for what, matches in (
             ("file name", by_file_name),
-            ("title", self._by_title.get(key, [])),
-            ("alias", self._by_alias.get(key, [])),
+            ("title", self._names.by_title.get(key, [])),
+            ("alias", self._names.by_alias.get(key, [])),
         ):
             unique = list(dict.fromkeys(matches))
             if len(unique) == 1:
@@ -512,14 +325,14 @@ class Vault:
 
     def notes_with_tag(self, tag: str) -> list[Note]:
         """Notes tagged ``tag`` or one of its nested tags (``a`` finds ``a/b``), by path."""
-        key = _key(tag.strip().lstrip("#").strip("/"))
+        key = name_key(tag.strip().lstrip("#").strip("/"))
         if not key:
             return []
         child_prefix = key + "/"
         return [
             note
             for note in self.notes.values()
-            if any((t := _key(tag_)) == key or t.startswith(child_prefix) for tag_ in note.tags)
+            if any((t := name_key(tag_)) == key or t.startswith(child_prefix) for tag_ in note.tags)
         ]
 
     def questions(self, open_only: bool = False) -> list[tuple[Note, Question]]:

@@ -1,7 +1,7 @@
 """The index's own scan of the vault: one ``stat`` per note file, nothing parsed.
 
 ``scan_note_files`` runs before every CLI query, so it is written for speed, and follows
-the rules of ``notebase.core.vault.scan_files`` (a test keeps the two in agreement).
+the rules of ``notebase.core.vault_files.scan_files`` (a test keeps the two in agreement).
 ``named_files`` and ``stat_note_files`` do the same for the files a watcher names.
 """
 
@@ -15,11 +15,11 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from notebase.config import VaultConfig
-from notebase.core.vault import file_name_text, is_note_path
+from notebase.core.vault_files import file_name_text, is_note_path
 
 
 class ScannedFile(NamedTuple):
-    """One note file as ``stat`` sees it (``notebase.core.vault.NoteFile`` without the
+    """One note file as ``stat`` sees it (``notebase.core.vault_files.NoteFile`` without the
     ``Path`` object, whose construction was half the scan time at 10,000 notes)."""
 
     path: str
@@ -32,7 +32,7 @@ class ScannedFile(NamedTuple):
 
 def scan_note_files(root: Path, config: VaultConfig) -> list[ScannedFile]:
     """Every note file under ``root`` with the same rules as
-    ``notebase.core.vault.scan_files`` (``*.md``; dot-folders, ``config.ignore_dirs`` and
+    ``notebase.core.vault_files.scan_files`` (``*.md``; dot-folders, ``config.ignore_dirs`` and
     symlinked folders skipped; names as ``file_name_text`` gives them)."""
     found: list[ScannedFile] = []
     pending = [(str(root), "")]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from notebase.config import VaultConfig
-from notebase.core.vault import Vault, iter_note_files
+from notebase.core.vault import Vault
+from notebase.core.vault_files import iter_note_files
 from notebase.errors import NoteError
 
 

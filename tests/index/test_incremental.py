@@ -13,7 +13,7 @@ import pytest
 from index_helpers import paths, write_note
 
 from notebase.config import VaultConfig
-from notebase.core.vault import iter_note_files
+from notebase.core.vault_files import iter_note_files
 from notebase.index import index_folder
 from notebase.index.whoosh_index import IndexBusyError, scan_note_files
 

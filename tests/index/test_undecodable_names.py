@@ -15,7 +15,8 @@ from index_helpers import paths, write_note
 
 from notebase.cli import main
 from notebase.config import VaultConfig
-from notebase.core.vault import Vault, iter_note_files
+from notebase.core.vault import Vault
+from notebase.core.vault_files import iter_note_files
 from notebase.index.scan import scan_note_files
 
 pytestmark = pytest.mark.skipif(

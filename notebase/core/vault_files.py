@@ -1,0 +1,110 @@
+"""Which files of a vault folder are notes, what they are named, and reading one.
+
+``scan_files`` walks the folder once (dot-folders, configured folders and symlinked
+folders skipped) and names each file with ``file_name_text``; ``is_note_path`` applies
+the same rule to one path (for a file watcher); ``read_note_file`` parses one file and
+never raises. The search index scans with the same naming (`notebase.index.scan`).
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from notebase.config import VaultConfig
+from notebase.core.note import Note
+from notebase.core.parse import UNREADABLE, invalid_note, parse_note
+
+
+def file_name_text(name: str) -> str:
+    """A file name (or path) as the vault names it: NFC, and the bytes that are not UTF-8
+    (which the OS hands over as lone surrogates) written as ``\\xNN``: ``bad\\xff.md``.
+    That name can be stored, printed, searched and linked to; the file is still opened
+    by its real name (``NoteFile.abs_path``). The scans of the vault and of the index
+    both name files with it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate that stands for no byte
+            name = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return unicodedata.normalize("NFC", name)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFile:
+    """One file found in the vault, as seen by ``stat``."""
+
+    path: str
+    """Vault-relative POSIX path, NFC-normalised (``"ml/메타러닝.md"``)."""
+    abs_path: Path
+    """Where it is on disk (its real, possibly NFD, name)."""
+    mtime_ns: int
+    size: int
+
+
+def scan_files(root: Path, config: VaultConfig | None = None) -> tuple[list[NoteFile], list[str]]:
+    """``(note files, other files)`` under ``root``: notes are ``*.md``, the rest are
+    attachments (vault-relative NFC paths). Symlinked folders are not followed (no loops)."""
+    config = config or VaultConfig()
+    notes: list[NoteFile] = []
+    others: list[str] = []
+    pending = [(Path(root), "")]
+    while pending:
+        folder, rel = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # an unreadable folder hides only itself
+        for entry in entries:
+            name = file_name_text(entry.name)
+            rel_path = f"{rel}{name}"
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not config.skips_folder(name, rel_path):
+                        pending.append((Path(entry.path), rel_path + "/"))
+                    continue
+                if name.startswith(".") or not entry.is_file():
+                    continue
+                if name[-3:].lower() == ".md":
+                    info = entry.stat()
+                    notes.append(
+                        NoteFile(rel_path, Path(entry.path), info.st_mtime_ns, info.st_size)
+                    )
+                else:
+                    others.append(rel_path)
+            except OSError:
+                continue
+    notes.sort(key=lambda f: f.path)
+    others.sort()
+    return notes, others
+
+
+def is_note_path(path: str, config: VaultConfig) -> bool:
+    """True when the scan reads vault-relative ``path`` as a note: a ``*.md`` file, not
+    hidden, in no folder the scan skips (the same rule as ``scan_files``, for callers that
+    are told about one file, like a file watcher)."""
+    parts = path.split("/")
+    if not parts[-1].lower().endswith(".md") or parts[-1].startswith("."):
+        return False
+    return not any(
+        config.skips_folder(name, "/".join(parts[: depth + 1]))
+        for depth, name in enumerate(parts[:-1])
+    )
+
+
+def iter_note_files(root: Path, config: VaultConfig | None = None) -> list[NoteFile]:
+    """Every note file (``*.md``) of the vault, sorted by path."""
+    return scan_files(root, config)[0]
+
+
+def read_note_file(file: NoteFile, config: VaultConfig) -> Note:
+    """Parse one file; an unreadable file becomes an invalid note, not an exception."""
+    try:
+        data = file.abs_path.read_bytes()
+    except OSError as exc:
+        return invalid_note(file.path, f"{UNREADABLE}: {exc.strerror or exc}")
+    return parse_note(file.path, data, config)
