@@ -22,7 +22,9 @@ The grammar (one rule, every reader agrees):
   no ``-->`` on the line (a marker spread over two lines), a word that is not ``key=value``,
   no ``experiment`` -- is a *broken marker*: it makes no block. So are an opening marker
   without its closing one (before the next opening or the end) and a closing marker without
-  an opening one. Two complete blocks for one experiment are a problem for that experiment.
+  an opening one. Two complete blocks for one experiment are a problem for that experiment,
+  and so is a block whose lines no longer match its ``hash=`` (edited by hand: the writer
+  does not overwrite what the user wrote).
   Problems are reported by the parser (`Note.results_problems`, ``notebase check``) and make
   the writer refuse to edit the note (the results go to a sidecar), so a question is never
   shown "answered" by a block the writer cannot see, and no second block is ever made.
@@ -232,6 +234,20 @@ def scan_lines(
     by_experiment: dict[str, list[FoundBlock]] = {}
     for block in blocks:
         by_experiment.setdefault(block.experiment, []).append(block)
+        if block.edited:
+            what = (
+                "was edited by hand (its hash= does not match)"
+                if "hash" in block.attrs
+                else "has no hash= (typed by hand?)"
+            )
+            problems.append(
+                MarkerProblem(
+                    line_offset + block.start + 1,
+                    f"the results block for {block.experiment} {what}; "
+                    "its next run writes to a sidecar, not into the note",
+                    experiment=block.experiment,
+                )
+            )
     for name, same in by_experiment.items():
         if len(same) > 1:
             where = ", ".join(str(line_offset + b.start + 1) for b in same)
@@ -242,7 +258,7 @@ def scan_lines(
                     experiment=name,
                 )
             )
-    return BlockScan(blocks, problems)
+    return BlockScan(blocks, sorted(problems, key=lambda problem: problem.line))
 
 
 def scan_body(body: str, *, line_offset: int = 0) -> BlockScan:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from notebase.cli import main
 
-BLOCK = """<!-- notebase:results experiment=meta-cost run=r1 answers=1 hash=x -->
+BLOCK = """<!-- notebase:results experiment=meta-cost run=r1 answers=1 hash=916507a4d5a3 -->
 
 | algorithm | s/iter |
 |---|--:|
@@ -16,8 +16,8 @@ BLOCK = """<!-- notebase:results experiment=meta-cost run=r1 answers=1 hash=x --
 <!-- /notebase:results -->"""
 
 NOTES = {
-    "깨진/뒤에 글.md": "## 질문\n\n1. 왜?\n\n" + BLOCK.replace("hash=x -->", "hash=x --> 결과"),
-    "깨진/두 줄.md": "## 질문\n\n1. 왜?\n\n" + BLOCK.replace(" hash=x", "\nhash=x"),
+    "깨진/뒤에 글.md": "## 질문\n\n1. 왜?\n\n" + BLOCK.replace("a3 -->", "a3 --> 결과"),
+    "깨진/두 줄.md": "## 질문\n\n1. 왜?\n\n" + BLOCK.replace(" hash=", "\nhash="),
     "깨진/닫힘 없음.md": "---\ntitle: 닫히지 않음\n---\n본문\n\n" + BLOCK.split("\n\n|")[0] + "\n",
     "멀쩡/목록 안.md": "## 질문\n\n1. 왜?\n\n" + "\n".join(
         "    " + line if line else line for line in BLOCK.split("\n")

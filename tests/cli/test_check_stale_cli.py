@@ -17,7 +17,7 @@ title: 비용 노트
 
 1. 메모리는 얼마나 늘어나는가? [[experiments/meta-cost]]
 
-<!-- notebase:results experiment=meta-cost run=20260101T000000Z-abcdef spec=000000000000 answers=1 -->
+<!-- notebase:results experiment=meta-cost run=20260101T000000Z-abcdef spec=000000000000 answers=1 hash=6bf8dacb1143 -->
 | algorithm |
 |---|
 | maml |

@@ -41,7 +41,7 @@ experiments: [meta-cost]
 1. 내부 스텝이 늘면 메모리는? [[experiments/meta-cost]]
 2. FOMAML은 얼마나 빠른가?
 
-<!-- notebase:results experiment=meta-cost run=run-7 spec=ab12 answers=2 -->
+<!-- notebase:results experiment=meta-cost run=run-7 spec=ab12 answers=2 hash=109383e344db -->
 결과
 <!-- /notebase:results -->
 
