@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from notebase.errors import UserError
+from notebase.errors import VAULT_HINT, require_folder
 
 
 def register(sub) -> None:
@@ -24,8 +24,7 @@ def register(sub) -> None:
 def run_app(args: argparse.Namespace) -> int:
     """Open the app on ``args.vault`` / ``args.experiments``; returns the exit status."""
     vault = args.vault
-    if not vault.is_dir():
-        raise UserError(f"no vault folder at {vault} (use --vault DIR or $NOTEBASE_VAULT)")
+    require_folder(vault, "vault", VAULT_HINT)  # as every command says it
     from notebase.tui.app import make_app  # Textual loads only when the app opens
 
     app = make_app(

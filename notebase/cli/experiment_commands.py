@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -18,12 +19,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from notebase.cli.output import print_json
+from notebase.cli.output import print_json, print_text
 from notebase.errors import UserError
 from notebase.experiments.device import DEVICE_CHOICES  # no torch: it loads inside functions
 
 if TYPE_CHECKING:
-    from notebase.core.note_writer import WriteOutcome
+    from notebase.experiments.note_runs import RunOutcome
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,16 +47,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--quick", action="store_true", help="use the spec's [quick] overrides")
     run.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="default: auto")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help=(
+            "run even when the memory estimate says the run does not fit in the memory "
+            "available (also: allow_large = true in the spec, or NOTEBASE_ALLOW_LARGE=1)"
+        ),
+    )
     run.set_defaults(handler=run_command)
 
 
 def list_experiments(args: argparse.Namespace) -> int:
-    from notebase.experiments.spec import list_specs
+    from notebase.experiments.spec import check_experiments_dir, list_specs
 
+    check_experiments_dir(args.experiments)  # a missing folder is an error, not an empty list
     errors: list[str] = []
     specs = list_specs(args.experiments, errors)
     for error in errors:  # a broken spec is reported, the others are still listed
-        print(f"notebase: {error}", file=sys.stderr)
+        print_text(f"notebase: {error}", file=sys.stderr)
     if args.json:
         print_json(
             [
@@ -75,11 +85,34 @@ def list_experiments(args: argparse.Namespace) -> int:
         return 0
     width = max(len(s.name) for s in specs)
     for s in specs:
-        print(f"{s.name:<{width}}  {s.task:<8}  {', '.join(s.algorithms):<36}  {s.title}")
+        print_text(f"{s.name:<{width}}  {s.task:<8}  {', '.join(s.algorithms):<36}  {s.title}")
     return 0
 
 
 def run_command(args: argparse.Namespace) -> int:
+    with _allow_large(getattr(args, "force", False)):
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _allow_large(force: bool) -> Iterator[None]:
+    """With `force`, the runners started inside inherit ``NOTEBASE_ALLOW_LARGE=1``
+    (`runner.main` reads it), however the run is started (--experiment, NOTE)."""
+    if not force:
+        yield
+        return
+    previous = os.environ.get("NOTEBASE_ALLOW_LARGE")
+    os.environ["NOTEBASE_ALLOW_LARGE"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("NOTEBASE_ALLOW_LARGE", None)
+        else:
+            os.environ["NOTEBASE_ALLOW_LARGE"] = previous
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.note is not None:
         return run_note_command(args)
     if args.experiment is None:
@@ -205,18 +238,22 @@ def run_spec_subprocess(
 
 @contextlib.contextmanager
 def _ctrl_c_cancels() -> Iterator[threading.Event]:
-    """While inside, Ctrl-C sets the yielded event (the running runner gets one SIGINT
-    through it) instead of raising KeyboardInterrupt here."""
+    """While inside, Ctrl-C (SIGINT) and SIGTERM set the yielded event (the running runner
+    gets one SIGINT through it and records ``interrupted``) instead of ending this process
+    with the runner still going. (SIGKILL cannot be caught: then the runner notices its
+    parent is gone and stops itself, see `notebase.experiments.stopping`.)"""
     cancel = threading.Event()
-    try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: cancel.set())
-    except ValueError:  # not the main thread: Ctrl-C is not ours to catch
-        previous = None
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, lambda signum, frame: cancel.set())
+        except ValueError:  # not the main thread: signals are not ours to catch
+            break
     try:
         yield cancel
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def print_results_table(summary: dict[str, Any]) -> None:
@@ -275,27 +312,25 @@ def _progress_printer(experiment: str) -> Callable[[dict], None]:
             )
         elif kind == "log" and "Traceback" in str(event.get("message")):
             line.say(str(event.get("message")).rstrip())
-        elif kind == "error":
-            line.say(f"{experiment}: {event.get('message')}")
+        # An "error" event (the runner refused to start) is not printed here: it comes back
+        # as the UserError that ends the command, printed once.
 
     return show
 
 
-def _json_run(vault_root: Path, outcome: WriteOutcome) -> dict[str, Any]:
+def _json_run(vault_root: Path, outcome: RunOutcome) -> dict[str, Any]:
     from notebase.experiments.note_runs import vault_relative
 
-    written_to = None
-    if outcome.written_to is not None:
-        written_to = vault_relative(vault_root, outcome.written_to)
+    write = outcome.write
     return {
         "run_id": outcome.run_id,
         "experiment": outcome.experiment,
-        "status": outcome.run_status,
-        "error": outcome.run_error,
+        "status": outcome.status,
+        "error": outcome.error,
         "record": str(outcome.record_path) if outcome.record_path else None,
-        "written_to": written_to,
-        "write": outcome.status,
-        "reason": outcome.reason,
+        "written_to": vault_relative(vault_root, write.written_to) if write.written_to else None,
+        "write": write.status,
+        "reason": write.reason,
         "plot": vault_relative(vault_root, outcome.plot) if outcome.plot else None,
         "results": (outcome.record or {}).get("results", []),
     }
@@ -330,38 +365,22 @@ def run_note_command(args) -> int:
                 vault_root,
                 note_file,
                 spec,
+                config=vault.config,
                 quick=bool(getattr(args, "quick", False)),
                 device=getattr(args, "device", None) or "auto",
                 runs_dir=runs_dir,
                 on_event=_progress_printer(spec.name),
                 cancel=cancel,
-                config=vault.config,
+                stderr=sys.stderr,  # the runner's own output stays visible, as it comes
             )
             outcomes.append(outcome)
             if not getattr(args, "json", False):
-                _print_outcome(vault_root, outcome)
+                # Results written somewhere go to stdout; a run that wrote nothing, to stderr.
+                wrote = outcome.write.status in ("written", "sidecar")
+                print_text(outcome.message(), file=sys.stdout if wrote else sys.stderr)
     if getattr(args, "json", False):
         print_json({"note": note.path, "runs": [_json_run(vault_root, o) for o in outcomes]})
     if cancel.is_set():
         return 130
-    return 0 if all(o.run_status == "ok" for o in outcomes) else 1
+    return 0 if all(o.status == "ok" for o in outcomes) else 1
 
-
-def _print_outcome(vault_root: Path, outcome: WriteOutcome) -> None:
-    from notebase.experiments.note_runs import vault_relative
-
-    name = outcome.experiment
-    if outcome.status == "written":
-        verb = "replaced the results block in" if outcome.replaced else "wrote results into"
-        print(f"{name}: run {outcome.run_id} ok, {verb} {vault_relative(vault_root, outcome.note)}")
-    elif outcome.status == "sidecar":
-        print(
-            f"{name}: run {outcome.run_id} ok, but the note was left alone ({outcome.reason}); "
-            f"results are in {vault_relative(vault_root, outcome.written_to)}"
-        )
-    else:
-        print(f"{name}: {outcome.reason}", file=sys.stderr)
-        if outcome.record_path:
-            print(f"{name}: run record: {outcome.record_path}", file=sys.stderr)
-    for warning in outcome.warnings:
-        print(f"{name}: {warning}", file=sys.stderr)

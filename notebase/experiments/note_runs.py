@@ -234,8 +234,8 @@ def write_record(
     experiment = str(record["experiment"])
     warnings: list[str] = []
     embed = None
-    plot_file = plot_path(vault_root, experiment, str(record.get("run_id")))
-    try:
+    try:  # a hand-edited record's bad name or run id is "no plot", not a crash
+        plot_file = plot_path(vault_root, experiment, str(record.get("run_id")))
         plot_record(record, plot_file)
         embed = plot_file.relative_to(vault_root).as_posix()
     except Exception as exc:  # a plot is a nicety: the numbers still get written

@@ -14,10 +14,20 @@ from pathlib import Path
 
 from notebase.core.note_writer import atomic_write
 from notebase.experiments.results_markdown import sweep_keys
+from notebase.experiments.spec import check_name, is_valid_name
 
 
 def plot_path(vault_root: Path, experiment: str, run_id: str) -> Path:
-    """``<vault>/attachments/<experiment>-<run_id>.png``."""
+    """``<vault>/attachments/<experiment>-<run_id>.png``, always inside the attachments folder.
+
+    ValueError (before anything is written) when `experiment` is not an experiment name
+    (`spec.check_name`: ``../../x`` and ``/abs/x`` are not) or `run_id` is not a plain name of
+    the same kind: a record's fields never choose where a file goes."""
+    problem = check_name(experiment)
+    if problem is None and not is_valid_name(run_id):
+        problem = f"the run id {run_id!r} is not a plain name"
+    if problem is not None:
+        raise ValueError(f"no plot file for experiment {experiment!r}: {problem}")
     return Path(vault_root) / "attachments" / f"{experiment}-{run_id}.png"
 
 

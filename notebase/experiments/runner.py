@@ -5,12 +5,14 @@ In-process: ``run_experiment(spec, quick=..., device=..., runs_dir=..., on_event
 As a subprocess (what the CLI and the app use, so training never holds their GIL)::
 
     python -m notebase.experiments.runner --spec PATH [--quick] [--device auto|cpu|cuda] \
-        --runs-dir DIR
+        --runs-dir DIR [--parent-pid PID] [--allow-large]
 
 prints one JSON object per line on stdout: ``start``, ``progress`` (at most ~10 a second),
 ``log``, ``result`` (one per row) and ``end``; exits 0 (ok), 1 (failed), 130 (interrupted by
-SIGINT/SIGTERM) or 2 (a user error such as a bad spec or a missing GPU, reported as an
-``error`` event before anything runs). This module imports torch only inside the run.
+SIGINT/SIGTERM, or its parent ended: see `notebase.experiments.stopping`) or 2 (a user error
+such as a bad spec, a missing GPU, unwritable run records or a run too large for memory,
+reported as an ``error`` event before anything runs). This module imports torch only inside
+the run.
 
 Under ``torchrun --nproc_per_node=N -m notebase.experiments.runner ...`` the ranks split every
 meta-batch by global task index and all-reduce the meta-gradients (gloo on CPU); rank 0
@@ -23,7 +25,6 @@ import argparse
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -31,10 +32,10 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from notebase.errors import UserError
-from notebase.experiments import distributed, records
+from notebase.experiments import distributed, records, stopping
 from notebase.experiments.device import DEVICE_CHOICES
 from notebase.experiments.distributed import Ranks
 from notebase.experiments.spec import (
@@ -175,19 +176,24 @@ def run_experiment(
     on_event: EventSink | None = None,
     cancel: threading.Event | None = None,
     ranks: Ranks | None = None,
+    allow_large: bool = False,
 ) -> dict[str, Any]:
     """Run every (algorithm, sweep point) of `spec`; returns the run record (also on disk).
 
     With `ranks` from ``torchrun`` every rank calls this; the meta-batch is split between
     them, and only rank 0 emits events and writes the record (``world_size`` says how many).
 
-    A `UserError` (e.g. CUDA asked for but absent) is raised before any record is written.
+    A `UserError` is raised before any record is written: CUDA asked for but absent, run
+    records that cannot be written in `runs_dir`, or a run whose estimated memory does not
+    fit (`measure.check_memory`; `allow_large` or the spec's ``allow_large`` skips that).
     Other failures end the run with status ``failed``; a set `cancel` event ends it with
-    ``interrupted``; KeyboardInterrupt is recorded as ``interrupted`` and re-raised.
+    ``interrupted``; KeyboardInterrupt is recorded as ``interrupted`` and re-raised. From the
+    first write of the record on, every ending rewrites it: no signal leaves it ``running``.
     """
     import torch
 
     from notebase.experiments.device import device_name, resolve_device
+    from notebase.experiments.measure import check_memory
 
     ranks = ranks or Ranks()
     emit = (on_event if ranks.is_main else None) or (lambda event: None)
@@ -199,64 +205,46 @@ def run_experiment(
                 f"{spec.path}: params.meta_batch: {point['meta_batch']} tasks cannot be split "
                 f"across {ranks.world_size} processes"
             )
+    if not (allow_large or spec.allow_large):
+        check_memory(spec, spec.algorithms, points, torch_device, ranks.world_size)
+    if ranks.is_main:
+        records.check_runs_dir(runs_dir)
     if any(p.get("threads") for p in points):
         torch.set_num_threads(points[0]["threads"] or torch.get_num_threads())
     commit, dirty = records.git_state(_project_dir())
     spec_as_run = spec.to_dict()
     spec_as_run["params"] = resolved_params(spec, quick)
-    record: dict[str, Any] = {
-        "run_id": records.new_run_id(),
-        "experiment": spec.name,
-        "title": spec.title,
-        "spec": spec_as_run,
-        "spec_hash": spec_hash(spec),
-        "quick": quick,
-        "device": torch_device.type,
-        "device_name": device_name(torch_device),
-        "torch_version": torch.__version__,
-        "git_commit": commit,
-        "git_dirty": dirty,
-        "seed": sorted({p["seed"] for p in points})[0] if len(points) else None,
-        "world_size": ranks.world_size,
-        "started_at": records.utc_now(),
-        "ended_at": None,
-        "status": "running",
-        "error": None,
-        "results": [],
-    }
-    write = records.write_record if ranks.is_main else (lambda runs_dir, record: None)
-    path = records.record_path(runs_dir, record["run_id"])
-    write(runs_dir, record)
-    jobs = [(algorithm, point) for point in points for algorithm in spec.algorithms]
-    emit(
-        {
-            "event": "start",
-            "run_id": record["run_id"],
-            "experiment": spec.name,
-            "device": torch_device.type,
-            "device_name": record["device_name"],
-            "points": len(jobs),
-            "record": str(path),
-        }
+    record = records.new_record(
+        experiment=spec.name,
+        title=spec.title,
+        spec=spec_as_run,
+        spec_hash=spec_hash(spec),
+        quick=quick,
+        device=torch_device.type,
+        device_name=device_name(torch_device),
+        torch_version=torch.__version__,
+        git_commit=commit,
+        git_dirty=dirty,
+        seed=min(p["seed"] for p in points) if points else None,
+        world_size=ranks.world_size,
     )
+    keeper = records.RecordKeeper(runs_dir, record, enabled=ranks.is_main)
+    jobs = [(algorithm, point) for point in points for algorithm in spec.algorithms]
 
     def finish(status: str, error: str | None) -> None:
-        record["status"] = status
-        record["error"] = error
-        record["ended_at"] = records.utc_now()
-        write(runs_dir, record)
-        emit(
-            {
-                "event": "end",
-                "status": status,
-                "run_id": record["run_id"],
-                "record": str(path),
-                "error": error,
-            }
-        )
+        with stopping.signals_held():  # the final record is written whole, whatever arrives
+            keeper.finish(status, error)
+        emit({"event": "end", "status": status, "run_id": record["run_id"],
+              "record": str(keeper.path), "error": record["error"]})
 
     swept = tuple(swept_keys(spec, quick))
+    # Everything from the first write of the record on is inside the try: a signal at any
+    # point after it still ends in a finished record.
     try:
+        keeper.save()
+        emit({"event": "start", "run_id": record["run_id"], "experiment": spec.name,
+              "device": torch_device.type, "device_name": record["device_name"],
+              "points": len(jobs), "record": str(keeper.path)})
         for index, (algorithm, point) in enumerate(jobs):
             last_sent = 0.0
 
@@ -266,17 +254,9 @@ def run_experiment(
                 if done < total and now - last_sent < PROGRESS_INTERVAL_S:
                     return
                 last_sent = now
-                emit(
-                    {
-                        "event": "progress",
-                        "algorithm": algorithm,
-                        "point": index,
-                        "points": len(jobs),
-                        "iteration": done,
-                        "iterations": total,
-                        "fraction": (index + done / total) / len(jobs),
-                    }
-                )
+                emit({"event": "progress", "algorithm": algorithm, "point": index,
+                      "points": len(jobs), "iteration": done, "iterations": total,
+                      "fraction": (index + done / total) / len(jobs)})
 
             label = " ".join(f"{k}={point[k]}" for k in swept)
             emit({"event": "log", "message": f"{algorithm} {label}".strip()})
@@ -286,45 +266,24 @@ def run_experiment(
                 log=lambda message: emit({"event": "log", "message": message}),
             )
             record["results"].append(row)
-            write(runs_dir, record)
+            keeper.save()
             emit({"event": "result", "row": row})
     except RunInterrupted:
         finish("interrupted", "cancelled")
     except KeyboardInterrupt:
-        _ignore_further_signals()
-        finish("interrupted", "interrupted by a signal (Ctrl-C or SIGTERM)")
+        stopping.ignore_further_signals()
+        finish("interrupted", stopping.stop_reason())
         raise
     except Exception as exc:  # any failure of the run itself ends up in the record
-        emit({"event": "log", "message": traceback.format_exc()})
-        if STOPPED_BY_SIGNAL.is_set():
-            _ignore_further_signals()
-            finish("interrupted", "interrupted by a signal (Ctrl-C or SIGTERM)")
+        if stopping.STOPPED_BY_SIGNAL.is_set():
+            stopping.ignore_further_signals()
+            finish("interrupted", stopping.stop_reason())
             raise KeyboardInterrupt from exc
+        emit({"event": "log", "message": traceback.format_exc()})
         finish("failed", f"{type(exc).__name__}: {exc}")
     else:
         finish("ok", None)
     return record
-
-
-STOPPED_BY_SIGNAL = threading.Event()
-"""Set by the runner process's SIGINT/SIGTERM handler. The KeyboardInterrupt it raises can
-land inside library code that turns it into another exception (seen as a rare ``failed``
-record after Ctrl-C under load); a run that ends with any error after this is set was
-stopped, and is recorded as ``interrupted``."""
-
-
-def _stop_on_signal(signum, frame) -> None:
-    STOPPED_BY_SIGNAL.set()
-    raise KeyboardInterrupt
-
-
-def _ignore_further_signals() -> None:
-    """A second Ctrl-C must not cut the writing of the interrupted record short."""
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    except ValueError:  # not the main thread: signals are not ours to handle
-        pass
 
 
 # -- subprocess entry ----------------------------------------------------------------------
@@ -336,22 +295,25 @@ def start_run_process(
     quick: bool = False,
     device: str = "auto",
     runs_dir: Path,
+    allow_large: bool = False,
     **popen_kwargs: Any,
 ) -> subprocess.Popen:
-    """Start ``python -m notebase.experiments.runner`` for this spec; read it with `iter_events`."""
+    """Start ``python -m notebase.experiments.runner`` for this spec; read it with `iter_events`.
+
+    Checks first that run records can be written in `runs_dir` (`UserError`, one line, when
+    not: nothing starts). The runner is told this process's pid: it stops, recording
+    ``interrupted``, when this process ends. `allow_large` skips the memory check (as does
+    ``NOTEBASE_ALLOW_LARGE=1`` in the environment, which the runner inherits).
+    """
+    records.check_runs_dir(runs_dir)
     command = [
-        sys.executable,
-        "-m",
-        "notebase.experiments.runner",
-        "--spec",
-        str(spec_path),
-        "--device",
-        device,
-        "--runs-dir",
-        str(runs_dir),
+        sys.executable, "-m", "notebase.experiments.runner", "--spec", str(spec_path),
+        "--device", device, "--runs-dir", str(runs_dir), "--parent-pid", str(os.getpid()),
     ]
     if quick:
         command.append("--quick")
+    if allow_large:
+        command.append("--allow-large")
     popen_kwargs.setdefault("stdout", subprocess.PIPE)
     popen_kwargs.setdefault("text", True)
     popen_kwargs.setdefault("encoding", "utf-8")
@@ -376,14 +338,6 @@ def iter_events(proc: subprocess.Popen) -> Iterator[dict[str, Any]]:
         yield event
 
 
-def _event_writer(stream: IO[str]) -> EventSink:
-    def write(event: dict[str, Any]) -> None:
-        stream.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
-        stream.flush()
-
-    return write
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m notebase.experiments.runner",
@@ -393,20 +347,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="apply the spec's [quick] overrides")
     parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     parser.add_argument("--runs-dir", type=Path, required=True, help="where run records go")
+    parser.add_argument(
+        "--parent-pid", type=int, default=None,
+        help="stop (recording 'interrupted') when this process ends",
+    )
+    parser.add_argument(
+        "--allow-large", action="store_true",
+        help="run even when the memory estimate says it does not fit (also NOTEBASE_ALLOW_LARGE=1)",
+    )
     args = parser.parse_args(argv)
 
     # Events own the real stdout; anything else printed (by C++ libraries too) goes to stderr.
-    events_out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    emit = stopping.EventWriter(os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1))
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    emit = _event_writer(events_out)
 
-    signal.signal(signal.SIGTERM, _stop_on_signal)
-    # SIGINT may arrive ignored (a parent started in the background passes SIG_IGN on):
-    # a run must always be stoppable by it.
-    signal.signal(signal.SIGINT, _stop_on_signal)
+    stopping.install_signal_handlers()
     ranks = Ranks()
     try:
+        stopping.watch_parent(args.parent_pid)
         spec = load_spec(args.spec)
         from notebase.experiments.device import resolve_device
 
@@ -418,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
             runs_dir=args.runs_dir,
             on_event=emit if ranks.is_main else None,
             ranks=ranks,
+            allow_large=args.allow_large or os.environ.get("NOTEBASE_ALLOW_LARGE") == "1",
         )
     except UserError as exc:
         if ranks.is_main:
@@ -427,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         distributed.shutdown()
+        emit.close()
     return {"ok": 0, "failed": 1}.get(record["status"], 130)
 
 

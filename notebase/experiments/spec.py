@@ -4,6 +4,19 @@ A spec names a task distribution, the algorithms to compare and their parameters
 in ``[params]`` sweeps that parameter (cartesian product), and ``[quick]`` holds overrides for a
 seconds-long smoke run. Every mistake becomes one `SpecError` line naming the file, the key and
 what is allowed. This module imports no torch, so listing specs stays fast.
+
+Bounds, so that a spec cannot hang validation or escape its folder:
+
+- A spec's ``name`` is a plain name, not a path (`check_name`): letters (any script), digits,
+  ``-``, ``_`` and ``.``, starting with a letter or digit, at most `MAX_NAME_CHARS` characters.
+  It names the spec in links, markers and plot files, so ``../x`` or ``/abs/x`` never reach
+  the file system. `find_spec` applies the same rule to the names it is asked for.
+- Only spec files inside the experiments folder are found (`spec_files`): a ``*.toml`` link
+  that resolves elsewhere is refused, and a folder named ``x.toml`` is not a spec.
+- Two specs with the same name are an error naming both files, never a silent pick.
+- A sweep has at most `MAX_SWEEP_POINTS` points (the product of its lists' lengths), counted
+  without building them; a spec file is at most `MAX_SPEC_BYTES`.
+- Numbers are finite, and integers lie in the range their rule gives (`PARAM_RULES`).
 """
 
 from __future__ import annotations
@@ -11,15 +24,29 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
+import os
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from notebase.errors import SpecError
+from notebase.errors import EXPERIMENTS_HINT, SpecError, folder_problem
 from notebase.experiments import registry
 
-TOP_LEVEL_KEYS = ("name", "title", "description", "task", "algorithms", "params", "quick")
+TOP_LEVEL_KEYS = (
+    "name", "title", "description", "task", "algorithms", "params", "quick", "allow_large",
+)
+
+MAX_NAME_CHARS = 100
+"""Longest spec name: a plot file is ``<name>-<run_id>.png`` and must stay a valid file name."""
+MAX_SWEEP_POINTS = 1000
+"""Most points one sweep (``[params]``, or ``[params]`` with ``[quick]``) may have."""
+MAX_SPEC_BYTES = 1 << 20
+"""Largest spec file read (1 MiB)."""
+COUNT_MAX = 2**31 - 1
+"""Largest value of a count parameter (steps, sizes, tasks): the int32 range."""
 
 
 @dataclass(frozen=True)
@@ -49,33 +76,46 @@ class ParamRule:
         op = ">" if self.exclusive_minimum else ">="
         text = f"{kind} {op} {self.minimum:g}"
         if self.maximum is not None:
-            text += f" and <= {self.maximum:g}"
+            text += f" and <= {self.maximum}" if self.kind is int else f" and <= {self.maximum:g}"
         return text
 
 
 PARAM_RULES: dict[str, ParamRule] = {
-    "inner_steps": ParamRule(int, 1, help="gradient steps of task adaptation in meta-training"),
+    "inner_steps": ParamRule(
+        int, 1, maximum=COUNT_MAX, help="gradient steps of task adaptation in meta-training"
+    ),
     "inner_lr": ParamRule(float, 0, True, help="step size of task adaptation"),
     "meta_lr": ParamRule(float, 0, True, help="Adam step size of the meta-update"),
-    "meta_batch": ParamRule(int, 1, help="tasks per meta-iteration"),
-    "meta_iterations": ParamRule(int, 1, help="meta-updates per sweep point"),
-    "shots": ParamRule(int, 1, help="support examples per task (per class for classification)"),
-    "query": ParamRule(int, 1, help="query examples per task (per class for classification)"),
+    "meta_batch": ParamRule(int, 1, maximum=COUNT_MAX, help="tasks per meta-iteration"),
+    "meta_iterations": ParamRule(int, 1, maximum=COUNT_MAX, help="meta-updates per sweep point"),
+    "shots": ParamRule(
+        int, 1, maximum=COUNT_MAX,
+        help="support examples per task (per class for classification)",
+    ),
+    "query": ParamRule(
+        int, 1, maximum=COUNT_MAX, help="query examples per task (per class for classification)"
+    ),
     "ways": ParamRule(int, 2, maximum=5, tasks=("digits",), help="classes per task"),
-    "eval_tasks": ParamRule(int, 1, help="held-out tasks for pre/post-adaptation loss"),
-    "eval_steps": ParamRule(int, 0, help="adaptation steps on held-out tasks"),
+    "eval_tasks": ParamRule(
+        int, 1, maximum=COUNT_MAX, help="held-out tasks for pre/post-adaptation loss"
+    ),
+    "eval_steps": ParamRule(int, 0, maximum=COUNT_MAX, help="adaptation steps on held-out tasks"),
     "eval_lr": ParamRule(float, 0, True, help="adaptation step size on held-out tasks"),
-    "seed": ParamRule(int, 0, help="seed of model init and task sampling"),
-    "hidden": ParamRule(int, 1, help="width of the hidden layers"),
+    # torch.manual_seed takes 64 bits; TOML integers are signed 64-bit.
+    "seed": ParamRule(int, 0, maximum=2**63 - 1, help="seed of model init and task sampling"),
+    "hidden": ParamRule(int, 1, maximum=COUNT_MAX, help="width of the hidden layers"),
     "lam": ParamRule(float, 0, True, help="iMAML proximal regulariser lambda"),
-    "cg_steps": ParamRule(int, 1, help="iMAML conjugate-gradient steps"),
+    "cg_steps": ParamRule(int, 1, maximum=COUNT_MAX, help="iMAML conjugate-gradient steps"),
     "first_order": ParamRule(bool, help="ANIL: drop the second-order term of head adaptation"),
-    "warmup": ParamRule(int, 0, help="meta-iterations left out of the timing median"),
+    "warmup": ParamRule(
+        int, 0, maximum=COUNT_MAX, help="meta-iterations left out of the timing median"
+    ),
     "compile": ParamRule(
         bool, help="torch.compile the meta-gradient (falls back to eager if it cannot)"
     ),
     "threads": ParamRule(
-        int, 0, help="torch CPU threads (0 = torch's default; tiny models run fastest on 1)"
+        int, 0, maximum=1024,
+        help="torch CPU threads (0 = torch's default; tiny models run fastest on 1)",
     ),
 }
 """Every parameter a spec may set, with its check."""
@@ -147,6 +187,8 @@ class Spec:
     """The spec file."""
     description: str = ""
     """Optional longer text."""
+    allow_large: bool = False
+    """Run even when the memory estimate says it does not fit (``allow_large = true``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data (what a run record stores)."""
@@ -159,11 +201,42 @@ class Spec:
             "params": dict(self.params),
             "quick": dict(self.quick),
             "path": str(self.path),
+            "allow_large": self.allow_large,
         }
 
 
 def _fail(path: Path, key: str, problem: str) -> SpecError:
     return SpecError(f"{path}: {key}: {problem}")
+
+
+def _name_char_ok(char: str) -> bool:
+    return char.isalnum() or char in "-_." or unicodedata.category(char).startswith("M")
+
+
+def check_name(name: object) -> str | None:
+    """Why `name` cannot name an experiment, or None when it can.
+
+    A name is one plain file-name component: letters of any script, digits, combining marks,
+    ``-``, ``_`` and ``.``, starting with a letter or digit, at most `MAX_NAME_CHARS`
+    characters. So no ``/``, ``\\``, ``..``, absolute path, space or control character: a
+    name from a note (``[[experiments/NAME]]``, frontmatter ``experiments:``) or a results
+    marker can never point at another file.
+    """
+    if not isinstance(name, str) or not name:
+        return "an experiment name must not be empty"
+    if len(name) > MAX_NAME_CHARS:
+        return f"an experiment name has at most {MAX_NAME_CHARS} characters"
+    if not name[0].isalnum() or not all(_name_char_ok(char) for char in name):
+        return (
+            "an experiment name is a plain name, not a path: letters, digits, '-', '_' and '.',"
+            " starting with a letter or digit"
+        )
+    return None
+
+
+def is_valid_name(name: object) -> bool:
+    """True when `name` may name an experiment (`check_name`)."""
+    return check_name(name) is None
 
 
 def _check_value(path: Path, where: str, key: str, value: Any, task: str) -> None:
@@ -182,11 +255,13 @@ def _check_value(path: Path, where: str, key: str, value: Any, task: str) -> Non
         raise _fail(path, where, f"got {value!r}, expected {rule.allowed()}")
     if rule.kind is bool:
         return
+    if not math.isfinite(value):  # inf and nan (TOML has both) are never a parameter
+        raise _fail(path, where, f"got {value!r}, expected a finite number ({rule.allowed()})")
     too_small = rule.minimum is not None and (
         value <= rule.minimum if rule.exclusive_minimum else value < rule.minimum
     )
     too_big = rule.maximum is not None and value > rule.maximum
-    if too_small or too_big or value != value:  # NaN is never allowed
+    if too_small or too_big:
         raise _fail(path, where, f"got {value!r}, expected {rule.allowed()}")
 
 
@@ -201,47 +276,88 @@ def _check_params(path: Path, table: str, params: Any, task: str) -> None:
         values = value if isinstance(value, list) else [value]
         if not values:
             raise _fail(path, where, "an empty list sweeps nothing; give at least one value")
-        if isinstance(value, list) and len(set(map(repr, values))) != len(values):
-            raise _fail(path, where, f"repeated value in sweep {value!r}")
         for item in values:
             _check_value(path, where, key, item, task)
+        if isinstance(value, list) and len(set(map(repr, values))) != len(values):
+            raise _fail(path, where, f"repeated value in sweep {value!r}")
+
+
+def _values(merged: dict[str, Any], key: str) -> list[Any]:
+    value = merged[key]
+    return value if isinstance(value, list) else [value]
+
+
+def sweep_size(spec: Spec, quick: bool) -> int:
+    """How many points `sweep_points` would give: the product of the lists' lengths, counted
+    without building a single point."""
+    merged = resolved_params(spec, quick)
+    return math.prod(len(_values(merged, key)) for key in swept_keys(spec, quick))
 
 
 def _check_points(path: Path, spec: Spec) -> None:
-    """Checks that need several parameters together (impossible combinations)."""
+    """Checks that need several parameters together (impossible combinations), on the
+    extremes of each swept parameter: no sweep point is built, so a huge sweep costs nothing
+    here (and is refused beyond `MAX_SWEEP_POINTS`)."""
     for table in ("params", "quick"):
         if "first_order" in getattr(spec, table) and "anil" not in spec.algorithms:
             raise _fail(path, f"{table}.first_order", "only used by anil, which is not listed")
     for quick in (False, True):
-        for point in sweep_points(spec, quick):
-            table = "quick" if quick else "params"
-            if spec.task == "digits":
-                per_class = point["shots"] + point["query"]
-                if per_class > DIGITS_MIN_PER_CLASS:
-                    raise _fail(
-                        path,
-                        f"{table}.shots",
-                        f"shots + query = {per_class} examples per class, "
-                        f"but digits has only {DIGITS_MIN_PER_CLASS} per class",
-                    )
-            if point["warmup"] >= point["meta_iterations"]:
+        table = "quick" if quick else "params"
+        size = sweep_size(spec, quick)
+        if size > MAX_SWEEP_POINTS:
+            lengths = " x ".join(
+                str(len(_values(resolved_params(spec, quick), key)))
+                for key in swept_keys(spec, quick)
+            )
+            raise _fail(
+                path,
+                table,
+                f"the sweep has {size:,} points ({lengths}); at most {MAX_SWEEP_POINTS:,} are "
+                "allowed: sweep fewer values, or split it into several specs",
+            )
+        merged = resolved_params(spec, quick)
+        # Every combination exists in a cartesian product, so the worst one is made of the
+        # extremes of each list.
+        if spec.task == "digits":
+            per_class = max(_values(merged, "shots")) + max(_values(merged, "query"))
+            if per_class > DIGITS_MIN_PER_CLASS:
                 raise _fail(
                     path,
-                    f"{table}.warmup",
-                    f"warmup ({point['warmup']}) must be smaller than "
-                    f"meta_iterations ({point['meta_iterations']})",
+                    f"{table}.shots",
+                    f"shots + query = {per_class} examples per class, "
+                    f"but digits has only {DIGITS_MIN_PER_CLASS} per class",
                 )
+        warmup, iterations = max(_values(merged, "warmup")), min(_values(merged, "meta_iterations"))
+        if warmup >= iterations:
+            raise _fail(
+                path,
+                f"{table}.warmup",
+                f"warmup ({warmup}) must be smaller than meta_iterations ({iterations})",
+            )
 
 
 def load_spec(path: Path) -> Spec:
-    """Read and validate one spec file; raises `SpecError` (one line) on any mistake."""
+    """Read and validate one spec file; raises `SpecError` (one line) on any mistake.
+
+    `path` is read as given: callers that take a name from a user or a note go through
+    `find_spec`, which only finds files inside the experiments folder.
+    """
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SPEC_BYTES + 1)
     except FileNotFoundError:
         raise SpecError(f"{path}: no such spec file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read: {exc}") from None
+    except IsADirectoryError:
+        raise SpecError(f"{path}: is a folder, not a spec file") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(f"{path}: larger than {MAX_SPEC_BYTES:,} bytes; not read as a spec")
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path}: cannot read: not UTF-8 ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML: {exc}") from None
 
@@ -256,6 +372,13 @@ def load_spec(path: Path) -> Spec:
             raise _fail(path, key, f"got {value!r}, expected a string")
     if not name.strip():
         raise _fail(path, "name", "must not be empty")
+    problem = check_name(name)
+    if problem is not None:
+        source = "" if "name" in raw else " (from the file name: rename the file or set name =)"
+        raise _fail(path, "name", f"{name!r}{source}: {problem}")
+    allow_large = raw.get("allow_large", False)
+    if not isinstance(allow_large, bool):
+        raise _fail(path, "allow_large", f"got {allow_large!r}, expected true or false")
 
     tasks = ", ".join(registry.TASKS)
     task = raw.get("task")
@@ -290,47 +413,123 @@ def load_spec(path: Path) -> Spec:
         quick=dict(quick),
         path=path,
         description=description,
+        allow_large=allow_large,
     )
     _check_points(path, spec)
     return spec
+
+
+# --------------------------------------------------------------------------- finding specs
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    """True when `path`, symlinks resolved, lies inside `folder` (also resolved)."""
+    try:
+        Path(os.path.realpath(path)).relative_to(os.path.realpath(folder))
+    except ValueError:
+        return False
+    return True
+
+
+def spec_files(experiments_dir: Path, errors: list[str] | None = None) -> list[Path]:
+    """The ``*.toml`` files of the folder that may be specs, sorted: regular files (or links
+    to regular files) that lie inside the folder. A link to a file elsewhere is left out, its
+    reason appended to `errors` when a list is given; a folder named ``x.toml`` is not a spec.
+    """
+    experiments_dir = Path(experiments_dir)
+    if not experiments_dir.is_dir():
+        return []
+    files = []
+    for path in sorted(experiments_dir.glob("*.toml")):
+        if not path.is_file():
+            continue
+        if not _inside(experiments_dir, path):
+            if errors is not None:
+                errors.append(f"{path}: links outside {experiments_dir}; not used as a spec")
+            continue
+        files.append(path)
+    return files
+
+
+def _same_name(a: str, b: str) -> bool:
+    return unicodedata.normalize("NFC", a) == unicodedata.normalize("NFC", b)
+
+
+def _duplicate_error(name: str, paths: list[Path]) -> SpecError:
+    files = " and ".join(str(p) for p in sorted(paths))
+    return SpecError(f"experiment '{name}' is defined twice: {files} (give each its own name =)")
 
 
 def list_specs(experiments_dir: Path, errors: list[str] | None = None) -> list[Spec]:
     """Every valid spec in the folder, sorted by name.
 
     An invalid spec never hides the others: it is left out, and its one-line error is
-    appended to `errors` when a list is given.
+    appended to `errors` when a list is given. Specs that share a name are all left out
+    (which one runs would be a guess), with an error naming their files.
     """
-    experiments_dir = Path(experiments_dir)
-    if not experiments_dir.is_dir():
-        return []
-    specs = []
-    for path in sorted(experiments_dir.glob("*.toml")):
+    specs: dict[str, list[Spec]] = {}
+    for path in spec_files(experiments_dir, errors):
         try:
-            specs.append(load_spec(path))
+            spec = load_spec(path)
         except SpecError as exc:
             if errors is not None:
                 errors.append(str(exc))
-    return sorted(specs, key=lambda s: s.name)
+            continue
+        specs.setdefault(unicodedata.normalize("NFC", spec.name), []).append(spec)
+    unique = []
+    for name, group in specs.items():
+        if len(group) > 1:
+            if errors is not None:
+                errors.append(str(_duplicate_error(name, [s.path for s in group])))
+            continue
+        unique.append(group[0])
+    return sorted(unique, key=lambda s: s.name)
+
+
+def check_experiments_dir(experiments_dir: Path) -> None:
+    """`SpecError` (one line, worded as the CLI's) when the experiments folder is missing."""
+    problem = folder_problem(experiments_dir, "experiments", EXPERIMENTS_HINT)
+    if problem is not None:
+        raise SpecError(problem)
 
 
 def find_spec(experiments_dir: Path, name: str) -> Spec:
-    """The spec called `name` (file stem or ``name =``); `SpecError` listing the others if none."""
+    """The spec called `name` (file stem or ``name =``) inside `experiments_dir`.
+
+    `SpecError` (one line) when `name` is not a plain name (`check_name`: no path, so no
+    ``../x`` or ``/abs/x``), when the folder is missing, when ``NAME.toml`` is not a file or
+    links outside the folder, when two specs answer to the name (both files are named), or
+    when none does (the available names are listed).
+    """
     experiments_dir = Path(experiments_dir)
+    problem = check_name(name)
+    if problem is not None:
+        raise SpecError(f"{name!r} is not an experiment name: {problem}")
+    check_experiments_dir(experiments_dir)
     direct = experiments_dir / f"{name}.toml"
-    if direct.is_file():
-        return load_spec(direct)
+    if direct.exists() and not direct.is_file():
+        raise SpecError(f"{direct}: is not a file (a spec is a .toml file)")
+    if direct.is_file() and not _inside(experiments_dir, direct):
+        raise SpecError(f"{direct}: links outside {experiments_dir}; only specs inside it run")
+    matches: list[Spec] = []
     available = []
-    for candidate in sorted(experiments_dir.glob("*.toml")) if experiments_dir.is_dir() else []:
+    for candidate in spec_files(experiments_dir):
+        is_direct = candidate.name == direct.name
         try:
             spec = load_spec(candidate)
         except SpecError:
+            if is_direct:
+                raise  # the file named after the experiment is broken: say how
             available.append(candidate.stem)
             continue
-        if spec.name == name:
-            return spec
+        if is_direct or _same_name(spec.name, name):
+            matches.append(spec)
         available.append(spec.name)
-    listing = ", ".join(sorted(available)) or f"none in {experiments_dir}"
+    if len(matches) > 1:
+        raise _duplicate_error(name, [s.path for s in matches])
+    if matches:
+        return matches[0]
+    listing = ", ".join(sorted(set(available))) or f"none in {experiments_dir}"
     raise SpecError(f"unknown experiment '{name}' (available: {listing})")
 
 
@@ -357,7 +556,15 @@ def resolved_params(spec: Spec, quick: bool) -> dict[str, Any]:
 
 
 def sweep_points(spec: Spec, quick: bool) -> list[dict[str, Any]]:
-    """One dict of concrete parameters per combination of the list-valued parameters."""
+    """One dict of concrete parameters per combination of the list-valued parameters.
+
+    `SpecError` beyond `MAX_SWEEP_POINTS` (a spec changed in code after `load_spec`)."""
+    size = sweep_size(spec, quick)
+    if size > MAX_SWEEP_POINTS:
+        raise _fail(
+            spec.path, "quick" if quick else "params",
+            f"the sweep has {size:,} points; at most {MAX_SWEEP_POINTS:,} are allowed",
+        )
     merged = resolved_params(spec, quick)
     swept = swept_keys(spec, quick)
     points = []

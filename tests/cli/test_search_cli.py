@@ -102,7 +102,7 @@ def test_bad_query_is_one_line_exit_2(vault, capsys, query):
 
 def test_missing_vault_is_one_line_exit_2(tmp_path, capsys):
     code, _, err = _run(capsys, "--vault", str(tmp_path / "nope"), "search", "x")
-    assert code == 2 and "vault folder not found" in err
+    assert code == 2 and "vault folder" in err and "does not exist" in err
 
 
 def test_new_process_end_to_end(vault):

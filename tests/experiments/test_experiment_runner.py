@@ -132,14 +132,15 @@ def test_an_error_after_a_stop_signal_is_recorded_as_interrupted(tmp_path, monke
     """Ctrl-C's KeyboardInterrupt can come out of library code as another exception: once the
     runner's signal handler has run, the run counts as interrupted, not failed."""
     import notebase.experiments.runner as runner
+    from notebase.experiments import stopping
 
     def train_point(*args, **kwargs):
-        runner.STOPPED_BY_SIGNAL.set()  # what the handler does before raising
+        stopping.STOPPED_BY_SIGNAL.set()  # what the handler does before raising
         raise RuntimeError("KeyboardInterrupt turned into something else")
 
     monkeypatch.setattr(runner, "train_point", train_point)
-    monkeypatch.setattr(runner, "STOPPED_BY_SIGNAL", threading.Event())
-    monkeypatch.setattr(runner, "_ignore_further_signals", lambda: None)  # pytest keeps Ctrl-C
+    monkeypatch.setattr(stopping, "STOPPED_BY_SIGNAL", threading.Event())
+    monkeypatch.setattr(stopping, "ignore_further_signals", lambda: None)  # pytest keeps Ctrl-C
     spec = load_spec(tiny_spec(tmp_path))
     with pytest.raises(KeyboardInterrupt):
         run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs")
@@ -366,3 +367,154 @@ def test_ctrl_c_on_the_cli_stops_the_run_and_records_it(tmp_path):
     (record,) = list_records(tmp_path / "experiments" / "runs")
     assert record["status"] == "interrupted", (record["error"], err[-3000:])
     assert record["results"]  # the finished point is kept
+
+
+# --------------------------------------------------------------------------- issue 11 hardening
+
+
+def test_a_signal_right_after_the_first_write_still_ends_the_record(tmp_path, monkeypatch):
+    """issue 11 defect 17: Ctrl-C between the first write (`running`) and the run's `try:`
+    left the record `running`. Now the first write is inside it."""
+    from notebase.experiments import stopping
+
+    monkeypatch.setattr(stopping, "ignore_further_signals", lambda: None)  # pytest keeps Ctrl-C
+
+    def on_event(event):
+        if event["event"] == "start":  # the record is on disk, as `running`
+            raise KeyboardInterrupt
+
+    spec = load_spec(tiny_spec(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs", on_event=on_event)
+    (record,) = list_records(tmp_path / "runs")
+    assert record["status"] == "interrupted" and record["ended_at"]
+
+
+def test_a_signal_during_the_first_write_still_ends_the_record(tmp_path, monkeypatch):
+    from notebase.experiments import records, stopping
+
+    monkeypatch.setattr(stopping, "ignore_further_signals", lambda: None)
+    real_write = records.write_record
+    calls = []
+
+    def write_then_signal(runs_dir, record):
+        calls.append(record["status"])
+        path = real_write(runs_dir, record)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return path
+
+    monkeypatch.setattr(records, "write_record", write_then_signal)
+    spec = load_spec(tiny_spec(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs")
+    assert calls == ["running", "interrupted"]
+    (record,) = list_records(tmp_path / "runs")
+    assert record["status"] == "interrupted"
+
+
+def test_the_record_names_its_runner(tmp_path):
+    import socket
+
+    spec = load_spec(tiny_spec(tmp_path, algorithms='["fomaml"]'))
+    record = run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs")
+    assert record["pid"] == os.getpid() and record["host"] == socket.gethostname()
+
+
+def test_runs_that_is_a_file_is_refused_before_any_record(tmp_path):
+    from notebase.errors import UserError
+
+    (tmp_path / "runs").write_text("", encoding="utf-8")
+    spec = load_spec(tiny_spec(tmp_path))
+    with pytest.raises(UserError, match="cannot write run records to .*: it is not a folder"):
+        run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs")
+
+
+def test_a_record_that_cannot_be_written_mid_run_fails_the_run_in_one_line(tmp_path, monkeypatch):
+    from notebase.experiments import records
+
+    real_write = records.write_record
+    calls = []
+
+    def write(runs_dir, record):
+        calls.append(record["status"])
+        if len(calls) > 1:
+            raise OSError(28, "No space left on device")
+        return real_write(runs_dir, record)
+
+    monkeypatch.setattr(records, "write_record", write)
+    events = []
+    spec = load_spec(tiny_spec(tmp_path, algorithms='["fomaml"]'))
+    record = run_experiment(
+        spec, quick=True, device="cpu", runs_dir=tmp_path / "runs", on_event=events.append
+    )
+    assert record["status"] == "failed"
+    assert record["error"].startswith("OSError: [Errno 28] No space left on device; the record")
+    assert events[-1]["event"] == "end" and events[-1]["error"] == record["error"]
+
+
+def test_a_run_too_large_for_memory_is_refused_unless_allowed(tmp_path, monkeypatch):
+    """issue 11 defect 21: `meta_batch = 10**9` or `hidden = 30000` grew to many GB."""
+    from notebase.errors import UserError
+    from notebase.experiments import measure
+
+    spec = load_spec(tiny_spec(tmp_path, algorithms='["fomaml"]'))
+    monkeypatch.setattr(measure, "available_bytes", lambda device: 1000)
+    with pytest.raises(UserError) as caught:
+        run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs")
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{spec.path}: needs about ")
+    assert "more than the 1000 B available on cpu" in message and "--force" in message
+    assert not (tmp_path / "runs").exists()  # refused before any record
+    ok = run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs",
+                        allow_large=True)
+    assert ok["status"] == "ok"
+    spec.allow_large = True
+    assert run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs")["status"] == "ok"
+
+
+def test_the_memory_estimate_follows_the_sizes_that_cost_memory():
+    from notebase.experiments.measure import estimate_bytes
+
+    point = dict(DEFAULTS["sinusoid"], eval_lr=0.01)
+    small = estimate_bytes("sinusoid", "maml", point)
+    assert 10_000 < small < 50_000_000
+    wide = estimate_bytes("sinusoid", "maml", {**point, "hidden": 30000})
+    assert wide > 100 * 2**30  # hidden = 30000: ~9e8 parameters, per task of the meta-batch
+    many = estimate_bytes("sinusoid", "fomaml", {**point, "meta_batch": 10**9})
+    assert many > 2**40
+    deep = estimate_bytes("sinusoid", "maml", {**point, "inner_steps": 50})
+    flat = estimate_bytes("sinusoid", "fomaml", {**point, "inner_steps": 50})
+    assert deep > 3 * estimate_bytes("sinusoid", "maml", point) and flat < deep
+    assert estimate_bytes("no-such-task", "maml", point) is None
+
+
+@pytest.mark.slow  # profiles 5 algorithms x 2 tasks x 2 sizes (~3 s)
+@pytest.mark.parametrize(("hidden", "meta_batch", "inner_steps"), [(128, 8, 5), (256, 4, 1)])
+def test_the_memory_estimate_is_near_the_measured_peak(hidden, meta_batch, inner_steps):
+    """The estimate against `peak_memory` of the meta-gradient and of the evaluation, plus
+    the model's state: within the factor the measure module documents."""
+    from functools import partial
+
+    from notebase.experiments.algorithms import ALGORITHMS
+    from notebase.experiments.measure import estimate_bytes, peak_memory
+
+    device = torch.device("cpu")
+    for task_name in ("sinusoid", "digits"):
+        point = dict(DEFAULTS[task_name], hidden=hidden, meta_batch=meta_batch,
+                     inner_steps=inner_steps, eval_tasks=20, eval_lr=0.01)
+        task = make_task(task_name, point)
+        model = task.make_model()
+        params = {name: p.detach() for name, p in model.named_parameters()}
+        count = sum(p.numel() for p in params.values())
+        for name, algorithm_class in ALGORITHMS.items():
+            algorithm = algorithm_class(model, task, point)
+            batch = task.sample("train", 0, range(meta_batch))
+            held_out = task.sample("eval", 0, range(20))
+            _, train, _ = peak_memory(partial(algorithm.meta_gradients, params, batch), device)
+            _, evaluation, _ = peak_memory(
+                partial(algorithm.evaluate, params, held_out, 10, 0.01), device
+            )
+            measured = max(train, evaluation) + 16 * count
+            estimate = estimate_bytes(task_name, name, point)
+            assert 0.7 < estimate / measured < 2.5, (task_name, name, estimate, measured)
