@@ -1,5 +1,6 @@
 """The one writer of notes: put a results block into a note on disk, byte-exact, or into its
-sidecar; and the atomic file replace everything notebase writes goes through.
+sidecar. How a file is replaced (atomic, inside the vault, owner kept, concurrent edits not
+lost) is `notebase.core.file_replace`, which everything notebase writes goes through.
 
 Guarantees (each one tested byte for byte):
 
@@ -13,24 +14,34 @@ Guarantees (each one tested byte for byte):
 - A new run of the same experiment replaces its block in place (keeping its indentation);
   other blocks stay.
 - The note is read at write time, not at run start, so edits made during a run survive; if it
-  changes between our read and our rename, the write starts over from what is there now.
+  changes before our rename (or, on Linux, in the instant of it), the write starts over from
+  what is there now.
 - ``hash=`` in the opening marker is a digest of the block's lines. If the user edited the
   block, or a marker is broken (see `notebase.core.results_block` for the grammar,
-  `notebase.core.results_edit` for the placement of a new block), nothing is guessed: the note is left alone and the results go to
-  ``<note stem>.results.md`` beside it. So do notes that are not UTF-8.
-- Writes are atomic: a temporary file in the same folder, flushed and fsynced, then
-  ``os.replace``; the file mode is kept, a symlinked note stays a link.
+  `notebase.core.results_edit` for the placement of a new block), nothing is guessed: the
+  note is left alone and the results go to ``<note stem>.results.md`` beside it. So do notes
+  that are not UTF-8, read-only notes, notes that are not regular files, and -- with
+  ``vault_root`` -- notes whose real path is outside the vault.
+- Results are never lost: when the sidecar cannot be written either (read-only folder, a name
+  too long, a link out of the vault) they go to a file of the run's own beside the note, then
+  to the caller's ``fallback`` file; the outcome says where, and why, in one line.
 """
 
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
+import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from notebase.core.file_replace import (
+    Moved,
+    WriteRefused,
+    atomic_write,
+    open_place,
+    read_current,
+    replace,
+)
 from notebase.core.results_block import RenderedBlock
 from notebase.core.results_edit import (
     QUESTION_HEADING_PATTERNS,
@@ -42,14 +53,14 @@ from notebase.core.results_edit import (
 
 @dataclass(slots=True)
 class WriteOutcome:
-    """Where a run's results went, or why they went nowhere.
-
-    The fields after ``replaced`` are filled in by the run driver
-    (`notebase.experiments.note_runs`), not by the writer."""
+    """Where a block went, or why it went nowhere. The run that made it is described by
+    `notebase.experiments.note_runs.RunOutcome`, which holds one of these."""
 
     status: str
     """``written`` (into the note), ``sidecar`` (into ``<stem>.results.md``), or
-    ``not-written`` (the run failed or was interrupted; nothing changed)."""
+    ``not-written``: nothing in the note or beside it changed -- set by the run driver when
+    the run failed or was interrupted, and by the writer when neither the note nor a sidecar
+    could be written (``written_to`` is then the caller's fallback file, or None)."""
     note: Path
     """The note the results were meant for."""
     written_to: Path | None = None
@@ -58,61 +69,6 @@ class WriteOutcome:
     """Why the note itself was not written (one line), else None."""
     replaced: bool = False
     """True when an earlier block of the same experiment was replaced."""
-    plot: Path | None = None
-    """The PNG embedded in the block, when one was made."""
-    warnings: list[str] = field(default_factory=list)
-    """Things that went wrong without stopping the write (e.g. the plot could not be drawn)."""
-    experiment: str | None = None
-    """The experiment that ran."""
-    run_id: str | None = None
-    """The run's id, when the runner got far enough to give one."""
-    run_status: str | None = None
-    """The run's status: ``ok``, ``failed`` or ``interrupted``."""
-    run_error: str | None = None
-    """Why the run failed, from its record."""
-    record_path: Path | None = None
-    """The run record (``experiments/runs/<run_id>.json``)."""
-    record: dict | None = None
-    """The run record itself (results rows under ``results``)."""
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path``'s content atomically (same-folder temp file, fsync, rename), keeping
-    its mode; a symlinked note keeps its link and the target is replaced."""
-    target = Path(os.path.realpath(path))
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp_name, mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp_name, 0o666 & ~umask)
-        os.replace(temp_name, target)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable; not every file system lets a folder be opened
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 def sidecar_path(note_file: Path) -> Path:
@@ -120,33 +76,93 @@ def sidecar_path(note_file: Path) -> Path:
     return note_file.with_name(note_file.stem + ".results.md")
 
 
-def write_sidecar(note_file: Path, block: RenderedBlock, reason: str) -> tuple[Path, bool]:
-    """Put the block into the note's sidecar (replacing that experiment's block there).
+def _run_file(note_file: Path, block: RenderedBlock) -> Path:
+    """``<note stem>.results.<run>.md``: a file of this run's own, when the sidecar is broken."""
+    run = re.sub(r"[^\w.-]", "_", block.attrs.get("run", "run")).lstrip(".") or "run"
+    return note_file.with_name(f"{note_file.stem}.results.{run}.md")
 
-    Returns (the file written, replaced?)."""
-    sidecar = sidecar_path(note_file)
-    try:
-        existing = sidecar.read_bytes()
-    except FileNotFoundError:
-        existing = None
-    if existing is not None:
+
+def _guarded_write(
+    path: Path,
+    compute: Callable[[bytes | None], bytes],
+    *,
+    vault_root: Path | None,
+    label: str,
+    attempts: int,
+) -> str | None:
+    """Write ``compute(the file's bytes now, or None)`` into ``path`` (`file_replace.replace`),
+    starting over when the file changes meanwhile. ``compute`` may raise UnsafeEdit or
+    WriteRefused. Returns None when written, else why not (one line)."""
+    for _ in range(attempts):
         try:
-            data, replaced = apply_block(existing, block)
-            atomic_write(sidecar, data)
-            return sidecar, replaced
-        except UnsafeEdit:
-            # The sidecar is broken too: a file of its own for this run loses nothing.
-            sidecar = note_file.with_name(
-                f"{note_file.stem}.results.{block.attrs.get('run', 'run')}.md"
-            )
+            with open_place(path, vault_root, label=label) as place:
+                current = read_current(place)
+                try:
+                    data = compute(None if current is None else current.data)
+                    if replace(place, data, current):
+                        return None
+                finally:
+                    if current is not None:
+                        current.close()
+        except Moved:
+            continue
+        except (UnsafeEdit, WriteRefused) as refusal:
+            return str(refusal)
+    return f"{label} kept changing while the results were being written"
+
+
+def _with_header(note_file: Path, block: RenderedBlock, reason: str) -> bytes:
     header = (
         f"# Results for {note_file.stem}\n\n"
         f"notebase could not write these results into `{note_file.name}`: {reason}.\n"
         "Move the block into the note by hand, or fix the note and run again.\n\n"
     )
-    body = header + "\n".join(block.lines()) + "\n"
-    atomic_write(sidecar, body.encode("utf-8"))
-    return sidecar, False
+    return (header + "\n".join(block.lines()) + "\n").encode("utf-8")
+
+
+def write_sidecar(
+    note_file: Path, block: RenderedBlock, reason: str, *, vault_root: Path | None = None
+) -> tuple[Path, bool]:
+    """Put the block into the note's sidecar (replacing that experiment's block there); when
+    the sidecar is broken, into a file of this run's own.
+
+    Returns (the file written, replaced?). Raises WriteRefused when neither can be written."""
+    sidecar = sidecar_path(note_file)
+    replaced = False
+
+    def into_sidecar(existing: bytes | None) -> bytes:
+        nonlocal replaced
+        if existing is None:
+            return _with_header(note_file, block, reason)
+        data, replaced = apply_block(existing, block)
+        return data
+
+    why = _guarded_write(
+        sidecar, into_sidecar, vault_root=vault_root, label="the sidecar", attempts=3
+    )
+    if why is None:
+        return sidecar, replaced
+    own, label = _run_file(note_file, block), "the run's results file"
+    again = _guarded_write(
+        own,
+        lambda _: _with_header(note_file, block, reason),
+        vault_root=vault_root,
+        label=label,
+        attempts=3,
+    )
+    if again is None:
+        return own, False
+    same = again.replace(label, "the sidecar") == why  # e.g. both in a read-only folder
+    raise WriteRefused(why if same else f"{why}; {again}")
+
+
+def _loose_read(note_file: Path) -> bytes:
+    """The note's bytes for the block's answers when the writer could not read it itself
+    (e.g. a link out of the vault: read, never written); empty when that fails too."""
+    try:
+        return note_file.read_bytes() if note_file.is_file() else b""
+    except OSError:
+        return b""
 
 
 def write_block(
@@ -155,44 +171,57 @@ def write_block(
     *,
     question_patterns: Iterable[str] = QUESTION_HEADING_PATTERNS,
     sources_patterns: Iterable[str] = SOURCES_HEADING_PATTERNS,
-    attempts: int = 3,
+    attempts: int = 5,
+    vault_root: Path | None = None,
+    fallback: Path | None = None,
 ) -> WriteOutcome:
     """Write a block into the note as it is on disk now, or into its sidecar.
 
     ``make_block`` gets the note's current bytes (so it can read which questions the block
-    answers from the text as it is at write time). If the note changes between our read and
-    our rename, the write is redone on the new bytes (up to ``attempts`` times).
+    answers from the text as it is at write time). If the note changes before our rename, the
+    write is redone on the new bytes (up to ``attempts`` times). With ``vault_root``, nothing
+    is written outside that folder. When neither the note nor a sidecar can be written, the
+    block goes to ``fallback`` (e.g. beside the run record) when given; the outcome is then
+    ``not-written`` and its reason says where the block is.
     """
-    reason = None
-    block = None
-    for _ in range(attempts):
-        try:
-            data = note_file.read_bytes()
-        except FileNotFoundError:
-            block = make_block(b"")
-            reason = "the note no longer exists"
-            break
+    block: RenderedBlock | None = None
+    replaced = False
+
+    def into_note(data: bytes | None) -> bytes:
+        nonlocal block, replaced
+        if data is None:
+            raise WriteRefused("the note no longer exists")
         block = make_block(data)
-        try:
-            new_data, replaced = apply_block(
-                data,
-                block,
-                question_patterns=question_patterns,
-                sources_patterns=sources_patterns,
-            )
-        except UnsafeEdit as exc:
-            reason = str(exc)
-            break
-        try:
-            unchanged = note_file.read_bytes() == data
-        except FileNotFoundError:
-            unchanged = False
-        if not unchanged:
-            continue  # edited while we computed: start over from what is there now
-        atomic_write(note_file, new_data)
+        new_data, replaced = apply_block(
+            data, block, question_patterns=question_patterns, sources_patterns=sources_patterns
+        )
+        return new_data
+
+    reason = _guarded_write(
+        note_file, into_note, vault_root=vault_root, label="the note", attempts=attempts
+    )
+    if reason is None:
         return WriteOutcome("written", note_file, written_to=note_file, replaced=replaced)
-    else:
-        reason = "the note kept changing while the results were being written"
-    assert block is not None
-    sidecar, replaced = write_sidecar(note_file, block, reason)
-    return WriteOutcome("sidecar", note_file, written_to=sidecar, reason=reason, replaced=replaced)
+    if block is None:  # refused before the note could be read
+        block = make_block(_loose_read(note_file))
+    try:
+        sidecar, replaced = write_sidecar(note_file, block, reason, vault_root=vault_root)
+        return WriteOutcome(
+            "sidecar", note_file, written_to=sidecar, reason=reason, replaced=replaced
+        )
+    except WriteRefused as refusal:
+        reason = f"{reason}; no sidecar either: {refusal}"
+    if fallback is not None:
+        try:
+            atomic_write(
+                fallback, _with_header(note_file, block, reason), label="the fallback file"
+            )
+            return WriteOutcome(
+                "not-written",
+                note_file,
+                written_to=fallback,
+                reason=f"{reason}; the results block is in {fallback}",
+            )
+        except WriteRefused as refusal:
+            reason = f"{reason}; {refusal}"
+    return WriteOutcome("not-written", note_file, reason=reason)

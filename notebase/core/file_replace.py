@@ -1,0 +1,431 @@
+"""Replacing a file's bytes inside the vault: every file notebase writes there goes through here
+(notes, sidecars, plots). `notebase.core.note_writer` decides *what* to write; this module
+decides *how*, and refuses what must not be written.
+
+What it promises (tests: tests/core/test_writer_hardening.py, test_writer_concurrency.py):
+
+- **Atomic.** The new bytes go to a temporary file in the same folder (``.notebase-tmp-`` and
+  16 hex digits: a pattern only notebase uses, short enough beside any file name), are fsynced
+  and take the file's name by one rename; the folder is fsynced after. A crash leaves the old
+  file or the new one; a temporary file a killed process left is removed by the next write
+  into that folder once it is `STALE_AFTER_S` old.
+- **The vault is the boundary.** With ``vault_root`` given, the file's real path (every
+  symlink resolved) must lie inside the vault's real path, or nothing is written. The folder is
+  opened once and every later step works on that open folder, names opened with
+  ``O_NOFOLLOW``; right before the rename the path is resolved again and must still lead to
+  that folder and that file. A symlinked note whose target is inside the vault is written
+  through the link (the link stays a link); one whose target is outside is not written.
+- **Edits made meanwhile are not lost.** The caller hands in the bytes it read (`Current`);
+  right before the rename the file must still hold exactly them (same inode, size, mtime,
+  ctime, bytes), else nothing is written and the caller starts over. On Linux the rename is a
+  ``renameat2(RENAME_EXCHANGE)``: afterwards the old file is still there under the temporary
+  name, and if it was written to in the meantime (an editor or a script that had it open),
+  the exchange is undone, a line appended to the new file meanwhile is carried over, and the
+  caller starts over. What remains is a write to the old file through a descriptor opened
+  before the rename that lands after that last look, microseconds later; no POSIX call closes
+  that without a lock every editor takes. Elsewhere the rename is ``os.replace``, checked
+  after the same way, the old content written back when it changed.
+- **Owner, group and mode are kept**, and read-only files are not written: a file without
+  the write bit for us (for root: without any write bit, since root may write anything),
+  or in a folder without one, is refused. When the owner cannot be kept (not root) or the file
+  has several hard links, it is written in place instead (overwrite, truncate, fsync): links,
+  owner and extended attributes stay, but that write is not atomic -- a crash in the middle
+  can leave the file half written -- and not guarded against a writer in the same instant.
+
+One module (~430 lines): the checks and the renames must share one open folder and one open
+file, and each step's reason to exist is the step before it.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import re
+import secrets
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+TEMP_PREFIX = ".notebase-tmp-"
+_TEMP_NAME = re.compile(r"\.notebase-tmp-[0-9a-f]{16}")
+STALE_AFTER_S = 10 * 60
+"""A temporary file of ours this old is left over from a killed process (a write takes ms)."""
+
+_RENAME_NOREPLACE = 1
+_RENAME_EXCHANGE = 2
+
+
+class WriteRefused(Exception):
+    """The file must not or cannot be written; the message says why, in one line."""
+
+
+class Moved(Exception):
+    """The path no longer leads where it did (renamed, swapped for a link): start over."""
+
+
+# --------------------------------------------------------------------------- where
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+@dataclass(slots=True)
+class Place:
+    """A file's folder, held open, and the file's name in it."""
+
+    dir_fd: int
+    name: str
+    real: str
+    """The file's real path when the folder was opened."""
+    shown: Path
+    """The path as the caller named it (may run through symlinks)."""
+    label: str
+    """How messages name the file: ``the note``, ``the sidecar`` ..."""
+
+    def close(self) -> None:
+        os.close(self.dir_fd)
+
+    def __enter__(self) -> Place:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def unmoved(self) -> bool:
+        """The path still resolves to this folder and name (checked right before a rename)."""
+        try:
+            if os.path.realpath(self.shown) != self.real:
+                return False
+            here, there = os.fstat(self.dir_fd), os.stat(os.path.dirname(self.real))
+        except OSError:
+            return False
+        return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def open_place(path: Path, vault_root: Path | None = None, *, label: str = "the file") -> Place:
+    """Open ``path``'s real folder. Raises WriteRefused when the real path leaves the vault
+    or the folder cannot be opened, Moved when it changed while being opened."""
+    real = os.path.realpath(path)
+    root = os.path.realpath(vault_root) if vault_root is not None else None
+    if root is not None and (real == root or not _inside(real, root)):
+        raise WriteRefused(f"{label} {Path(path).as_posix()} leads outside the vault (to {real})")
+    try:
+        dir_fd = os.open(os.path.dirname(real), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise WriteRefused(f"{label}'s folder cannot be opened ({exc.strerror})") from None
+    place = Place(dir_fd, os.path.basename(real), real, Path(path), label)
+    if not place.unmoved():
+        place.close()
+        raise Moved(real)
+    return place
+
+
+# --------------------------------------------------------------------------- what is there
+
+
+@dataclass(slots=True)
+class Current:
+    """The file as it was read: an open descriptor on it, its status before the read, its bytes."""
+
+    fd: int
+    st: os.stat_result
+    data: bytes
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def read_current(place: Place) -> Current | None:
+    """The file's bytes through the open folder (None when there is no file). Raises Moved
+    when the name is now a symlink, WriteRefused when it is not a regular file or unreadable."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # a FIFO must not block
+    try:
+        fd = os.open(place.name, flags, dir_fd=place.dir_fd)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Moved(place.real) from None
+        raise WriteRefused(f"{place.label} cannot be read ({exc.strerror})") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise WriteRefused(f"{place.label} is a folder, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise WriteRefused(f"{place.label} is not a regular file")
+        return Current(fd, st, _read_all_at(fd))
+    except OSError as exc:
+        os.close(fd)
+        raise WriteRefused(f"{place.label} cannot be read ({exc.strerror})") from None
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def writable(st: os.stat_result) -> bool:
+    """Whether the permission bits let us write (root: any write bit; its override is not
+    taken as the user's leave to change a file they made read-only)."""
+    euid = os.geteuid()
+    if euid == 0:
+        return bool(st.st_mode & 0o222)
+    if st.st_uid == euid:
+        return bool(st.st_mode & stat.S_IWUSR)
+    if st.st_gid == os.getegid() or st.st_gid in os.getgroups():
+        return bool(st.st_mode & stat.S_IWGRP)
+    return bool(st.st_mode & stat.S_IWOTH)
+
+
+def _extra(fd: int, base: bytes) -> bytes | None:
+    """What was added to the file behind ``fd`` since it held ``base``: ``b""`` when it still
+    holds exactly ``base``, the appended bytes when it grew by appending, None otherwise."""
+    now = _read_all_at(fd)
+    if now == base:
+        return b""
+    return now[len(base) :] if now.startswith(base) else None
+
+
+def _read_all_at(fd: int) -> bytes:
+    chunks, offset = [], 0
+    while chunk := os.pread(fd, 1 << 20, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _unchanged(current: Current, *, renamed: bool = False) -> bool:
+    """The file still holds what was read: size, mtime and bytes; and its ctime (a chmod, a
+    chown) unless we ``renamed`` it ourselves, which sets the ctime."""
+    st, was = os.fstat(current.fd), current.st
+    if (st.st_size, st.st_mtime_ns) != (was.st_size, was.st_mtime_ns):
+        return False
+    if not renamed and st.st_ctime_ns != was.st_ctime_ns:
+        return False
+    return _extra(current.fd, current.data) == b""
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@functools.cache
+def _renameat2():
+    import ctypes  # only when writing: a few ms the CLI does not pay at start
+
+    return ctypes, getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+
+
+def _rename2(dir_fd: int, old: str, new: str, flags: int) -> bool:
+    """``renameat2`` within one folder; False when the system or file system lacks it."""
+    ctypes, function = _renameat2()
+    if function is None:
+        return False
+    if function(dir_fd, os.fsencode(old), dir_fd, os.fsencode(new), flags) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), new)
+
+
+def clean_stale_temps(dir_fd: int) -> None:
+    """Remove temporary files of ours in this folder older than `STALE_AFTER_S` (left by a
+    killed process): only regular files, only names of our pattern."""
+    limit = time.time() - STALE_AFTER_S
+    try:
+        with os.scandir(dir_fd) as entries:
+            names = [e.name for e in entries if _TEMP_NAME.fullmatch(e.name)]
+        for name in names:
+            st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and st.st_mtime < limit:
+                os.unlink(name, dir_fd=dir_fd)
+    except OSError:
+        pass  # tidying up is a courtesy: never a reason not to write
+
+
+def _new_temp(place: Place, data: bytes, like: os.stat_result | None) -> tuple[str, int, bool]:
+    """A fsynced temporary file holding ``data`` with ``like``'s mode, owner and group (the
+    umask's mode for a new file). Returns (name, fd, owner kept?)."""
+    name = TEMP_PREFIX + secrets.token_hex(8)
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(name, flags, 0o600, dir_fd=place.dir_fd)
+    try:
+        owner_kept = True
+        if like is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+        else:
+            mine = os.fstat(fd)
+            if (mine.st_uid, mine.st_gid) != (like.st_uid, like.st_gid):
+                try:
+                    os.fchown(fd, like.st_uid, like.st_gid)
+                except PermissionError:
+                    owner_kept = False
+            os.fchmod(fd, stat.S_IMODE(like.st_mode))  # after chown, which clears set-id bits
+        _write_all(fd, data)
+    except BaseException:
+        os.close(fd)
+        os.unlink(name, dir_fd=place.dir_fd)
+        raise
+    return name, fd, owner_kept
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` from offset 0, then fsync."""
+    view, offset = memoryview(data), 0
+    while offset < len(view):
+        offset += os.pwrite(fd, view[offset:], offset)
+    os.fsync(fd)
+
+
+def _fsync_folder(dir_fd: int) -> None:
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass  # not every file system lets a folder be fsynced
+
+
+def replace(place: Place, data: bytes, current: Current | None, *, guard: bool = True) -> bool:
+    """Give the file at ``place`` the bytes ``data``. ``current`` is the file as read (None:
+    there was none). With ``guard``, the file must still be exactly ``current`` (see the
+    module docstring); returns False, having written nothing, when it is not -- read again and
+    start over. Raises WriteRefused (one line) when the file or its folder is read-only or
+    the write fails; nothing is left behind then."""
+    label = place.label
+    if current is not None and not writable(current.st):
+        raise WriteRefused(f"{label} is read-only")
+    try:
+        if not writable(os.fstat(place.dir_fd)):
+            raise WriteRefused(f"{label}'s folder is read-only")
+        clean_stale_temps(place.dir_fd)
+        if current is not None and current.st.st_nlink > 1:
+            return _in_place(place, data, current, guard)
+        temp, temp_fd, owner_kept = _new_temp(place, data, current.st if current else None)
+    except OSError as exc:
+        raise WriteRefused(f"{label} cannot be written ({exc.strerror})") from None
+    try:
+        if not owner_kept:
+            os.unlink(temp, dir_fd=place.dir_fd)
+            temp = None
+            return _in_place(place, data, current, guard)
+        done = _swap_in(place, temp, temp_fd, data, current, guard)
+        if done:
+            _fsync_folder(place.dir_fd)
+        return done
+    except OSError as exc:
+        raise WriteRefused(f"{label} cannot be written ({exc.strerror})") from None
+    finally:
+        os.close(temp_fd)
+        if temp is not None:
+            try:
+                os.unlink(temp, dir_fd=place.dir_fd)
+            except FileNotFoundError:
+                pass  # renamed into place
+
+
+def _still_there(place: Place, current: Current | None, guard: bool) -> bool:
+    """Right before the rename: the path leads here, and the file is what was read."""
+    if not place.unmoved():
+        return False
+    try:
+        now = os.stat(place.name, dir_fd=place.dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return current is None
+    if current is None or (now.st_dev, now.st_ino) != (current.st.st_dev, current.st.st_ino):
+        return False
+    return not guard or _unchanged(current)
+
+
+def _swap_in(
+    place: Place, temp: str, temp_fd: int, data: bytes, current: Current | None, guard: bool
+) -> bool:
+    dir_fd, name = place.dir_fd, place.name
+    if not _still_there(place, current, guard):
+        return False
+    if current is None:  # a new file: never over one that appeared meanwhile
+        try:
+            if not _rename2(dir_fd, temp, name, _RENAME_NOREPLACE):
+                os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except FileExistsError:
+            return False
+        return True
+    if not guard:
+        os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        return True
+    if _rename2(dir_fd, temp, name, _RENAME_EXCHANGE):
+        # The old file now sits under the temporary name: it must be the one we read, as read.
+        old = os.stat(temp, dir_fd=dir_fd, follow_symlinks=False)
+        same_file = (old.st_dev, old.st_ino) == (current.st.st_dev, current.st.st_ino)
+        if same_file and _unchanged(current, renamed=True):
+            return True  # the caller's finally unlinks the old file
+        _rename2(dir_fd, temp, name, _RENAME_EXCHANGE)  # undo: theirs back in place
+        added = _extra(temp_fd, data)
+        if added is None:  # our file was rewritten meanwhile: that is the newest version
+            _rename2(dir_fd, temp, name, _RENAME_EXCHANGE)
+        elif added:  # a line appended to our file meanwhile goes on with theirs
+            _append(place, added)
+        return False
+    os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    if _unchanged(current, renamed=True):
+        return True
+    # Written to in the window: put the old file's content (and anything appended to ours) back.
+    added = _extra(temp_fd, data)
+    if added is not None:
+        restored, restored_fd, _ = _new_temp(place, _read_all_at(current.fd) + added, current.st)
+        os.close(restored_fd)
+        try:
+            os.replace(restored, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except OSError:
+            os.unlink(restored, dir_fd=dir_fd)
+            raise
+    return False
+
+
+def _append(place: Place, added: bytes) -> None:
+    flags = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(place.name, flags, dir_fd=place.dir_fd)
+    try:
+        os.write(fd, added)
+    finally:
+        os.close(fd)
+
+
+def _in_place(place: Place, data: bytes, current: Current, guard: bool) -> bool:
+    """Overwrite the file itself (hard links, or an owner we cannot give a new file): not
+    atomic; see the module docstring."""
+    flags = os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(place.name, flags, dir_fd=place.dir_fd)
+    try:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != (current.st.st_dev, current.st.st_ino):
+            return False
+        if not _still_there(place, current, guard):
+            return False
+        _write_all(fd, data)
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+        return True
+    finally:
+        os.close(fd)
+
+
+def atomic_write(
+    path: Path, data: bytes, *, vault_root: Path | None = None, label: str = "the file"
+) -> None:
+    """Replace ``path``'s content (or create it), whatever it holds now: for files notebase
+    owns, such as plots. Raises WriteRefused (one line) when it must not or cannot."""
+    for _ in range(5):
+        try:
+            with open_place(path, vault_root, label=label) as place:
+                current = read_current(place)
+                try:
+                    if replace(place, data, current, guard=False):
+                        return
+                finally:
+                    if current is not None:
+                        current.close()
+        except Moved:
+            continue
+    raise WriteRefused(f"{label} {Path(path).as_posix()} kept moving while it was written")
