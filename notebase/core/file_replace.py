@@ -19,12 +19,14 @@ What it promises (tests: tests/core/test_writer_hardening.py, test_writer_concur
   right before the rename the file must still hold exactly them (same inode, size, mtime,
   ctime, bytes), else nothing is written and the caller starts over. On Linux the rename is a
   ``renameat2(RENAME_EXCHANGE)``: afterwards the old file is still there under the temporary
-  name, and if it was written to in the meantime (an editor or a script that had it open),
-  the exchange is undone, a line appended to the new file meanwhile is carried over, and the
-  caller starts over. What remains is a write to the old file through a descriptor opened
-  before the rename that lands after that last look, microseconds later; no POSIX call closes
-  that without a lock every editor takes. Elsewhere the rename is ``os.replace``, checked
-  after the same way, the old content written back when it changed.
+  name, where no one opens it. It is kept only if no process holds it open for writing (a read
+  lease is refused exactly then) and it still holds what was read; otherwise the exchange is
+  undone (a line appended to the new file meanwhile is carried over) and the caller starts
+  over. After that no write can reach the old file, so no edit is lost (where leases are off,
+  ``fs.leases-enable=0``, or a file system has none, a write through a descriptor opened
+  before the rename can still land in the old file after that last look). Elsewhere the
+  rename is ``os.replace``, checked after the same way (the old content written back when it
+  changed); there such a late write is lost too.
 - **Owner, group and mode are kept**, and read-only files are not written: a file without
   the write bit for us (for root: without any write bit, since root may write anything),
   or in a folder without one, is refused. When the owner cannot be kept (not root) or the file
@@ -32,7 +34,7 @@ What it promises (tests: tests/core/test_writer_hardening.py, test_writer_concur
   owner and extended attributes stay, but that write is not atomic -- a crash in the middle
   can leave the file half written -- and not guarded against a writer in the same instant.
 
-One module (~430 lines): the checks and the renames must share one open folder and one open
+One module (~450 lines): the checks and the renames must share one open folder and one open
 file, and each step's reason to exist is the step before it.
 """
 
@@ -84,6 +86,8 @@ class Place:
     """The path as the caller named it (may run through symlinks)."""
     label: str
     """How messages name the file: ``the note``, ``the sidecar`` ..."""
+    busy: bool = False
+    """Set when a write was undone because another process held the file open for writing."""
 
     def close(self) -> None:
         os.close(self.dir_fd)
@@ -355,10 +359,12 @@ def _swap_in(
         os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
         return True
     if _rename2(dir_fd, temp, name, _RENAME_EXCHANGE):
-        # The old file now sits under the temporary name: it must be the one we read, as read.
+        # The old file now sits under the temporary name, where nobody opens it: it must be the
+        # one we read, open for writing nowhere (no later write can reach it), and as read.
         old = os.stat(temp, dir_fd=dir_fd, follow_symlinks=False)
         same_file = (old.st_dev, old.st_ino) == (current.st.st_dev, current.st.st_ino)
-        if same_file and _unchanged(current, renamed=True):
+        place.busy = same_file and _open_for_writing(current.fd)
+        if same_file and not place.busy and _unchanged(current, renamed=True):
             return True  # the caller's finally unlinks the old file
         _rename2(dir_fd, temp, name, _RENAME_EXCHANGE)  # undo: theirs back in place
         added = _extra(temp_fd, data)
@@ -380,6 +386,23 @@ def _swap_in(
         except OSError:
             os.unlink(restored, dir_fd=dir_fd)
             raise
+    return False
+
+
+def _open_for_writing(fd: int) -> bool:
+    """Whether any process holds the file behind ``fd`` (ours, read-only) open for writing.
+    Linux refuses a read lease exactly then; the lease is dropped at once, and is only taken
+    on a file no path leads to any more, so no one's open can break it. False where leases
+    are not to be had (another system, another owner without CAP_LEASE, leases disabled)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+    except (ImportError, AttributeError):
+        return False
+    except OSError as exc:
+        return exc.errno == errno.EAGAIN
+    fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
     return False
 
 

@@ -93,6 +93,7 @@ def _guarded_write(
     """Write ``compute(the file's bytes now, or None)`` into ``path`` (`file_replace.replace`),
     starting over when the file changes meanwhile. ``compute`` may raise UnsafeEdit or
     WriteRefused. Returns None when written, else why not (one line)."""
+    busy = False
     for _ in range(attempts):
         try:
             with open_place(path, vault_root, label=label) as place:
@@ -101,6 +102,7 @@ def _guarded_write(
                     data = compute(None if current is None else current.data)
                     if replace(place, data, current):
                         return None
+                    busy = place.busy
                 finally:
                     if current is not None:
                         current.close()
@@ -108,6 +110,8 @@ def _guarded_write(
             continue
         except (UnsafeEdit, WriteRefused) as refusal:
             return str(refusal)
+    if busy:
+        return f"another program kept {label} open for writing"
     return f"{label} kept changing while the results were being written"
 
 
