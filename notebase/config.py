@@ -6,6 +6,7 @@ them in an optional ``<vault>/.notebase.toml``::
     question_headings = ["^질문", "^(open )?questions?\\b", "^할 일"]   # regexes, case-insensitive
     sources_headings = ["^출처", "^sources?\\b", "^references?\\b"]
     ignore_dirs = ["templates", "archive/old"]                          # added to the defaults
+    bibliography = "refs/library.bib"   # the BibTeX file, inside the vault ("" for none)
 
 Every folder whose name starts with a dot is skipped too (``.obsidian``, ``.git``,
 ``.notebase`` ...).
@@ -34,8 +35,9 @@ DEFAULT_SOURCES_HEADINGS = (
     r"^bibliography\b",
 )
 DEFAULT_IGNORE_DIRS = frozenset({".notebase", ".obsidian", ".git", ".trash"})
+DEFAULT_BIBLIOGRAPHY = "references.bib"
 
-PARSER_VERSION = 5
+PARSER_VERSION = 6
 """Bump when parsing (``notebase.core.parse``, ``citation``) changes what a Note holds: it
 invalidates the notes cache and the search index through `VaultConfig.fingerprint`. Kept
 here, not in the parser, so that checking a fingerprint never imports markdown-it."""
@@ -56,6 +58,14 @@ class VaultConfig:
     """Regexes of headings under which footnote definitions (citations) are kept."""
     ignore_dirs: set[str] = field(default_factory=lambda: set(DEFAULT_IGNORE_DIRS))
     """Folder names (or vault-relative folder paths) never scanned; dot-folders always are."""
+    bibliography: str | None = None
+    """The vault's BibTeX file as set in ``.notebase.toml`` (a vault-relative path; ``""``:
+    none); None when not set, then `bibliography_path` is ``references.bib``."""
+
+    @property
+    def bibliography_path(self) -> str:
+        """The vault-relative path of the BibTeX file to read; ``""`` for none."""
+        return DEFAULT_BIBLIOGRAPHY if self.bibliography is None else self.bibliography
 
     def skips_folder(self, name: str, rel_path: str) -> bool:
         """True for a folder never scanned: a dot-folder, or one named (by name or by
@@ -88,7 +98,7 @@ class VaultConfig:
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise UserError(f"{path}: not valid TOML ({exc})") from None
         for key in data:
-            if key not in ("question_headings", "sources_headings", "ignore_dirs"):
+            if key not in ("question_headings", "sources_headings", "ignore_dirs", "bibliography"):
                 raise UserError(f"{path}: unknown setting {key!r}")
         if "question_headings" in data:
             config.question_heading_patterns = _pattern_list(path, data, "question_headings")
@@ -99,7 +109,20 @@ class VaultConfig:
             if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
                 raise UserError(f"{path}: ignore_dirs must be a list of folder names")
             config.ignore_dirs |= {d.strip("/") for d in dirs if d.strip("/")}
+        if "bibliography" in data:
+            config.bibliography = _vault_relative(path, "bibliography", data["bibliography"])
         return config
+
+
+def _vault_relative(path: Path, key: str, value) -> str:
+    """A setting naming a file inside the vault: a relative path without ``..``."""
+    if not isinstance(value, str):
+        raise UserError(f"{path}: {key} must be a path inside the vault, like \"references.bib\"")
+    text = value.strip().replace("\\", "/")
+    parts = [part for part in text.split("/") if part not in ("", ".")]
+    if text.startswith("/") or re.match(r"^[A-Za-z]:", text) or ".." in parts:
+        raise UserError(f"{path}: {key} must be a path inside the vault (got {value!r})")
+    return "/".join(parts)
 
 
 def _pattern_list(path: Path, data: dict, key: str) -> list[str]:

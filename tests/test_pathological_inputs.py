@@ -45,6 +45,8 @@ INPUTS: dict[str, str | bytes] = {
     "yaml tags of hashes": "---\ntags: " + "#" * RUN + "\n---\n",
     # one long line of a special character or opener
     "footnote refs [^ (defect 11)": "[^" * RUN,
+    "pandoc citation openers [@": "[@" * RUN,
+    "pandoc citations [@a; @b]": "[@a; @b] " * (RUN // 2),
     "wikilink openers [[": "[[" * RUN,
     "embed openers ![[": "![[" * RUN,
     "link middles ](": "](" * RUN,

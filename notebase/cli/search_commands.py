@@ -38,7 +38,8 @@ def register(subparsers) -> None:
         help="search notes by words, phrases and tags",
         description=(
             'Query language: words (all must match), "phrases", tag:x (x and x/...), '
-            "title:, alias:, heading:, body:, cite:, question:, path: (prefix), -term to "
+            "title:, alias:, heading:, body:, cite: (also every note citing a work by that "
+            "author or of that key), question:, path: (prefix), -term to "
             "exclude, a OR b. Korean words match with particles attached and with or "
             "without spaces. Put -- before a query that starts with '-'."
         ),
@@ -101,12 +102,29 @@ def run_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _citation_lookup(args: argparse.Namespace, query: str):
+    """``(cited, parsed)`` for a query with ``cite:``: the vault's works (who cites a work
+    by an author, under every spelling they join) and its parsed notes for the index.
+    ``(None, None)`` otherwise: a plain search never loads the vault."""
+    from notebase.index.query import parse_query
+
+    parsed = parse_query(query)  # a query that cannot be read fails here, as in search
+    if not any(c.field == "citations" for group in parsed.groups for c in group):
+        return None, None
+    from notebase.cli.citation_commands import load_works
+    from notebase.cli.vault_commands import load_vault
+
+    vault = load_vault(args)
+    return load_works(args, vault).notes_citing, vault.parsed_note
+
+
 def run_search(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
+    cited, parsed = _citation_lookup(args, query)
     index = _open(args)
     try:
-        index.update(None if args.json else _progress_bar())
-        hits = index.search(query, limit=args.limit)
+        index.update(None if args.json else _progress_bar(), parsed=parsed)
+        hits = index.search(query, limit=args.limit, cited=cited)
     except OSError as exc:
         raise UserError(f"could not update the search index: {exc.strerror or exc}") from None
     finally:

@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     check = subparsers.add_parser(
         "check",
-        help="broken links, missing attachments, footnote problems, unreadable notes",
+        help="broken links, missing attachments, footnote and citation problems, unreadable notes",
         description="Report problems in the vault. Exits 0 when the vault could be read, "
         "whatever it finds (use --strict to exit 1 on findings).",
     )
@@ -218,6 +218,12 @@ def run_check(args: argparse.Namespace) -> int:
     from notebase.experiments.note_runs import stale_results
 
     report["stale_results"] = stale_results(vault, args.experiments)
+    # Citations are grouped across the vault only when asked for: here, `citations`, the app.
+    from notebase.cli.citation_commands import CHECK_SUMMARY, citation_check_lines
+    from notebase.core.works import vault_works
+
+    works = vault_works(vault.root, vault.config, vault.notes.values())
+    report.update(works.check())
     findings = sum(len(v) for v in report.values() if isinstance(v, list))
     if args.json:
         print_json(report)
@@ -241,6 +247,8 @@ def run_check(args: argparse.Namespace) -> int:
                 f"{item['note']}: results of {item['experiment']!r} (run {item['run_id']}) "
                 f"are stale: {item['reason']}"
             )
+        for line in citation_check_lines(works):
+            print_text(line)
         summary = ", ".join(
             f"{len(report[key])} {label}"
             for key, label in (
@@ -251,6 +259,7 @@ def run_check(args: argparse.Namespace) -> int:
                 ("unused_footnotes", "unused footnotes"),
                 ("results_marker_problems", "results marker problems"),
                 ("stale_results", "stale results"),
+                *CHECK_SUMMARY,
             )
         )
         print_text(f"{report['notes']} notes: {summary}")

@@ -135,6 +135,10 @@ class Note:
     """``(start, end, label)`` in ``body`` order for each footnote reference ``[^label]``
     and each ``[^label]:`` that opens a definition (only those spans end with ``:``);
     offsets into ``body``, outside code, like `Link.start`. Plain tuples: cheap to cache."""
+    citekeys: list[tuple[str, int, str, bool]] = field(default_factory=list)
+    """``(key, line, locator, bracketed)`` of each pandoc citation (``[@key, p. 4]``,
+    ``@key``) in body order, outside code (`notebase.core.citekeys`). Plain tuples: cheap
+    to cache."""
     questions: list[Question] = field(default_factory=list)
     results_blocks: list[ResultsBlock] = field(default_factory=list)
     results_problems: list[tuple[int, str]] = field(default_factory=list)

@@ -24,6 +24,7 @@ from pathlib import PurePosixPath
 
 from notebase.config import VaultConfig
 from notebase.core.citation import parse_citation
+from notebase.core.citekeys import citekeys
 from notebase.core.frontmatter import load_frontmatter, read_fields
 from notebase.core.links import FootnoteSpan, inline_links, mask_code_spans
 from notebase.core.markdown_blocks import (
@@ -210,6 +211,8 @@ class _BodyScanner:
                     if span[1]:
                         spans.append(span)
                     counts[span[2]] = counts.get(span[2], 0) + 1
+        if "@" in text:  # pandoc citations, outside code and links
+            self.note.citekeys.extend(citekeys(text, line))
         if "#" in text:
             for match in _TAG.finditer(text):
                 tag = match.group(1).strip("/")

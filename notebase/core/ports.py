@@ -62,6 +62,10 @@ class UpdateStats:
         }
 
 
+CitedNotes = Callable[[str], Iterable[str]]
+"""``cited(text)``: the notes citing a work by the author ``text`` names, or of key
+``text`` (`notebase.core.works.Works.notes_citing`); what ``cite:`` finds besides words."""
+
 ParsedNotes = Callable[[str, int, int], Note | None]
 """``parsed(path, mtime_ns, size)``: the caller's parsed note of exactly that file state, or
 None. An index uses it instead of parsing the file again (the app's vault just did)."""
@@ -93,8 +97,11 @@ class NoteIndex(Protocol):
         """Throw the index away and index every note again."""
         ...
 
-    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
-        """Notes matching ``query`` (notebase query language), best first.
+    def search(
+        self, query: str, limit: int = 20, cited: CitedNotes | None = None
+    ) -> list[SearchHit]:
+        """Notes matching ``query`` (notebase query language), best first; ``cited`` adds
+        to ``cite:`` the notes citing a work by that author (see `CitedNotes`).
 
         Raises ``notebase.errors.UserError`` (a subclass) for a query that cannot be read.
         """

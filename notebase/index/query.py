@@ -7,6 +7,7 @@ Syntax (documented in the README's search section)::
     tag:ml                     notes tagged ml or ml/anything (nested tags)
     title:MAML                 the word (or title:"a phrase") in the title only
     alias: heading: body: cite: question: path:   other fields (path: is a prefix)
+    cite:Finn                  also every note citing a work by Finn (see resolve_citations)
     -draft  -tag:초안          exclude notes that match
     maml OR reptile            either one
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from notebase.core.ports import CitedNotes
 from notebase.errors import UserError
 from notebase.index.analysis import (
     CJK_CHAR_RE,
@@ -78,6 +80,9 @@ class Clause:
     """True when the text was quoted."""
     negated: bool = False
     """True for ``-clause``: notes that match are excluded."""
+    paths: frozenset[str] | None = None
+    """For ``cite:``: the notes the caller's works say cite it (`resolve_citations`);
+    they match as well as the notes whose citations contain the words."""
 
 
 @dataclass(slots=True)
@@ -200,6 +205,19 @@ def _glue_single_syllables(groups: list[list[Clause]]) -> None:
         i += 1
 
 
+def resolve_citations(parsed: ParsedQuery, cited: CitedNotes | None) -> None:
+    """Give each ``cite:`` clause the notes ``cited`` names for its text: the notes citing a
+    work by that author (any spelling the vault's works joined) or of that key. Per-note
+    index fields cannot hold that (it depends on every other note), so it is looked up
+    here, at query time, from the caller's grouping."""
+    if cited is None:
+        return
+    for group in parsed.groups:
+        for clause in group:
+            if clause.field == "citations":
+                clause.paths = frozenset(cited(clause.text))
+
+
 # --- Query-side analysis --------------------------------------------------------------
 
 
@@ -293,7 +311,17 @@ def compile_query(parsed: ParsedQuery):
 
 def _clause_query(wq, clause: Clause):
     """``(query that must match, [optional ranking queries])`` or None when the clause
-    has no searchable token (a stop word)."""
+    has no searchable token (a stop word); a ``cite:`` clause also matches its notes."""
+    compiled = _words_query(wq, clause)
+    if not clause.paths:
+        return compiled
+    notes = wq.Or([wq.Term("path", path) for path in sorted(clause.paths)])
+    if compiled is None:
+        return notes, []
+    return wq.Or([compiled[0], notes]), compiled[1]
+
+
+def _words_query(wq, clause: Clause):
     if clause.field == "tags":
         tag = clause.text.strip().lstrip("#").strip("/").lower()
         return (wq.Term("tags", tag), []) if tag else None

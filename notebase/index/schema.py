@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from notebase.core.note import Note
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def build_schema():
@@ -64,6 +64,7 @@ def note_document(note: Note, raw_text: str | None = None) -> dict[str, str]:
         citation_parts.append(footnote.text)
         if footnote.citation.title and footnote.citation.title not in footnote.text:
             citation_parts.append(footnote.citation.title)
+    citation_parts.extend(f"@{key}" for key in dict.fromkeys(c[0] for c in note.citekeys))
     aliases = "\n".join(note.aliases)
     return {
         "path": note.path,

@@ -32,14 +32,14 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from notebase.config import VaultConfig
-from notebase.core.ports import ParsedNotes, ProgressCallback, SearchHit, UpdateStats
+from notebase.core.ports import CitedNotes, ParsedNotes, ProgressCallback, SearchHit, UpdateStats
 from notebase.errors import UserError
 from notebase.index import folder as index_dir
 from notebase.index import health, index_folder
 from notebase.index import manifest as manifest_file
 from notebase.index.lock import FolderLock, IndexBusyError
 from notebase.index.manifest import VALID, Manifest, ManifestError
-from notebase.index.query import compile_query, highlight_terms, parse_query
+from notebase.index.query import compile_query, highlight_terms, parse_query, resolve_citations
 from notebase.index.scan import ScannedFile, named_files, scan_note_files, stat_note_files
 from notebase.index.schema import SCHEMA_VERSION, build_schema
 from notebase.index.snippet import compile_highlighter, make_snippet
@@ -302,8 +302,11 @@ class WhooshNoteIndex:
 
     # --- searching --------------------------------------------------------------------
 
-    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+    def search(
+        self, query: str, limit: int = 20, cited: CitedNotes | None = None
+    ) -> list[SearchHit]:
         parsed = parse_query(query)
+        resolve_citations(parsed, cited)
         compiled = compile_query(parsed)
         if compiled is None:
             return []

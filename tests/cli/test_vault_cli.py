@@ -199,7 +199,8 @@ def test_check_json_contract_and_exit_codes(vault, capsys):
     code, text, _ = run(capsys, "--vault", str(vault), "check")
     assert code == 0 and text.rstrip().endswith(
         "3 notes: 1 invalid notes, 1 broken links, 1 missing attachments, 1 undefined footnotes, "
-        "1 unused footnotes, 0 results marker problems, 1 stale results"
+        "1 unused footnotes, 0 results marker problems, 1 stale results, 0 citation conflicts, "
+        "0 misattributions, 0 unknown citation keys, 0 bibliography problems"
     )
     assert "ml/maml.md:10: broken link to '없는 노트'" in text
     assert run(capsys, "--vault", str(vault), "check", "--strict")[0] == 1

@@ -1,0 +1,350 @@
+"""What a work shows (its fields and key) and what is wrong with its citations, and the
+words and JSON for both.
+
+`describe` picks the fields a work shows: its bibliography entry's, else its citations'
+(no citation wins a conflict: the fullest title and author list, the most frequent year,
+ties to the first by note path). `assign_keys` gives each work without an entry a
+Google-Scholar-style key (``finn2017model``), unique and the same for the same vault.
+
+`find_conflicts`: the work's citations disagree on the first author, the author list or the
+year. Versions are clustered by what can be the same (``C. Finn`` and ``Chelsea Finn`` are one
+version; ``Tianqi Chen`` and ``Yutian Chen`` two); more than one cluster is a conflict, with
+every version and where it appears. No version wins: only the bibliography entry, when the
+work has one, marks the version it agrees with (``ConflictValue.bibliography``). The author
+list is compared only when the first authors agree (a different first author already says
+the lists differ).
+
+`find_misattributions`: for a work in the bibliography, each citation whose first author,
+author list or year is not the entry's.
+
+`conflict_text` and `misattribution_text` are the one wording of both, for the CLI
+(``citations``, ``check``) and the app; `work_json` and `check_report` the JSON shapes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from notebase.core.work_match import (
+    ET_AL,
+    TITLE_STOPWORDS,
+    authors_compatible,
+    family_key,
+    key_word,
+    person,
+    persons,
+    title_key,
+    title_words,
+    venue_key,
+)
+
+if TYPE_CHECKING:
+    from notebase.core.works import Citing, Work, Works
+
+FIELD_WORDS = {"first_author": "first author", "authors": "authors", "year": "year"}
+
+
+@dataclass(slots=True)
+class ConflictValue:
+    """One version of a field and the citations that write it."""
+
+    value: str | list[str] | int
+    """A name (first author), a list of names (authors) or a year."""
+    where: list[Citing] = field(default_factory=list)
+    bibliography: bool = False
+    """True when the work's bibliography entry agrees with this version."""
+
+    @property
+    def notes(self) -> list[str]:
+        return sorted({c.note for c in self.where})
+
+
+@dataclass(slots=True)
+class Conflict:
+    """The citations of one work disagree on ``field`` (``first_author``, ``authors``,
+    ``year``): every version, in order of first appearance."""
+
+    field: str
+    values: list[ConflictValue]
+
+
+@dataclass(slots=True)
+class Misattribution:
+    """A citation that contradicts the work's bibliography entry on ``field``."""
+
+    where: Citing
+    field: str
+    cited: str | list[str] | int
+    bibliography: str | list[str] | int
+
+
+def describe(work: Work) -> None:
+    """A work's shown fields: the entry's, else its citations' (the fullest title and
+    author list, the most frequent year; ties go to the first citation by note path)."""
+    entry = work.entry
+    if entry is not None:
+        work.authors, work.title, work.venue, work.year = (
+            entry.authors,
+            entry.title,
+            entry.venue,
+            entry.year,
+        )
+        return
+    versions = work.versions
+    titled = [v.title for v in versions if v.title]
+    work.title = max(titled, key=lambda t: len(title_words(t))) if titled else None
+    listed = [v.authors for v in versions if v.authors]
+    work.authors = max(listed, key=_fullness) if listed else ()
+    years = Counter(v.year for v in versions if v.year is not None)
+    if years:
+        top = max(years.values())
+        work.year = next(v.year for v in versions if v.year is not None and years[v.year] == top)
+    venues = Counter(venue_key(v.venue) for v in versions if v.venue)
+    if venues:
+        top = max(venues.values())
+        work.venue = next(
+            v.venue for v in versions if v.venue and venues[venue_key(v.venue)] == top
+        )
+
+
+def _fullness(authors: tuple[str, ...]) -> tuple[int, bool, int]:
+    """How much an author list says: people named, no ``et al.``, given names spelled out."""
+    people = persons(authors)[0]
+    return len(people), authors[-1] != ET_AL, sum(p.completeness for p in people)
+
+
+def generated_key(work: Work) -> str:
+    """``finn2017model``: first author's family name, year, the title's first word that is
+    not a stop word (Google Scholar's style); the venue stands in for a missing title."""
+    family = key_word(family_key(work.authors[0])) if work.authors else ""
+    word = ""
+    for candidate in title_words(work.title or ""):
+        if candidate not in TITLE_STOPWORDS:
+            word = key_word(candidate)
+            break
+    if not word and work.venue:
+        word = venue_key(work.venue)[:12]
+    return f"{family or 'anon'}{work.year or ''}{word}"
+
+
+def assign_keys(works: list[Work]) -> None:
+    """Entry keys as they are; generated keys made unique with ``a``, ``b`` ... in the
+    order of the works' titles and authors, so the same vault always gets the same keys."""
+    taken = {w.key.casefold() for w in works if w.entry is not None}
+    pending: dict[str, list[Work]] = {}
+    for work in works:
+        if work.entry is None:
+            pending.setdefault(generated_key(work), []).append(work)
+    for base, group in sorted(pending.items()):
+        if len(group) == 1 and base.casefold() not in taken:
+            group[0].key = base
+            taken.add(base.casefold())
+            continue
+        group.sort(key=lambda w: (title_key(w.title or ""), w.authors, w.year or 0, w.cited_by))
+        suffixes = (chr(ord("a") + i) if i < 26 else str(i) for i in range(10**6))
+        for work in group:
+            key = base + next(suffixes)
+            while key.casefold() in taken:
+                key = base + next(suffixes)
+            work.key = key
+            taken.add(key.casefold())
+
+
+def find_conflicts(work: Work) -> list[Conflict]:
+    versions = work.versions
+    if len(versions) < 2:
+        return []
+    entry = work.entry
+    conflicts: list[Conflict] = []
+
+    # First author: clusters of compatible names, the most complete name first.
+    firsts = sorted(
+        ((v.first, v) for v in versions if v.first is not None),
+        key=lambda pv: (-pv[0].completeness, pv[1].where),
+    )
+    clusters: list[tuple[object, ConflictValue]] = []
+    for first, version in firsts:
+        for rep, value in clusters:
+            if rep.compatible(first):
+                value.where.append(version.where)
+                break
+        else:
+            clusters.append((first, ConflictValue(version.authors[0], [version.where])))
+    if len(clusters) > 1:
+        entry_first = person(entry.authors[0]) if entry and entry.authors else None
+        for rep, value in clusters:
+            value.bibliography = entry_first is not None and rep.compatible(entry_first)
+        conflicts.append(Conflict("first_author", _ordered(v for _, v in clusters)))
+    else:
+        lists = sorted(
+            ((v.people, v) for v in versions if v.people[0]),
+            key=lambda pv: (-len(pv[0][0]), pv[0][1], pv[1].where),
+        )
+        groups: list[tuple[object, ConflictValue]] = []
+        for people, version in lists:
+            for rep, value in groups:
+                if authors_compatible(rep, people):
+                    value.where.append(version.where)
+                    break
+            else:
+                groups.append((people, ConflictValue(list(version.authors), [version.where])))
+        if len(groups) > 1:
+            entry_people = persons(entry.authors) if entry and entry.authors else None
+            for rep, value in groups:
+                value.bibliography = entry_people is not None and authors_compatible(
+                    rep, entry_people
+                )
+            conflicts.append(Conflict("authors", _ordered(v for _, v in groups)))
+
+    years: dict[int, ConflictValue] = {}
+    for version in versions:
+        if version.year is not None:
+            years.setdefault(version.year, ConflictValue(version.year)).where.append(version.where)
+    if len(years) > 1:
+        for year, value in years.items():
+            value.bibliography = entry is not None and entry.year == year
+        conflicts.append(Conflict("year", _ordered(years.values())))
+    return conflicts
+
+
+def _ordered(values) -> list[ConflictValue]:
+    values = list(values)
+    for value in values:
+        value.where.sort()
+    return sorted(values, key=lambda v: v.where[0])
+
+
+def find_misattributions(work: Work) -> list[Misattribution]:
+    entry = work.entry
+    if entry is None:
+        return []
+    found: list[Misattribution] = []
+    entry_people = persons(entry.authors)
+    entry_first = entry_people[0][0] if entry_people[0] else None
+    for version in work.versions:
+        first = version.first
+        if first is not None and entry_first is not None:
+            if not first.compatible(entry_first):
+                found.append(
+                    Misattribution(
+                        version.where, "first_author", version.authors[0], entry.authors[0]
+                    )
+                )
+            elif not authors_compatible(version.people, entry_people):
+                found.append(
+                    Misattribution(
+                        version.where, "authors", list(version.authors), list(entry.authors)
+                    )
+                )
+        if version.year is not None and entry.year is not None and version.year != entry.year:
+            found.append(Misattribution(version.where, "year", version.year, entry.year))
+    return found
+
+
+# ---- JSON and wording ------------------------------------------------------------------
+
+
+def citing_json(citing: Citing) -> dict:
+    return {"note": citing.note, "label": citing.label, "line": citing.line}
+
+
+def work_json(work: Work) -> dict:
+    """One work in the ``notebase citations --json`` shape (a contract: fields may be
+    added, never renamed or removed)."""
+    return {
+        "key": work.key,
+        "authors": list(work.authors),
+        "title": work.title,
+        "venue": work.venue,
+        "year": work.year,
+        "cited_by": [citing_json(c) for c in work.cited_by],
+        "conflicts": [conflict_json(c) for c in work.conflicts],
+        "misattributions": [misattribution_json(m) for m in work.misattributions],
+        "in_bibliography": work.in_bibliography,
+    }
+
+
+def check_report(works: Works) -> dict:
+    """The citation part of ``notebase check --json``: conflicts of works the bibliography
+    does not have (for those it has, the misattributions say more), misattributions,
+    unknown keys, and what went wrong reading the bibliography."""
+    bib_name = works.bibliography.path if works.bibliography else None
+    return {
+        "citation_conflicts": [
+            {"key": work.key, "title": work.title, **conflict_json(conflict)}
+            for work in works.works
+            if work.entry is None
+            for conflict in work.conflicts
+        ],
+        "misattributions": [
+            {"key": work.key, **misattribution_json(found)}
+            for work in works.works
+            for found in work.misattributions
+        ],
+        "unknown_citation_keys": [
+            {"note": c.note, "key": c.label[1:], "line": c.line} for c in works.unknown_keys
+        ],
+        "bibliography_problems": [
+            {"file": bib_name, "problem": problem} for problem in works.problems
+        ],
+    }
+
+
+def conflict_json(conflict: Conflict) -> dict:
+    return {
+        "field": conflict.field,
+        "values": [
+            {
+                "value": value.value,
+                "notes": value.notes,
+                "cited_by": [citing_json(c) for c in value.where],
+                "bibliography": value.bibliography,
+            }
+            for value in conflict.values
+        ],
+    }
+
+
+def misattribution_json(found: Misattribution) -> dict:
+    where = found.where
+    return {
+        "note": where.note,
+        "label": where.label,
+        "line": where.line,
+        "field": found.field,
+        "cited": found.cited,
+        "bibliography": found.bibliography,
+    }
+
+
+def value_text(value: str | list[str] | int) -> str:
+    if isinstance(value, list):
+        return ", ".join(value)
+    return str(value)
+
+
+def versions_text(conflict: Conflict, bibliography: str | None = None) -> str:
+    """``2019 (a.md); 2017 (b.md, c.md) <- references.bib``: every version with the notes
+    writing it; the one the bibliography agrees with is marked."""
+    parts = []
+    for value in conflict.values:
+        mark = f" <- {bibliography}" if value.bibliography and bibliography else ""
+        parts.append(f"{value_text(value.value)} ({', '.join(value.notes)}){mark}")
+    return "; ".join(parts)
+
+
+def conflict_text(conflict: Conflict, bibliography: str | None = None) -> str:
+    """``year: 2019 (a.md); 2017 (b.md, c.md) <- references.bib`` (see `versions_text`)."""
+    return f"{FIELD_WORDS[conflict.field]}: {versions_text(conflict, bibliography)}"
+
+
+def misattribution_text(found: Misattribution, key: str, bibliography: str) -> str:
+    """``first author "Yoshua Bengio", but references.bib (ravi2017optimization) says
+    "Sachin Ravi"``."""
+    what = FIELD_WORDS[found.field]
+    return (
+        f'{what} "{value_text(found.cited)}", but {bibliography} ({key}) says '
+        f'"{value_text(found.bibliography)}"'
+    )
