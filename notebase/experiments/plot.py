@@ -31,7 +31,7 @@ def plot_path(vault_root: Path, experiment: str, run_id: str) -> Path:
     return Path(vault_root) / "attachments" / f"{experiment}-{run_id}.png"
 
 
-def plot_record(record: dict, out_path: Path) -> Path:
+def plot_record(record: dict, out_path: Path, *, vault_root: Path | None = None) -> Path:
     """Draw seconds per iteration and peak memory (KiB or MiB) per algorithm against the first swept
     parameter (``inner_steps`` for the cost question) and save a PNG at ``out_path``.
 
@@ -91,5 +91,6 @@ def plot_record(record: dict, out_path: Path) -> Path:
         figure.savefig(buffer, format="png")
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out_path, buffer.getvalue())
+    # With vault_root, nothing is written through a link out of the vault (a linked attachments/).
+    atomic_write(out_path, buffer.getvalue(), vault_root=vault_root, label="the plot")
     return out_path
