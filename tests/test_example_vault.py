@@ -120,6 +120,46 @@ def test_every_note_cites_sources_with_a_year(vault: Vault) -> None:
             assert 1990 <= footnote.citation.year <= 2025
 
 
+CITED_WORKS = {
+    "finn2017model": 4,  # MAML, cited by four notes
+    "nichol2018first": 3,  # Reptile: two footnotes and one [@key]
+    "rajeswaran2019meta": 2,  # iMAML: a footnote and a [@key, sec. 3]
+    "raghu2020rapid": 1,  # ANIL
+    "ravi2017optimization": 1,
+    "antoniou2019train": 2,  # MAML++
+    "vinyals2016matching": 1,
+    "snell2017prototypical": 1,
+    "lake2015human": 1,
+    "hospedales2021meta": 1,
+    "griewank2008evaluating": 2,
+    "pearlmutter1994fast": 1,
+    "chen2016training": 1,
+    "li2020pytorch": 1,
+}
+
+
+def test_cli_citations_lists_each_paper_once_as_the_bibliography_has_it(vault_copy: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "notebase", "--vault", str(vault_copy), "citations", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stderr == ""
+    works = json.loads(done.stdout)
+    assert {w["key"]: len(w["cited_by"]) for w in works} == CITED_WORKS
+    titles = [re.sub(r"\W", "", w["title"]).casefold() for w in works]
+    assert len(set(titles)) == len(works) == len(CITED_WORKS)
+    for work in works:
+        assert work["in_bibliography"], work["key"]
+        assert work["conflicts"] == [] and work["misattributions"] == [], work["key"]
+    pandoc = [c for w in works for c in w["cited_by"] if c["label"].startswith("@")]
+    assert {(c["note"], c["label"]) for c in pandoc} == {
+        ("알고리즘/ANIL.md", "@nichol2018first"),
+        ("알고리즘/ANIL.md", "@rajeswaran2019meta"),
+    }
+
+
 def test_tags_include_nested_and_korean_ones(vault: Vault) -> None:
     tags = {tag for note in vault.notes.values() for tag in note.tags}
     assert {"ml/meta-learning", "ml/meta-learning/maml", "미완", "초안"} <= tags
