@@ -11,8 +11,11 @@ Drives the real app headless with Pilot (``App.run_test()``).
   temporary folder between runs, the search index too), with the file watcher on, appends
   a line to a note, R times, and measures the CPU time of the UI thread
   (``time.thread_time()`` on the event loop's thread) from the write until the screen has
-  redrawn the change, minus the same window idle. Once for a note that is not open, once
-  for the open note (which is drawn again).
+  redrawn the change (the main screen's ``vault_changed`` ran, then one screen refresh;
+  waited on, not polled), minus the CPU time of an idle window as long (timers, the
+  watcher's own polling). For a line added to a note that is not open, to the open note
+  (drawn again: until its new page is painted), and for a changed title (the list re-sorts
+  and its changed row is drawn).
 
 Usage::
 
@@ -124,16 +127,11 @@ def generated_vault(notes: int) -> Path:
     return vault
 
 
-async def ui_cpu_while(pilot, done, timeout: float = 60.0) -> tuple[float, float]:
-    """UI-thread CPU ms until ``done()`` holds and one more frame was drawn; and wall ms."""
-    cpu, wall = time.thread_time(), time.perf_counter()
-    deadline = wall + timeout
-    while not done():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the change did not reach the screen")
-        await pilot.pause(0.005)
-    await pilot.pause()
-    return (time.thread_time() - cpu) * 1000, (time.perf_counter() - wall) * 1000
+async def refreshed(widget) -> None:
+    """Until the screen has refreshed once more (``call_after_refresh``)."""
+    done = asyncio.get_running_loop().create_future()
+    widget.call_after_refresh(lambda: done.done() or done.set_result(None))
+    await done
 
 
 async def watch(vault: Path, rounds: int) -> None:
@@ -154,41 +152,62 @@ async def watch(vault: Path, rounds: int) -> None:
         open_file = app.session.note_file(screen.current_path)
         others = sorted(vault.glob("*.md"))[-rounds:]
 
-        idle: list[float] = []
         handler: list[float] = []
+        changed: list[asyncio.Future] = []
         real = screen.vault_changed
+        loop = asyncio.get_running_loop()
 
         def timed(update) -> None:
             began = time.perf_counter()
             real(update)
             handler.append((time.perf_counter() - began) * 1000)
+            if changed and not changed[-1].done():
+                changed[-1].set_result(None)
 
         screen.vault_changed = timed
-        for label, files in (("a note not open", others), ("the open note", [open_file] * rounds)):
+        titled = sorted(vault.glob("*.md"))[-2 * rounds : -rounds]
+        scenarios = (
+            ("a line added to a note not open", others, False),
+            ("a line added to the open note", [open_file] * rounds, False),
+            ("the title of a note not open (the list re-sorts)", titled, True),
+        )
+        for label, files, retitle in scenarios:
             cpu: list[float] = []
+            idle: list[float] = []
             walls: list[float] = []
             handler.clear()
             for number, path in enumerate(files):
-                generation = screen.generation
-                # The same window with nothing changing: timers, the watcher's own loop.
-                target = time.perf_counter() + 0.35
-                idle.append(
-                    (await ui_cpu_while(pilot, lambda t=target: time.perf_counter() > t))[0]
-                )
-                with path.open("a", encoding="utf-8") as handle:
-                    handle.write(f"\n벤치마크 줄 {number} — one more line\n")
-                spent, wall = await ui_cpu_while(pilot, lambda g=generation: screen.generation > g)
-                cpu.append(spent)
-                walls.append(wall)
-                if path == open_file:
-                    await painted(pilot, view, screen.current_path)
+                changed.append(loop.create_future())
+                began, wall = time.thread_time(), time.perf_counter()
+                if retitle:
+                    text = path.read_text(encoding="utf-8")
+                    start = text.index("title: ") + len("title: ")
+                    end = text.index("\n", start)
+                    path.write_text(f"{text[:start]}{number} 새 제목{text[end:]}", "utf-8")
+                else:
+                    with path.open("a", encoding="utf-8") as handle:
+                        handle.write(f"\n벤치마크 줄 {number} — one more line\n")
+                await asyncio.wait_for(changed[-1], 60)
+                if path == open_file:  # its new page comes from a worker, then is painted
+                    while view.rendered_at < wall:
+                        await refreshed(view)
+                await refreshed(view)
+                cpu.append((time.thread_time() - began) * 1000)
+                walls.append(time.perf_counter() - wall)
+                # An idle window as long: what the UI thread spends anyway.
+                began = time.thread_time()
+                await asyncio.sleep(walls[-1])
+                idle.append((time.thread_time() - began) * 1000)
+                walls[-1] *= 1000
                 await settle(app, pilot)
-            print(f"file change, {label}: UI-thread CPU {summary(cpu)}")
-            print(f"    of which the redraw handler (vault_changed): {summary(handler)}")
+            extra = [spent - base for spent, base in zip(cpu, idle, strict=True)]
+            print(f"file change, {label}:")
+            print(f"    UI-thread CPU, write until redrawn, minus idle: {summary(extra)}")
+            print(f"    (raw {summary(cpu)}; idle {summary(idle)})")
+            print(f"    the redraw handler (vault_changed) alone: {summary(handler)}")
             print(
-                f"    write until redrawn (wall, watcher debounce 300 ms included): {summary(walls)}"
+                f"    wall, write until redrawn (300 ms watcher debounce in it): {summary(walls)}"
             )
-        print(f"idle baseline, same window (~0.35 s): UI-thread CPU {summary(idle)}")
 
 
 def main() -> None:

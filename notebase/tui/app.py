@@ -43,6 +43,9 @@ KEYS = [
 # Notifications stay up this long; errors a little longer.
 NOTIFY_SECONDS = 6
 
+# A re-read waits at most this long for the screen to redraw before it re-indexes.
+REINDEX_WAIT_SECONDS = 2.0
+
 
 class NotebaseApp(App):
     """The notebase terminal app; build it with ``make_app``."""
@@ -178,11 +181,18 @@ class NotebaseApp(App):
     def _reread(self, reread: Callable, *args) -> None:
         update = reread(*args)
         if update is not None:
-            self.post_message(VaultChanged(update))
-            self.session.reindex(update.changed)  # after the screen has what it needs
+            message = VaultChanged(update)
+            self.post_message(message)
+            message.shown.wait(REINDEX_WAIT_SECONDS)  # the screen first, then the index
+            self.session.reindex(update.changed)
 
     def on_vault_changed(self, message: VaultChanged) -> None:
-        self.main_screen.vault_changed(message.update)
+        try:
+            self.main_screen.vault_changed(message.update)
+        except BaseException:
+            message.shown.set()
+            raise
+        self.main_screen.call_after_refresh(message.shown.set)  # once it is painted
         for path, errors in message.update.broken:
             self.notify(f"{path} could not be read: {errors}", severity="warning")
 

@@ -3,6 +3,7 @@ run reported."""
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -24,11 +25,14 @@ class VaultLoaded(Message):
 
 
 class VaultChanged(Message):
-    """Notes changed on disk were re-read: what the screens must redraw."""
+    """Notes changed on disk were re-read: what the screens must redraw. ``shown`` is set
+    once they have (the worker waits for it before re-indexing, so that it does not hold
+    the GIL against the redraw)."""
 
     def __init__(self, update: VaultUpdate) -> None:
         super().__init__()
         self.update = update
+        self.shown = threading.Event()
 
 
 class IndexReady(Message):

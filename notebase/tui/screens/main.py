@@ -83,6 +83,11 @@ def citation_markdown(page: NotePage, label: str) -> tuple[str, str] | None:
     return None
 
 
+def _side_of(page: NotePage) -> tuple:
+    """What the side panel shows of a page (a reload that changed none of it redraws none)."""
+    return (page.links, page.backlinks, page.footnotes, page.questions, page.experiments)
+
+
 class MainScreen(Screen):
     """Browse the vault: list, tags, note, side panel."""
 
@@ -181,7 +186,7 @@ class MainScreen(Screen):
         )
         if listing.invalid:
             top.append(f"  ⚠ {len(listing.invalid)} invalid", style="red")
-        self.query_one("#top-bar", Static).update(top)
+        self.query_one("#top-bar", Static).update(top, layout=False)  # one line, always
         return True
 
     def request_listing(self) -> None:
@@ -202,7 +207,8 @@ class MainScreen(Screen):
         count = note_list.shown_count
         extra = f" · filter “{note_list.filter_text}”" if note_list.filter_text else ""
         self.query_one("#list-caption", Static).update(
-            Text(f"{what} ({count}){extra}", style="dim")
+            Text(f"{what} ({count}){extra}", style="dim"),
+            layout=False,  # one line, always
         )
 
     # --- opening notes ----------------------------------------------------------------------
@@ -267,12 +273,12 @@ class MainScreen(Screen):
             self.query_one(SidePanel).clear_note()
             self.page = None
             return
-        first_show = self.page is not page
-        self.page = page
+        previous, self.page = self.page, page
         view = self.query_one(NoteView)
         view.show(page, message.heading, message.keep_scroll, message.rendered)
-        if first_show:
-            self.query_one(SidePanel).show(page)
+        if previous is not page:
+            if previous is None or _side_of(previous) != _side_of(page):
+                self.query_one(SidePanel).show(page)
             if not page.valid and not message.keep_scroll:  # a reload: the app said it
                 self.app.notify(f"{page.path}: {'; '.join(page.errors)}", severity="error")
 

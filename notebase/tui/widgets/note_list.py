@@ -43,6 +43,8 @@ class NoteList(RowList):
         only the changed notes' lines are built again."""
 
     def set_notes(self, rows: list[NoteRow], keep_key: str | None = None) -> None:
+        if rows is self.all_rows:
+            return  # the session hands over the same list when no row changed
         built = self._built
         fresh: dict[str, tuple[NoteRow, Row, list[str | None]]] = {}
         for row in rows:
