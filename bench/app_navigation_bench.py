@@ -149,7 +149,7 @@ async def watch(vault: Path, rounds: int) -> None:
         screen = app.main_screen
         view = screen.query_one("#note")
         await painted(pilot, view, screen.current_path)
-        open_file = app.session.note_file(screen.current_path)
+        open_file = vault / screen.current_path  # generated names: ASCII
         others = sorted(vault.glob("*.md"))[-rounds:]
 
         handler: list[float] = []

@@ -204,6 +204,7 @@ class NotebaseApp(App):
                 "index": "opening the search index",
                 "watch": "watching the vault",
                 "refresh": "re-reading the vault",
+                "quit": "closing the vault",
                 "run": "the run",
             }.get(event.worker.group, event.worker.group)
             self.notify(f"error while {what}: {error}", severity="error")
@@ -306,7 +307,10 @@ class NotebaseApp(App):
         self.run_request = None
         self.runner = None
         self.main_screen.query_one("#run").finish(outcome)
-        severity = {"written": "information", "sidecar": "warning", "cancelled": "warning"}
+        severity = {
+            "written": "information", "preview": "information", "sidecar": "warning",
+            "cancelled": "warning",
+        }
         self.notify(outcome.message(), severity=severity.get(outcome.ending, "error"))
         if outcome.ending in ("written", "sidecar"):
             self.refresh_vault()  # show the results block now, without waiting for the watcher
@@ -327,8 +331,14 @@ class NotebaseApp(App):
         runner = self.runner
         if runner is not None:
             runner.cancel()
-        self.session.close()
-        self.exit()
+        # Closing may save the notes cache (~0.8 s at 10,000 notes): not on the UI thread.
+        self.run_worker(self._close_and_exit, thread=True, group="quit", exit_on_error=False)
+
+    def _close_and_exit(self) -> None:
+        try:
+            self.session.close()
+        finally:
+            self.call_from_thread(self.exit)
 
 
 def make_app(

@@ -3,16 +3,20 @@
 Screens get view data (``notebase.tui.views``) from here: rows, a note's page, listings,
 updates; never a core ``Note``, the ``Vault`` or the index.
 
-Threads. The UI thread calls only ``has_note``, ``note_file``, ``index_state`` and
-``linked_experiments``: they answer from memory (an attribute or one dict lookup, atomic
-under the GIL), take no lock and touch no file, so the UI never waits on a worker. Every
-other method is for worker threads: it may read files (notes, specs, run records, the
-index) and holds ``_lock`` while it reads or changes the vault, so that no reader sees a
-change half done (committing a change resolves links in place). The index has its own
-``_index_lock``, held while it updates or answers; a search waits for an update.
+Threads. The UI thread calls ``has_note``, ``index_state`` and ``linked_experiments``:
+they answer from memory (an attribute or one dict lookup, atomic under the GIL), take no
+lock and touch no file, so the UI never waits on a worker. The one exception is
+``find_spec`` when a run starts (a key press, not a preview): it lists the experiments
+folder and may read the spec. Every other method is for worker threads: it may read files
+(notes, specs, run records, the index) and holds ``_lock`` while it reads or changes the
+vault, so that no reader sees a change half done (committing a change resolves links in
+place). The index has its own ``_index_lock``, held while it updates or answers; a search
+waits for an update.
 
 Imports no Textual and no torch; the core parser, whoosh and the spec reader are imported
-inside the methods that need them, so importing the app stays cheap.
+inside the methods that need them, so importing the app stays cheap. Over 400 lines because
+it is the app's only door to the index and experiments (an import-linter contract): what
+reads their files (spec and record caches, the index's opening) has to live here.
 """
 
 from __future__ import annotations
@@ -29,22 +33,22 @@ from typing import TYPE_CHECKING, Any
 from notebase.experiments.results_table import block_rows
 from notebase.tui.views import (
     ExperimentSummary,
-    FootnoteView,
-    LinkEntry,
     Listing,
     NotePage,
     NoteRow,
     QuestionRow,
-    QuestionView,
     SearchResult,
     VaultUpdate,
+    note_page,
+    note_row,
+    question_row,
 )
 
 # From this many notes on, a missing index is built by a subprocess (see open_index).
 SUBPROCESS_BUILD_MIN_NOTES = 1000
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from notebase.core.note import Note, Question
+    from notebase.core.note import Note
 
 
 class SearchUnavailable(Exception):
@@ -84,11 +88,6 @@ class VaultSession:
         vault = self._vault
         return vault is not None and path in vault.notes
 
-    def note_file(self, path: str) -> Path | None:
-        """The note's file on disk (its real name), None before the vault is loaded."""
-        vault = self._vault
-        return None if vault is None else vault.file_path(path)
-
     @property
     def index_state(self) -> str:
         """``loading``, ``ready`` or ``unavailable`` (then ``index_error`` says why)."""
@@ -112,7 +111,7 @@ class VaultSession:
         vault.use_cache = False
         with self._lock:
             self._vault = vault
-            self._rows = {path: _row(note) for path, note in vault.notes.items()}
+            self._rows = {path: note_row(note) for path, note in vault.notes.items()}
             self._resort()
             return self._listing(None)
 
@@ -186,7 +185,7 @@ class VaultSession:
             if note is None:
                 rows_changed |= self._rows.pop(path, None) is not None
                 continue
-            row, old = _row(note), self._rows.get(path)
+            row, old = note_row(note), self._rows.get(path)
             if old is None or (old.title, old.tags, old.valid) != (row.title, row.tags, row.valid):
                 self._rows[path] = row
                 rows_changed = True
@@ -299,18 +298,9 @@ class VaultSession:
         note = vault.notes.get(path) if vault is not None else None
         if note is None:
             return None
-        return NotePage(
-            path=note.path,
-            title=note.title or note.path,
-            tags=tuple(note.tags),
-            valid=note.valid,
-            errors=tuple(note.errors),
-            markdown=note_markdown(note),
-            links=tuple(_links(note, self._title_of)),
-            backlinks=tuple((p, self._title_of(p)) for p in vault.backlinks(note.path)),
-            footnotes=tuple(_footnote(footnote) for footnote in note.footnotes),
-            questions=tuple(_question(question) for question in note.questions),
-            experiments=tuple(self._experiments(note)),
+        backlinks = [(p, self._title_of(p)) for p in vault.backlinks(note.path)]
+        return note_page(
+            note, note_markdown(note), self._title_of, backlinks, self._experiments(note)
         )
 
     def _title_of(self, path: str) -> str:
@@ -361,7 +351,7 @@ class VaultSession:
             if self._vault is None:
                 return []
             pairs = list(self._vault.questions(open_only=False))
-            rows = [_question_row(note, question) for note, question in pairs]
+            rows = [question_row(note, question) for note, question in pairs]
         rows.sort(key=lambda row: (row.note_title.casefold(), row.note_path, row.number))
         return rows
 
@@ -463,73 +453,3 @@ def _collect_garbage() -> None:
     thread allocates next: measured, 1 re-read in 20 paid it on the UI thread, mid-redraw.
     Done here, it lands where nothing waits for it yet."""
     gc.collect()
-
-
-def _row(note: Note) -> NoteRow:
-    return NoteRow(note.path, note.title or note.path, tuple(note.tags), note.valid)
-
-
-def _links(note: Note, title_of) -> list[LinkEntry]:
-    """The note's outgoing note links, each target once, in order (not experiments,
-    embeds, attachments or links to itself)."""
-    seen: set[str] = set()
-    entries = []
-    for link in note.links:
-        if link.experiment or link.embed or link.is_attachment:
-            continue
-        if link.resolved:
-            if link.resolved in seen or link.resolved == note.path:
-                continue
-            seen.add(link.resolved)
-            entries.append(LinkEntry(link.target, link.resolved, title_of(link.resolved)))
-        elif link.target and f"missing:{link.target}" not in seen:
-            seen.add(f"missing:{link.target}")
-            entries.append(LinkEntry(link.target))
-    return entries
-
-
-def _footnote(footnote) -> FootnoteView:
-    citation = footnote.citation
-    return FootnoteView(
-        label=footnote.label,
-        text=footnote.text,
-        references=footnote.references,
-        authors=tuple(citation.authors),
-        title=citation.title,
-        venue=citation.venue,
-        year=citation.year,
-    )
-
-
-def _question(question: Question) -> QuestionView:
-    return QuestionView(
-        number=question.number,
-        text=question.text,
-        status=question.status,
-        experiments=tuple(question.experiments),
-        answered_by=question.answered_by,
-    )
-
-
-def _question_row(note: Note, question: Question) -> QuestionRow:
-    answered_experiment = None
-    if question.answered_by:
-        for block in note.results_blocks:
-            if block.run_id == question.answered_by:
-                answered_experiment = block.experiment
-                break
-    if answered_experiment is None and question.status == "answered":
-        for block in note.results_blocks:
-            if question.number in block.answers:
-                answered_experiment = block.experiment
-                break
-    return QuestionRow(
-        note_path=note.path,
-        note_title=note.title or note.path,
-        number=question.number,
-        text=question.text,
-        status=question.status,
-        experiments=list(question.experiments),
-        answered_by=question.answered_by,
-        answered_experiment=answered_experiment,
-    )

@@ -1,15 +1,21 @@
-"""What the screens show, as plain data: rows, a note's page, a listing, an update.
+"""What the screens show, as plain data: rows, a note's page, a listing, an update; and
+how a core ``Note`` becomes them (``note_row``, ``note_page``, ``question_row``).
 
 ``VaultSession`` builds these in worker threads from the vault, the index and the
 experiments folder; screens and widgets render them and never hold a core ``Note``. They
 are treated as immutable once built: a changed note gets new objects, so a widget can tell
-by identity or equality what it must redraw. Imports no Textual, no core.
+by identity or equality what it must redraw. Imports no Textual; core only for typing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from notebase.core.note import Footnote, Note, Question
 
 
 @dataclass(slots=True, eq=False)
@@ -80,10 +86,12 @@ class QuestionView:
     number: int
     text: str
     status: str
-    """``open`` or ``answered``."""
+    """``open``, ``answered`` or ``inconclusive`` (`notebase.core.note.Question.status`)."""
     experiments: tuple[str, ...] = ()
     answered_by: str | None = None
     """Run id of the results block that answers it."""
+    summary: str | None = None
+    """That block's one-line answer (its findings or claims' verdicts)."""
 
 
 @dataclass(slots=True)
@@ -171,3 +179,99 @@ class QuestionRow:
     """Run id of the results block that answers it."""
     answered_experiment: str | None = None
     """The experiment of that results block, when the note names it."""
+
+
+def note_row(note: Note) -> NoteRow:
+    return NoteRow(note.path, note.title or note.path, tuple(note.tags), note.valid)
+
+
+def _links(note: Note, title_of: Callable[[str], str]) -> list[LinkEntry]:
+    """The note's outgoing note links, each target once, in order (not experiments,
+    embeds, attachments or links to itself)."""
+    seen: set[str] = set()
+    entries = []
+    for link in note.links:
+        if link.experiment or link.embed or link.is_attachment:
+            continue
+        if link.resolved:
+            if link.resolved in seen or link.resolved == note.path:
+                continue
+            seen.add(link.resolved)
+            entries.append(LinkEntry(link.target, link.resolved, title_of(link.resolved)))
+        elif link.target and f"missing:{link.target}" not in seen:
+            seen.add(f"missing:{link.target}")
+            entries.append(LinkEntry(link.target))
+    return entries
+
+
+def _footnote(footnote: Footnote) -> FootnoteView:
+    citation = footnote.citation
+    return FootnoteView(
+        label=footnote.label,
+        text=footnote.text,
+        references=footnote.references,
+        authors=tuple(citation.authors),
+        title=citation.title,
+        venue=citation.venue,
+        year=citation.year,
+    )
+
+
+def note_page(
+    note: Note,
+    markdown: str,
+    title_of: Callable[[str], str],
+    backlinks: Iterable[tuple[str, str]],
+    experiments: Iterable[ExperimentSummary],
+) -> NotePage:
+    """The page of ``note``: ``markdown`` its rendered body, ``title_of(path)`` the title of
+    a linked note, ``backlinks`` ``(path, title)``, ``experiments`` their summaries."""
+    return NotePage(
+        path=note.path,
+        title=note.title or note.path,
+        tags=tuple(note.tags),
+        valid=note.valid,
+        errors=tuple(note.errors),
+        markdown=markdown,
+        links=tuple(_links(note, title_of)),
+        backlinks=tuple(backlinks),
+        footnotes=tuple(_footnote(footnote) for footnote in note.footnotes),
+        questions=tuple(_question(question) for question in note.questions),
+        experiments=tuple(experiments),
+    )
+
+
+def _question(question: Question) -> QuestionView:
+    return QuestionView(
+        number=question.number,
+        text=question.text,
+        status=question.status,
+        experiments=tuple(question.experiments),
+        answered_by=question.answered_by,
+        summary=question.summary,
+    )
+
+
+def question_row(note: Note, question: Question) -> QuestionRow:
+    """A question of the vault-wide view, with the experiment whose results answer it."""
+    answered_experiment = None
+    if question.answered_by:
+        for block in note.results_blocks:
+            if block.run_id == question.answered_by:
+                answered_experiment = block.experiment
+                break
+    if answered_experiment is None and question.status == "answered":
+        for block in note.results_blocks:
+            if question.number in block.answers:
+                answered_experiment = block.experiment
+                break
+    return QuestionRow(
+        note_path=note.path,
+        note_title=note.title or note.path,
+        number=question.number,
+        text=question.text,
+        status=question.status,
+        experiments=list(question.experiments),
+        answered_by=question.answered_by,
+        answered_experiment=answered_experiment,
+    )

@@ -321,5 +321,6 @@ async def test_quit_key(app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("q")
-        assert app.return_code == 0  # the app was told to exit (None until then)
+        # Told to exit (return code None until then) once the session closed on a worker.
+        assert await wait_for(pilot, lambda: app.return_code == 0)
         assert await wait_for(pilot, lambda: not app.is_running)

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from notebase.core import vault as vault_module
 from notebase.errors import UserError
 from notebase.tui.session import SearchUnavailable, VaultSession
 
@@ -129,3 +130,25 @@ def test_a_moved_folder_re_scans_the_vault(session):
     paths = [r.path for r in update.listing.rows]
     assert "방법/MAML.md" in paths and MAML not in paths
     assert [link.path for link in session.note_page(COST).links][0] == "방법/MAML.md"
+
+
+def test_changes_are_saved_to_the_notes_cache_on_close(tmp_path, monkeypatch):
+    vault, experiments = write_vault(tmp_path)
+    session = VaultSession(vault, experiments)
+    session.load()
+    note = vault / COST
+    note.write_text(note.read_text(encoding="utf-8") + "\n한 줄 더\n", encoding="utf-8")
+    session.apply_changes([note])
+    session.close()
+
+    read: list[str] = []
+    real = vault_module.read_note_file
+    monkeypatch.setattr(
+        vault_module,
+        "read_note_file",
+        lambda file, config: read.append(file.path) or real(file, config),
+    )
+    again = VaultSession(vault, experiments)
+    again.load()
+    assert read == []  # every note, the changed one too, came from the cache
+    assert "한 줄 더" in again.note_page(COST).markdown

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 
-from notebase.tui.plot import results_chart
+from notebase.tui.details import citation_markdown, experiment_markdown, question_markdown
 from notebase.tui.render import parse_href
 from notebase.tui.screens.modals import DetailScreen
 from notebase.tui.session import VaultSession
@@ -63,24 +63,6 @@ class ListingLoaded(Message):
     def __init__(self, listing: Listing) -> None:
         super().__init__()
         self.listing = listing
-
-
-def citation_markdown(page: NotePage, label: str) -> tuple[str, str] | None:
-    """Title and Markdown body of the detail view for footnote ``label`` of ``page``."""
-    for footnote in page.footnotes:
-        if footnote.label == label:
-            lines = [footnote.text.strip() or "*(empty definition)*", ""]
-            fields = [
-                ("authors", ", ".join(footnote.authors)),
-                ("title", footnote.title or ""),
-                ("venue", footnote.venue or ""),
-                ("year", str(footnote.year or "")),
-                ("cited", f"{footnote.references}× in this note"),
-            ]
-            lines += ["| | |", "|---|---|"]
-            lines += [f"| {name} | {value.replace('|', '/')} |" for name, value in fields if value]
-            return f"[^{label}] · {page.title}", "\n".join(lines) + "\n"
-    return None
 
 
 def _side_of(page: NotePage) -> tuple:
@@ -381,35 +363,9 @@ class MainScreen(Screen):
         self.app.push_screen(DetailScreen(*found, id="citation"))
 
     def show_question(self, page: NotePage, number: int) -> None:
-        for question in page.questions:
-            if question.number == number:
-                lines = [question.text, ""]
-                if question.status == "answered":
-                    lines.append(f"**answered** by run `{question.answered_by}`")
-                else:
-                    lines.append("**open**")
-                if question.experiments:
-                    lines.append(
-                        "\nexperiments: " + ", ".join(f"`{e}`" for e in question.experiments)
-                    )
-                self.app.push_screen(
-                    DetailScreen(f"Q{number} · {page.title}", "\n".join(lines), id="question")
-                )
-                return
+        found = question_markdown(page, number)
+        if found is not None:
+            self.app.push_screen(DetailScreen(*found, id="question"))
 
     def show_experiment(self, page: NotePage, name: str) -> None:
-        summary = next((s for s in page.experiments if s.name == name), None)
-        if summary is None:
-            lines = ["**not named by this note**"]
-        else:
-            spec_text = f"`{summary.spec_path.name}`" if summary.spec_path else "**missing**"
-            lines = [f"spec: {spec_text}"]
-            if summary.run_id:
-                lines.append(f"last run: `{summary.run_id}` ({summary.status or 'no record'})")
-                chart = results_chart(summary.results)
-                if chart:
-                    lines += ["", "```", chart, "```"]
-            else:
-                lines.append("not run yet for this note")
-        lines.append("\n`r` runs it, `R` runs it quick")
-        self.app.push_screen(DetailScreen(f"⚗ {name}", "\n".join(lines), id="experiment"))
+        self.app.push_screen(DetailScreen(*experiment_markdown(page, name), id="experiment"))
