@@ -15,7 +15,6 @@ from pathlib import Path
 
 from notebase.config import VaultConfig
 from notebase.core.note import Note
-from notebase.core.parse import UNREADABLE, invalid_note, parse_note
 
 
 def file_name_text(name: str) -> str:
@@ -103,6 +102,10 @@ def iter_note_files(root: Path, config: VaultConfig | None = None) -> list[NoteF
 
 def read_note_file(file: NoteFile, config: VaultConfig) -> Note:
     """Parse one file; an unreadable file becomes an invalid note, not an exception."""
+    # The parser (markdown-it, YAML: ~30 ms of imports) loads only when a note is read:
+    # the search index's scan names files with this module and must not pay for it.
+    from notebase.core.parse import UNREADABLE, invalid_note, parse_note
+
     try:
         data = file.abs_path.read_bytes()
     except OSError as exc:

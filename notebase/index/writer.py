@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from notebase.core.ports import ParsedNotes, ProgressCallback, UpdateStats
 from notebase.index import health
 from notebase.index import manifest as manifest_file
+from notebase.index.fast_writer import MAX_POOL_POSTINGS, FastSegmentWriter
 from notebase.index.manifest import DIGEST, MTIME, SIZE, VALID, FileState, Manifest
 from notebase.index.scan import ScannedFile, content_digest
 from notebase.index.schema import note_document
@@ -49,10 +50,11 @@ class Batch:
             owner = self.owner
             # compound=False: whoosh reads a compound segment through BytesIO copies of
             # its parts, ~20 ms per new process at 10,000 notes; plain files are not copied.
-            self.writer = owner._ix.writer(limitmb=WRITER_MEMORY_MB, compound=False)
+            self.writer = FastSegmentWriter(owner._ix, limitmb=WRITER_MEMORY_MB, compound=False)
             # whoosh spills postings past 1,000,000 items to temporary runs and merges
-            # them back in Python: a third of a 10,000-note build. A chunk fits in memory.
-            self.writer.pool.maxsize = 8_000_000
+            # them back in Python: a third of a 10,000-note build. A chunk fits in memory
+            # (FastSegmentWriter adds without that check; this is for merges).
+            self.writer.pool.maxsize = MAX_POOL_POSTINGS
             # update_document() would open a fresh searcher over every segment for each
             # call (8 ms at 10,000 notes); ours is at the writer's generation.
             self.searcher = owner._current_searcher()
