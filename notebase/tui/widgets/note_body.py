@@ -174,6 +174,11 @@ class NoteBody(LineWidget, can_focus=True):
         self._completion: Timer | None = None
 
     @property
+    def lines(self) -> list[list[Segment]]:
+        """The rendered lines now shown (the first part only while not ``complete``)."""
+        return self._lines
+
+    @property
     def render_width(self) -> int:
         """The width lines are rendered at (the scrollbar's gutter is always kept)."""
         return self.scrollable_content_region.width
