@@ -147,7 +147,8 @@ def person(name: str) -> Person | None:
     return Person(family, given)
 
 
-def persons(names: list[str] | tuple[str, ...]) -> tuple[tuple[Person, ...], bool]:
+@lru_cache(maxsize=65536)
+def persons(names: tuple[str, ...]) -> tuple[tuple[Person, ...], bool]:
     """The people named in an author list, and whether it ends in ``et al.`` (is partial)."""
     people = tuple(p for p in (person(n) for n in names) if p is not None)
     return people, bool(names) and names[-1] == ET_AL

@@ -95,7 +95,7 @@ def describe(work: Work) -> None:
     versions = work.versions
     titled = [v.title for v in versions if v.title]
     work.title = max(titled, key=lambda t: len(title_words(t))) if titled else None
-    listed = [v.authors for v in versions if v.authors]
+    listed = dict.fromkeys(v.authors for v in versions if v.authors)  # each list once
     work.authors = max(listed, key=_fullness) if listed else ()
     years = Counter(v.year for v in versions if v.year is not None)
     if years:

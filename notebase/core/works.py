@@ -31,8 +31,10 @@ of a work in the bibliography whose first author, authors or year are not the en
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from notebase.core.bibliography import BibEntry, Bibliography
 from notebase.core.note import Note
@@ -55,34 +57,31 @@ from notebase.core.work_report import (
 )
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Citing:
-    """One place that cites a work: a note, the footnote label (``@key`` for a pandoc
-    citation) and the line."""
+class Citing(NamedTuple):
+    """One place that cites a work: a note, the line, the footnote label (``@key`` for a
+    pandoc citation). Sorts by note, then line."""
 
     note: str
     line: int
     label: str
 
 
-@dataclass(slots=True)
 class Version:
-    """A footnote citation as written, one of a work's citations."""
+    """A footnote citation as written, one of a work's citations, with what it is compared
+    on worked out once (a vault of 10,000 notes has ~15,000 of them)."""
 
-    where: Citing
-    authors: tuple[str, ...]
-    title: str | None
-    venue: str | None
-    year: int | None
+    __slots__ = ("where", "authors", "title", "venue", "year", "people", "first", "family")
 
-    @property
-    def people(self) -> tuple[tuple[Person, ...], bool]:
-        return persons(self.authors)
-
-    @property
-    def first(self) -> Person | None:
-        people = self.people[0]
-        return people[0] if people else None
+    def __init__(self, where: Citing, authors, title: str | None, venue, year: int | None):
+        self.where = where
+        self.authors: tuple[str, ...] = tuple(authors)
+        self.title = title
+        self.venue: str | None = venue
+        self.year = year
+        self.people: tuple[tuple[Person, ...], bool] = persons(self.authors)
+        """The people it names and whether it ends in ``et al.``"""
+        self.first: Person | None = self.people[0][0] if self.people[0] else None
+        self.family = self.first.family if self.first is not None else ""
 
 
 @dataclass(slots=True)
@@ -104,10 +103,8 @@ class Work:
     """`notebase.core.work_report.Conflict` for each field its citations disagree on."""
     misattributions: list = field(default_factory=list)
     """`notebase.core.work_report.Misattribution` of each citation the entry contradicts."""
-
-    @property
-    def cited_by(self) -> list[Citing]:
-        return sorted([v.where for v in self.versions] + self.citekeys)
+    cited_by: list[Citing] = field(default_factory=list)
+    """Every place citing it (footnotes and pandoc citations), by note and line."""
 
     @property
     def in_bibliography(self) -> bool:
@@ -244,18 +241,22 @@ class _Grouper:
         self.groups.append(group)
         return group
 
-    def note_facts(self, group: _Group, authors, title, venue, year) -> None:
-        family = family_key(authors[0]) if authors else ""
+    def note_facts(self, group: _Group, family: str, title, venue: str, year) -> None:
+        """Remember what a new member of ``group`` says, for matching later citations."""
+        if (
+            family
+            and year is not None
+            and (family not in group.families or year not in group.years)
+        ):
+            bucket = self.by_author_year.setdefault((family, year), [])
+            if group not in bucket:
+                bucket.append(group)
         if family:
             group.families.add(family)
         if year is not None:
             group.years.add(year)
         if venue:
-            group.venues.add(venue_key(venue))
-        if family and year is not None:
-            bucket = self.by_author_year.setdefault((family, year), [])
-            if group not in bucket:
-                bucket.append(group)
+            group.venues.add(venue)
         words = title_words(title) if title else ()
         key = "".join(words)
         if key and words not in group.titles:
@@ -267,15 +268,18 @@ class _Grouper:
     def seed(self, entry: BibEntry) -> None:
         group = self.new(Work(key=entry.key, entry=entry))
         self.by_entry.setdefault(entry.key, group)
-        self.note_facts(group, entry.authors, entry.title, entry.venue, entry.year)
+        family = family_key(entry.authors[0]) if entry.authors else ""
+        self.note_facts(group, family, entry.title, venue_key(entry.venue), entry.year)
 
     def add(self, version: Version) -> None:
-        family = family_key(version.authors[0]) if version.authors else ""
+        family = version.family
         venue = venue_key(version.venue)
         year = version.year
         candidates = self._candidates(version, family, year)
         candidates = [g for g in candidates if not g.all_differ(family, year, venue)]
-        if candidates:
+        if len(candidates) == 1:
+            group = candidates[0]
+        elif candidates:
             group = max(
                 candidates,
                 key=lambda g: (g.score(family, year, venue), g.work.entry is not None),
@@ -283,7 +287,7 @@ class _Grouper:
         else:
             group = self.new(Work(key=""))
         group.work.versions.append(version)
-        self.note_facts(group, version.authors, version.title, version.venue, year)
+        self.note_facts(group, family, version.title, venue, year)
 
     def _candidates(self, version: Version, family: str, year: int | None) -> list[_Group]:
         if not version.title:
@@ -322,7 +326,19 @@ class _Grouper:
 
 def group_works(notes: Iterable[Note], bibliography: Bibliography | None = None) -> Works:
     """Group every citation of ``notes`` into works (see the module docstring)."""
-    notes = sorted(notes, key=lambda n: n.path)
+    # Like loading the vault: the cyclic collector would walk every note again and again
+    # while ~15,000 small objects are made (measured: 0.1 s -> 0.4 s at 10,000 notes);
+    # nothing made here forms a cycle.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _group(sorted(notes, key=lambda n: n.path), bibliography)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _group(notes: list[Note], bibliography: Bibliography | None) -> Works:
     grouper = _Grouper()
     for entry in bibliography.entries if bibliography else ():
         grouper.seed(entry)
@@ -349,6 +365,7 @@ def group_works(notes: Iterable[Note], bibliography: Bibliography | None = None)
                 unknown.append(where)  # a bare @word counts once there is a bibliography
     works = [g.work for g in grouper.groups]
     for work in works:
+        work.cited_by = sorted([v.where for v in work.versions] + work.citekeys)
         describe(work)
         work.conflicts = find_conflicts(work)
         work.misattributions = find_misattributions(work)
