@@ -1,280 +1,294 @@
-"""MAML benchmark: notebase's MAML against a plain loop and against `higher`.
+"""MAML benchmark: notebase's meta-iteration against the batched plain-autograd reference and a
+per-task loop, end to end (task sampling + meta-gradient + Adam step).
 
-"ours" is `MAML.meta_gradients` (eager: task losses under `vmap`, per-task parameters, nested
-`torch.autograd.grad`); "compiled" is `MAML.functional_meta_gradients` (all `torch.func`) under
-`torch.compile`.
+- "ours": `MetaTrainer.step` of `notebase.experiments.training`, exactly what a run times:
+  counter-based per-task sampling (`tasks.task_bits`), `MAML.meta_gradients` (eager, batched
+  autograd), fused Adam.
+- "reference": `bench/maml_reference.py`, the anchor: the batched plain-autograd MAML a user
+  would write (tasks stacked, `baddbmm`, `autograd.grad(create_graph=True)`, one generator for
+  the batch, plain Adam).
+- "loop": a Python loop over tasks, `autograd.grad` per task, losses summed, one backward.
+- "compiled" (with --compile): ours with `MAML.functional_meta_gradients` under
+  `torch.compile`, its first-call (compile) time printed; torch's compile caches apply.
 
-Sinusoid (Finn et al. 2017), meta-batch 25, one CPU thread, inner steps 1/5/10, same seed and
-same batches for everyone. Equal quality first: the meta-gradients at initialisation must
-agree to 1e-6 and the held-out losses after a short meta-training must match; then speed
-(meta-iterations per second, median of 3 repeats) and memory (peak bytes above the start of one
-meta-gradient, torch profiler on CPU / max allocated on CUDA, see notebase.experiments.measure).
+Sinusoid (Finn et al. 2017), MLP 1-40-40-1, meta-batch 25, 10+10 shots, one CPU thread, inner
+steps 1/5/10. Equal quality first: the meta-gradients on one batch must agree to 1e-6, and
+ours and the reference meta-trained on the same batches must reach the same held-out losses.
+Speed: meta-iterations per second, median of --repeats; the methods take turns inside every
+repeat, so load from other processes hits them alike: compare ratios measured in one run.
 
-Also: memory against inner steps for every algorithm, and what summing all task losses before
-one backward costs against a backward per task.
-
-    .venv/bin/python bench/maml_bench.py [--device cpu|cuda] [--train-iterations 100]
-
-`higher` (pip install higher==0.2.1) is optional: the bench skips it when not installed.
-The CPU may be shared with other work: compare ratios measured in the same process.
+    .venv/bin/python bench/maml_bench.py [--device cpu|cuda] [--compile] [--memory]
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import math
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
-from torch.nn import functional as F
 
-from notebase.experiments.algorithms import ALGORITHMS
-from notebase.experiments.algorithms.base import compiled_meta_gradients
-from notebase.experiments.measure import peak_memory, synchronize
-from notebase.experiments.spec import DEFAULTS
-from notebase.experiments.tasks import make_task
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import maml_reference as reference  # noqa: E402
+
+from notebase.experiments.algorithms import ALGORITHMS  # noqa: E402
+from notebase.experiments.algorithms.base import compiled_meta_gradients  # noqa: E402
+from notebase.experiments.measure import peak_memory, synchronize  # noqa: E402
+from notebase.experiments.spec import DEFAULTS  # noqa: E402
+from notebase.experiments.training import MetaTrainer  # noqa: E402
 
 META_BATCH = 25
 INNER_STEPS = (1, 5, 10)
-REPEATS = 3
 
 
-# -- the plain reference, written the way a user would ---------------------------------------
-
-
-def forward(params: dict, x: torch.Tensor) -> torch.Tensor:
-    hidden = F.relu(F.linear(x, params["body.0.weight"], params["body.0.bias"]))
-    hidden = F.relu(F.linear(hidden, params["body.2.weight"], params["body.2.bias"]))
-    return F.linear(hidden, params["head.weight"], params["head.bias"])
-
-
-def mse(pred, target):
-    return ((pred - target) ** 2).mean()
-
-
-def plain_task_query_loss(model, sx, sy, qx, qy, steps, lr):
-    fast = dict(model.named_parameters())
-    for _ in range(steps):
-        loss = mse(forward(fast, sx), sy)
-        grads = torch.autograd.grad(loss, list(fast.values()), create_graph=True)
-        fast = {name: p - lr * g for (name, p), g in zip(fast.items(), grads, strict=True)}
-    return mse(forward(fast, qx), qy)
-
-
-def plain_summed(model, batch, steps, lr):
-    """Python loop over tasks, task losses summed, one backward (fills .grad)."""
-    total = 0.0
-    for sx, sy, qx, qy in zip(*batch.tensors(), strict=True):
-        total = total + plain_task_query_loss(model, sx, sy, qx, qy, steps, lr)
-    (total / batch.size).backward()
-
-
-def plain_per_task(model, batch, steps, lr):
-    """Same loop, but a backward per task: only one task's graph is alive at a time."""
-    for sx, sy, qx, qy in zip(*batch.tensors(), strict=True):
-        (plain_task_query_loss(model, sx, sy, qx, qy, steps, lr) / batch.size).backward()
-
-
-def higher_step(model, batch, steps, lr):
-    """`higher`'s documented pattern: innerloop_ctx per task, backward per task."""
-    import higher
-
-    inner_optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    for sx, sy, qx, qy in zip(*batch.tensors(), strict=True):
-        with higher.innerloop_ctx(model, inner_optimizer, copy_initial_weights=False) as (
-            fmodel,
-            diffopt,
-        ):
-            for _ in range(steps):
-                diffopt.step(mse(fmodel(sx), sy))
-            (mse(fmodel(qx), qy) / batch.size).backward()
-
-
-# -- methods under one interface: fill model .grad from a batch -------------------------------
-
-
-def make_setup(steps: int, device, seed: int = 0):
-    point = dict(DEFAULTS["sinusoid"], inner_steps=steps, meta_batch=META_BATCH, seed=seed)
+def point_for(steps: int) -> dict:
+    point = dict(DEFAULTS["sinusoid"], inner_steps=steps, meta_batch=META_BATCH)
     point["eval_lr"] = point["inner_lr"]
-    task = make_task("sinusoid", point)
-    torch.manual_seed(seed)
-    model = task.make_model().to(device)
-    return point, task, model
+    return point
 
 
-def ours_step(algorithm, model, params, compiled=False):
-    meta_gradients = compiled_meta_gradients(algorithm) if compiled else algorithm.meta_gradients
-
-    def step(batch):
-        grads, _ = meta_gradients(params, batch)
-        for name, parameter in model.named_parameters():
-            parameter.grad = grads[name]
-
-    return step
+# -- the per-task loop, written the way a user would -----------------------------------------
 
 
-def method_steps(name, steps, device):
-    """(point, task, model, params, algorithm, fill_grads(batch)) for a fresh model."""
-    point, task, model = make_setup(steps, device)
-    params = {n: p.detach() for n, p in model.named_parameters()}
-    algorithm = ALGORITHMS["maml"](model, task, point)
-    lr = point["inner_lr"]
-    fill = {
-        "ours": ours_step(algorithm, model, params),
-        "compiled": ours_step(algorithm, model, params, compiled=True),
-        "plain": lambda batch: plain_summed(model, batch, steps, lr),
-        "higher": lambda batch: higher_step(model, batch, steps, lr),
-    }[name]
-    return point, task, model, params, algorithm, fill
+def loop_meta_gradient(weights, batch, steps, lr):
+    """Python loop over tasks on the reference's weights, losses summed, one backward."""
+    total = 0.0
+    for sx, sy, qx, qy in zip(*batch, strict=True):
+        fast = list(weights)
+        for _ in range(steps):
+            loss = ((reference.forward([w.unsqueeze(0) for w in fast], sx[None]) - sy) ** 2).mean()
+            grads = torch.autograd.grad(loss, fast, create_graph=True)
+            fast = [w - lr * g for w, g in zip(fast, grads, strict=True)]
+        total = total + ((reference.forward([w.unsqueeze(0) for w in fast], qx[None]) - qy) ** 2).mean()
+    loss = total / len(batch[0])
+    return torch.autograd.grad(loss, weights), loss.detach()
 
 
-def grads_of(fill, model, batch):
-    for p in model.parameters():
-        p.grad = None
-    fill(batch)
-    return {n: p.grad.detach().clone() for n, p in model.named_parameters()}
+class Loop(reference.Reference):
+    def step(self, batch=None):
+        p = self.point
+        if batch is None:
+            batch = reference.sample(self.generator, p["meta_batch"], p["shots"], p["query"])
+        grads, loss = loop_meta_gradient(self.weights, batch, p["inner_steps"], p["inner_lr"])
+        for w, g in zip(self.weights, grads, strict=True):
+            w.grad = g
+        self.optimizer.step()
+        return loss
 
 
-def meta_train(name, steps, device, iterations):
-    """Adam meta-training on the same batches; returns held-out losses (same evaluation)."""
-    point, task, model, params, algorithm, fill = method_steps(name, steps, device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=point["meta_lr"])
+# -- the methods under one interface -----------------------------------------------------------
+
+
+class Ours:
+    def __init__(self, steps, device, compiled=False, algorithm="maml", functional=False):
+        self.trainer = MetaTrainer("sinusoid", algorithm, point_for(steps), device)
+        if compiled:
+            self.trainer.meta_gradients = compiled_meta_gradients(self.trainer.algorithm)
+        elif functional:  # the torch.func formulation, eagerly (the eager path before batching)
+            self.trainer.meta_gradients = self.trainer.algorithm.functional_meta_gradients
+        self.iteration = 0
+
+    def step(self):
+        self.iteration += 1
+        return self.trainer.step(self.iteration)
+
+    def gradients(self, batch):
+        return self.trainer.meta_gradients(self.trainer.params, batch)[0]
+
+
+class Anchor:
+    def __init__(self, steps, device, kind=reference.Reference, algorithm="maml"):
+        trainer = MetaTrainer("sinusoid", algorithm, point_for(steps), device)  # same init
+        self.method = kind(trainer.model, trainer.point, algorithm=algorithm)
+        self.meta_gradient = (loop_meta_gradient if kind is Loop else
+                              functools.partial(reference.meta_gradient, algorithm=algorithm))
+        self.point = trainer.point
+
+    def step(self):
+        return self.method.step()
+
+    def gradients(self, batch):
+        grads, _ = self.meta_gradient(self.method.weights, batch.tensors(), self.point["inner_steps"],
+                                      self.point["inner_lr"])
+        return reference.to_model_layout(grads)
+
+
+METHODS = {"ours": Ours, "reference": Anchor,
+           "loop": functools.partial(Anchor, kind=Loop),
+           "compiled": functools.partial(Ours, compiled=True)}
+
+
+def max_difference(a, b):
+    return max((a[n] - b[n]).abs().max().item() for n in a)
+
+
+def gradient_check(steps, device, names=("reference", "loop")):
+    """Max abs difference of each method's meta-gradient to ours, on ours' first batch."""
+    ours = METHODS["ours"](steps, device)
+    batch = ours.trainer.batch(0)
+    want = ours.gradients(batch)
+    return {name: max_difference(METHODS[name](steps, device).gradients(batch), want)
+            for name in names}
+
+
+def held_out_losses(steps, device, iterations):
+    """Ours and the reference meta-trained on the same batches (ours' sampling), evaluated
+    alike on the same 100 held-out tasks: (pre, post) losses of each. In float64: Adam divides
+    each gradient entry by its own magnitude, so in float32 an entry that is ~1e-8 (a unit
+    nearly dead for every task) can step +lr in one and -lr in the other from rounding alone,
+    and the runs drift apart; float64 shows whether the algorithms are the same."""
+    ours, anchor = Ours(steps, device), Anchor(steps, device)
+    trainer = ours.trainer
+    trainer.model.double()
+    trainer.params = {n: p.detach() for n, p in trainer.model.named_parameters()}
+    trainer.named_parameters = list(trainer.model.named_parameters())
+    trainer.optimizer = torch.optim.Adam(trainer.model.parameters(), lr=trainer.point["meta_lr"])
+    anchor.method.weights = [torch.nn.Parameter(w.detach().double()) for w in anchor.method.weights]
+    anchor.method.optimizer = torch.optim.Adam(anchor.method.weights, lr=trainer.point["meta_lr"])
+
+    def double(batch):
+        return type(batch)(*(t.double() for t in batch.tensors()))
+
     for t in range(iterations):
-        optimizer.zero_grad(set_to_none=True)
-        fill(task.sample("train", t, range(META_BATCH)).to(device))
-        optimizer.step()
-    held_out = task.sample("eval", 0, range(100)).to(device)
-    return algorithm.evaluate(params, held_out, point["eval_steps"], point["eval_lr"])
+        batch = double(trainer.batch(t))
+        grads, _ = trainer.meta_gradients(trainer.params, batch)
+        for name, parameter in trainer.named_parameters:
+            parameter.grad = grads[name]
+        trainer.optimizer.step()
+        anchor.method.step(batch.tensors())
+    held_out = double(trainer.batch(0, "eval", range(100)))
+    scores = {}
+    for name, params in (("ours", trainer.params),
+                         ("reference", reference.to_model_layout(anchor.method.weights))):
+        s = trainer.algorithm.evaluate({n: p.detach() for n, p in params.items()}, held_out,
+                                       trainer.point["eval_steps"], trainer.point["eval_lr"])
+        scores[name] = (s["pre_adaptation_loss"], s["post_adaptation_loss"])
+    return scores
 
 
-def iterations_per_second(methods, steps, device, iterations_per_repeat):
-    """Meta-iterations/s of each method, median of REPEATS; the methods take turns inside
-    every repeat so that load from other processes hits them alike. Also returns each
-    method's first-call seconds (compilation for `compiled`) and its meta-gradient on the
-    first batch (same initialisation for all)."""
-    runs, first_call, first_grads = {}, {}, {}
-    for name in methods:
-        point, task, model, params, algorithm, fill = method_steps(name, steps, device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=point["meta_lr"])
-        batches = [task.sample("train", t, range(META_BATCH)).to(device)
-                   for t in range(iterations_per_repeat)]
+def rates(names, steps, device, iterations, repeats):
+    """Meta-iterations/s of each method (median of `repeats`, interleaved) and first-call s."""
+    methods, first_call = {}, {}
+    for name in names:
         started = time.perf_counter()
-        first_grads[name] = grads_of(fill, model, batches[0])  # warm-up (and compilation)
+        method = METHODS[name](steps, device)
+        method.step()  # warm-up (compilation for `compiled`)
+        synchronize(device)
         first_call[name] = time.perf_counter() - started
-        runs[name] = (fill, optimizer, batches)
-    rates = {name: [] for name in methods}
-    for _ in range(REPEATS):
-        for name, (fill, optimizer, batches) in runs.items():
+        methods[name] = method
+    seen = {name: [] for name in names}
+    for _ in range(repeats):
+        for name, method in methods.items():
             synchronize(device)
             start = time.perf_counter()
-            for batch in batches:
-                optimizer.zero_grad(set_to_none=True)
-                fill(batch)
-                optimizer.step()
+            for _ in range(iterations):
+                method.step()
             synchronize(device)
-            rates[name].append(len(batches) / (time.perf_counter() - start))
-    return {name: statistics.median(r) for name, r in rates.items()}, first_call, first_grads
+            seen[name].append(iterations / (time.perf_counter() - start))
+    return {name: statistics.median(r) for name, r in seen.items()}, first_call
+
+
+def others_section(device, args):
+    """FOMAML and Reptile against their batched references (same dozen lines, first order),
+    and ANIL against its torch.func formulation (the eager path before batching)."""
+    global METHODS
+    saved = METHODS
+    print("\n== other algorithms, end to end: meta-iterations/s (same protocol); "
+          "gradient check to ours ==")
+    try:
+        for algorithm in ("fomaml", "reptile", "anil"):
+            METHODS = {"ours": functools.partial(Ours, algorithm=algorithm),
+                       "functional": functools.partial(Ours, algorithm=algorithm, functional=True)}
+            if algorithm != "anil":
+                METHODS["reference"] = functools.partial(Anchor, algorithm=algorithm)
+            for steps in INNER_STEPS:
+                others = [n for n in METHODS if n != "ours"]
+                diffs = gradient_check(steps, device, others)
+                seen, _ = rates(list(METHODS), steps, device, args.timing_iterations, args.repeats)
+                base = "reference" if "reference" in seen else "functional"
+                print(f"{algorithm:<8} inner_steps={steps:<3}"
+                      + "".join(f"  {n} {r:7.1f}" for n, r in seen.items())
+                      + f"   ours/{base} {seen['ours'] / seen[base]:.2f}x  max |grad diff| "
+                      + " ".join(f"{n} {d:.1e}" for n, d in diffs.items()))
+    finally:
+        METHODS = saved
+
+
+def memory_section(device):
+    print("\n== memory of one meta-gradient vs inner steps (peak bytes above start) ==")
+    for algorithm_name in ALGORITHMS:
+        sizes, kind = [], ""
+        for steps in INNER_STEPS:
+            trainer = MetaTrainer("sinusoid", algorithm_name, point_for(steps), device)
+            batch = trainer.batch(0)
+            trainer.meta_gradients(trainer.params, batch)
+            _, size, kind = peak_memory(
+                functools.partial(trainer.meta_gradients, trainer.params, batch), device
+            )
+            sizes.append(size)
+        print(f"{algorithm_name:<8} " + "  ".join(f"{s / 1e6:7.2f} MB" for s in sizes)
+              + f"   x{sizes[-1] / sizes[0]:.1f} from 1 to 10 steps  ({kind})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--train-iterations", type=int, default=100)
-    parser.add_argument("--timing-iterations", type=int, default=10)
+    parser.add_argument("--timing-iterations", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--skip-quality", action="store_true")
-    parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile row")
+    parser.add_argument("--compile", action="store_true", help="add the torch.compile row")
+    parser.add_argument("--memory", action="store_true", help="add every algorithm's memory")
+    parser.add_argument("--skip-others", action="store_true",
+                        help="leave out FOMAML, Reptile and ANIL")
     args = parser.parse_args()
     torch.set_num_threads(1)
     device = torch.device(args.device)
-    try:
-        import higher  # noqa: F401
-
-        methods = ["ours", "plain", "higher"]
-    except ImportError:
-        print("higher is not installed: comparing against the plain loop only")
-        methods = ["ours", "plain"]
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print("no CUDA device: nothing to measure on cuda (skipped)")
+        return
     print(f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, "
-          f"meta-batch {META_BATCH}, sinusoid")
+          f"meta-batch {META_BATCH}, sinusoid 1-40-40-1, 10+10 shots")
 
-    print("\n== equal quality: meta-gradient at initialisation (max abs difference to ours) ==")
+    print("\n== equal meta-gradients (max abs difference to ours, one batch) ==")
     for steps in INNER_STEPS:
-        reference = None
-        line = f"inner_steps={steps:<3}"
-        for name in methods:
-            point, task, model, params, algorithm, fill = method_steps(name, steps, device)
-            grads = grads_of(fill, model, task.sample("train", 0, range(META_BATCH)).to(device))
-            if reference is None:
-                reference = grads
-                continue
-            diff = max((grads[n] - reference[n]).abs().max().item() for n in grads)
-            line += f"  {name}: {diff:.2e} ({'ok' if diff <= 1e-6 else 'OVER 1e-6'})"
-        print(line)
+        diffs = gradient_check(steps, device)
+        print(f"inner_steps={steps:<3}" + "".join(
+            f"  {name}: {d:.1e} ({'ok' if d <= 1e-6 else 'OVER 1e-6'})" for name, d in diffs.items()))
 
     if not args.skip_quality:
-        print(f"\n== equal quality: held-out MSE after {args.train_iterations} meta-iterations "
-              "(100 tasks, 10 test steps) ==")
+        print(f"\n== equal held-out MSE after {args.train_iterations} meta-iterations on the same "
+              "batches, float64 (100 tasks, pre -> post 10 test steps) ==")
         for steps in INNER_STEPS:
-            line = f"inner_steps={steps:<3}"
-            for name in methods:
-                scores = meta_train(name, steps, device, args.train_iterations)
-                line += (f"  {name}: {scores['pre_adaptation_loss']:.5f} -> "
-                         f"{scores['post_adaptation_loss']:.5f}")
-            print(line)
+            scores = held_out_losses(steps, device, args.train_iterations)
+            gap = max(abs(a - b) for a, b in zip(scores["ours"], scores["reference"], strict=True))
+            print(f"inner_steps={steps:<3}" + "".join(
+                f"  {name}: {pre:.5f} -> {post:.5f}" for name, (pre, post) in scores.items())
+                + f"  |difference| {gap:.1e}")
 
-    timed = methods + ([] if args.no_compile else ["compiled"])
-    print(f"\n== speed: meta-iterations/s (median of {REPEATS} x {args.timing_iterations}) ==")
-    print("ours = eager (vmap + autograd); compiled = the torch.func formulation under "
-          "torch.compile (inductor)")
+    names = ["ours", "reference", "loop"] + (["compiled"] if args.compile else [])
+    print(f"\n== speed, end to end (sampling + meta-gradient + Adam): meta-iterations/s, median "
+          f"of {args.repeats} x {args.timing_iterations}, interleaved ==")
     for steps in INNER_STEPS:
-        rates, first_call, first_grads = iterations_per_second(
-            timed, steps, device, args.timing_iterations
-        )
-        ratios = "  ".join(
-            f"{a}/{b} {rates[a] / rates[b]:.1f}x"
-            for a in ("ours", "compiled") if a in rates
-            for b in methods[1:]
-        )
-        print(f"inner_steps={steps:<3} " + "  ".join(f"{n} {r:7.1f}" for n, r in rates.items())
+        seen, first_call = rates(names, steps, device, args.timing_iterations, args.repeats)
+        ratios = f"ours/reference {seen['ours'] / seen['reference']:.2f}x  " \
+                 f"ours/loop {seen['ours'] / seen['loop']:.1f}x"
+        if "compiled" in seen:
+            ratios += f"  compiled/reference {seen['compiled'] / seen['reference']:.2f}x" \
+                      f" (first call {first_call['compiled']:.1f} s)"
+        print(f"inner_steps={steps:<3}" + "".join(f"  {n} {r:7.1f}" for n, r in seen.items())
               + f"   {ratios}")
-        if "compiled" in rates:
-            diff = max((first_grads["compiled"][n] - first_grads["ours"][n]).abs().max().item()
-                       for n in first_grads["ours"])
-            print(f"    compiled: first call (compilation) {first_call['compiled']:.1f} s, "
-                  f"meta-gradient max abs difference to eager {diff:.1e}")
+        ms = "  ".join(f"{n} {1000 / r:.2f} ms" for n, r in seen.items() if math.isfinite(r))
+        print(f"    per meta-iteration: {ms}")
 
-    print("\n== memory of one meta-gradient vs inner steps (peak bytes above start) ==")
-    base_point = dict(DEFAULTS["sinusoid"], meta_batch=META_BATCH)
-    for algorithm_name in ALGORITHMS:
-        sizes = []
-        for steps in INNER_STEPS:
-            point, task, model = make_setup(steps, device)
-            point = dict(base_point, inner_steps=steps)
-            params = {n: p.detach() for n, p in model.named_parameters()}
-            algorithm = ALGORITHMS[algorithm_name](model, task, point)
-            batch = task.sample("train", 0, range(META_BATCH)).to(device)
-            algorithm.meta_gradients(params, batch)
-            _, size, kind = peak_memory(
-                functools.partial(algorithm.meta_gradients, params, batch), device
-            )
-            sizes.append(size)
-        print(f"{algorithm_name:<8} " + "  ".join(f"{s / 1e6:7.2f} MB" for s in sizes)
-              + f"   x{sizes[-1] / sizes[0]:.1f} from 1 to 10 steps  ({kind})")
-
-    print("\n== plain loop: losses summed + one backward vs a backward per task (MAML) ==")
-    for steps in INNER_STEPS:
-        point, task, model = make_setup(steps, device)
-        batch = task.sample("train", 0, range(META_BATCH)).to(device)
-        lr = point["inner_lr"]
-        plain_summed(model, batch, steps, lr)
-        _, summed, kind = peak_memory(
-            functools.partial(plain_summed, model, batch, steps, lr), device
-        )
-        _, per_task, _ = peak_memory(
-            functools.partial(plain_per_task, model, batch, steps, lr), device
-        )
-        print(f"inner_steps={steps:<3} summed {summed / 1e6:7.2f} MB  per-task "
-              f"{per_task / 1e6:6.2f} MB  ratio x{summed / per_task:.1f}  ({kind})")
+    if not args.skip_others:
+        others_section(device, args)
+    if args.memory:
+        memory_section(device)
 
 
 if __name__ == "__main__":

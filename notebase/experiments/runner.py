@@ -79,45 +79,33 @@ def train_point(
     of several processes, this rank trains on its share of every meta-batch (timing and
     memory are this rank's).
     """
-    import torch
-
-    from notebase.experiments.algorithms import ALGORITHMS
     from notebase.experiments.algorithms.base import compiled_meta_gradients
     from notebase.experiments.measure import IterationTimer, peak_memory
-    from notebase.experiments.tasks import make_task
+    from notebase.experiments.training import MetaTrainer
 
-    if point.get("threads"):
-        torch.set_num_threads(point["threads"])
-    task = make_task(spec.task, point)
-    torch.manual_seed(point["seed"])
-    model = task.make_model().to(device)
-    # Detached views share storage with the model's parameters, which Adam updates in place.
-    params = {name: p.detach() for name, p in model.named_parameters()}
-    algorithm = ALGORITHMS[algorithm_name](model, task, point)
-    optimizer = torch.optim.Adam(model.parameters(), lr=point["meta_lr"])
-    meta_batch = point["meta_batch"]
-    iterations = point["meta_iterations"]
-    ranks = ranks or Ranks()
-    my_tasks = ranks.shard(meta_batch)
+    trainer = MetaTrainer(spec.task, algorithm_name, point, device, ranks)
+    params, iterations = trainer.params, point["meta_iterations"]
+    meta_batch = trainer.meta_batch
 
     # Memory: one untimed warm-up call (it compiles, when asked), then one measured call, on
     # the first batch. Pure functions of (params, batch), so training is unaffected.
-    first = task.sample("train", 0, my_tasks).to(device)
-    meta_gradients = algorithm.meta_gradients
+    first = trainer.batch(0)
+    meta_gradients = trainer.meta_gradients
     compile_seconds = None
     if point.get("compile"):
         started = time.perf_counter()
         try:
-            meta_gradients = compiled_meta_gradients(algorithm)
+            meta_gradients = compiled_meta_gradients(trainer.algorithm)
             meta_gradients(params, first)
             compile_seconds = time.perf_counter() - started
         except Exception as exc:  # no compiler, unsupported op...: eager still works
-            meta_gradients = algorithm.meta_gradients
+            meta_gradients = trainer.algorithm.meta_gradients
             if log is not None:
                 log(f"{algorithm_name}: torch.compile failed, running eagerly ({exc!r:.200})")
     else:
         meta_gradients(params, first)
     _, peak_bytes, memory_kind = peak_memory(lambda: meta_gradients(params, first), device)
+    trainer.meta_gradients = meta_gradients
 
     timer = IterationTimer(device, warmup=point["warmup"])
     train_losses: list[float] = []
@@ -125,12 +113,7 @@ def train_point(
         if cancel is not None and cancel.is_set():
             raise RunInterrupted()
         timer.start()
-        batch = task.sample("train", iteration, my_tasks).to(device)
-        grads, query_loss = meta_gradients(params, batch)
-        grads, query_loss = ranks.combine(grads, query_loss, len(my_tasks), meta_batch)
-        for name, parameter in model.named_parameters():
-            parameter.grad = grads[name]
-        optimizer.step()
+        query_loss = trainer.step(iteration)
         timer.stop()
         train_losses.append(query_loss.item())
         if not math.isfinite(train_losses[-1]):
@@ -141,8 +124,11 @@ def train_point(
         if progress is not None:
             progress(iteration + 1, iterations)
 
-    eval_batch = task.sample("eval", 0, range(point["eval_tasks"])).to(device)
-    scores = algorithm.evaluate(params, eval_batch, point["eval_steps"], point["eval_lr"])
+    scores = trainer.evaluate()
+    if algorithm_name == "imaml":  # how well its conjugate gradient did (findings flag it)
+        from notebase.experiments.cg_check import cg_diagnostics
+
+        scores.update(cg_diagnostics(trainer.algorithm, params, trainer.batch(iterations)))
     seconds = timer.median()
     tail = train_losses[-max(1, len(train_losses) // 10) :]
     row: dict[str, Any] = {"algorithm": algorithm_name, "inner_steps": point["inner_steps"]}

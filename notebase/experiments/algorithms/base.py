@@ -26,6 +26,11 @@ from notebase.experiments.tasks import MetaModel, TaskBatch, TaskDistribution
 Params = dict[str, torch.Tensor]
 
 
+def leaves_of(params: Params) -> Params:
+    """Fresh leaves with the same values, to differentiate with respect to."""
+    return {name: value.detach().requires_grad_() for name, value in params.items()}
+
+
 def detached(params: Params) -> Params:
     """The same values with no gradient flowing back (inside `torch.func` transforms too)."""
     return {name: value.detach() for name, value in params.items()}
@@ -95,6 +100,47 @@ class MetaAlgorithm:
     def adapt(self, params: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float) -> Params:
         """Test-time adaptation of one task (no meta-gradient needed)."""
         return self.sgd_steps(params, x, y, steps, lr, first_order=True)
+
+    # -- every task at once, plain autograd (the eager formulation) ---------------------------
+    def batched_sgd_steps(
+        self, fast: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float,
+        *, first_order: bool, forward: Callable[..., torch.Tensor] | None = None,
+    ) -> Params:
+        """`steps` SGD steps of every task at once on per-task parameters (the batched layout
+        of `MetaModel.per_task_parameters`; `forward` defaults to `MetaModel.batched_forward`).
+
+        The loss is the sum over tasks of each task's summed example losses: its gradient with
+        respect to one task's copy is that task's own gradient, and the 1/examples of a mean
+        is folded into the step size. `first_order` takes the gradients at detached copies of
+        the parameters, as `sgd_steps` does: the result depends on `fast` as fast + a term
+        that does not, so a gradient through it is the first-order one; a graph through the
+        gradients is kept only when `x` has one (ANIL's features), as under `torch.func`.
+        """
+        forward = forward or self.model.batched_forward
+        loss_sum = self.task.task_losses_sum
+        alpha = -lr / self.task.examples_per_loss(y)
+        create_graph = not first_order or x.requires_grad
+        # Without a graph through the gradients they are constants anyway: no detached copies.
+        detach = first_order and create_graph
+        for _ in range(steps):
+            at = {n: v.detach().requires_grad_() for n, v in fast.items()} if detach else fast
+            grads = torch.autograd.grad(
+                loss_sum(forward(at, x), y), tuple(at.values()), create_graph=create_graph
+            )
+            fast = {
+                name: torch.add(value, g, alpha=alpha)
+                for (name, value), g in zip(fast.items(), grads, strict=True)
+            }
+        return fast
+
+    def batched_mean_loss(
+        self, fast: Params, x: torch.Tensor, y: torch.Tensor,
+        forward: Callable[..., torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        """The mean over tasks of each task's mean loss, per-task parameters."""
+        forward = forward or self.model.batched_forward
+        scale = 1.0 / (x.shape[0] * self.task.examples_per_loss(y))
+        return self.task.task_losses_sum(forward(fast, x), y) * scale
 
     # -- a meta-batch -----------------------------------------------------------------------
     def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:

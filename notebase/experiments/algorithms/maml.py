@@ -4,11 +4,15 @@ The inner SGD steps keep their graph (Hessian-vector products included in the me
 so graph memory grows with `inner_steps`.
 
 Two formulations of the same meta-gradient:
-- `meta_gradients` (eager, the default): the meta-parameters are repeated along a task
-  dimension, every task's loss is taken under `vmap`, and `torch.autograd.grad` differentiates
-  the inner steps (`create_graph`) and then the mean query loss. Nested `torch.func.grad`
-  levels cost about twice as much per tiny operation as autograd on these batched tensors
-  (measured 102 vs 136-153 meta-iterations/s at 5 inner steps, one CPU thread).
+- `meta_gradients` (eager, the default): plain `torch.autograd` on every task at once. The
+  meta-parameters are viewed as per-task copies (`MetaModel.per_task_parameters`: weights
+  [tasks, in, out], biases [tasks, 1, out]), each layer is one `baddbmm` over the task
+  dimension, the inner loss is the sum over tasks (its gradient with respect to one task's
+  copy is that task's own gradient) and `torch.autograd.grad(create_graph=True)` takes the
+  inner steps; the mean query loss is differentiated back to the shared parameters. The
+  1/examples of each task's mean loss is folded into the step size. This is the batched
+  plain-autograd formulation of `bench/maml_reference.py`, op for op; nested
+  `torch.func.grad` levels cost about twice as much per tiny operation.
 - `functional_meta_gradients`: `grad` of each task's query loss under `vmap`, all `torch.func`;
   used under `torch.compile`, which cannot trace autograd's double backward.
 """
@@ -16,15 +20,14 @@ Two formulations of the same meta-gradient:
 from __future__ import annotations
 
 import torch
-from torch.func import vmap
 
-from notebase.experiments.algorithms.base import MetaAlgorithm, Params, mean_task_gradients
+from notebase.experiments.algorithms.base import (
+    MetaAlgorithm,
+    Params,
+    leaves_of,
+    mean_task_gradients,
+)
 from notebase.experiments.tasks import TaskBatch
-
-
-def per_task(params: Params, tasks: int) -> Params:
-    """Every parameter repeated along a new leading task dimension (a view, not a copy)."""
-    return {name: value.expand(tasks, *value.shape) for name, value in params.items()}
 
 
 class MAML(MetaAlgorithm):
@@ -41,31 +44,14 @@ class MAML(MetaAlgorithm):
         return mean_task_gradients(self.task_query_loss, params, batch)
 
     # -- torch.autograd, all tasks at once on per-task parameters ----------------------------
-    def task_losses(self, params: Params, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Each task's loss under its own parameters (a leading task dimension everywhere)."""
-        return vmap(self.loss_fn)(self.forward(params, x), y)
-
-    def inner_steps_of_all_tasks(self, params: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
-        """The inner SGD steps of every task at once, their graph kept for the meta-gradient.
-
-        The tasks are independent, so the gradient of their summed loss with respect to one
-        task's parameters is that task's own gradient.
-        """
-        for _ in range(self.inner_steps):
-            grads = torch.autograd.grad(
-                self.task_losses(params, x, y).sum(), tuple(params.values()), create_graph=True
-            )
-            params = {
-                name: torch.add(value, g, alpha=-self.inner_lr)
-                for (name, value), g in zip(params.items(), grads, strict=True)
-            }
-        return params
-
     def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
         sx, sy, qx, qy = batch.tensors()
         with torch.enable_grad():
-            leaves = {name: value.detach().requires_grad_() for name, value in params.items()}
-            adapted = self.inner_steps_of_all_tasks(per_task(leaves, batch.size), sx, sy)
-            loss = self.task_losses(adapted, qx, qy).mean()
+            leaves = leaves_of(params)
+            fast = self.model.per_task_parameters(leaves, batch.size)
+            adapted = self.batched_sgd_steps(
+                fast, sx, sy, self.inner_steps, self.inner_lr, first_order=False
+            )
+            loss = self.batched_mean_loss(adapted, qx, qy)
             grads = torch.autograd.grad(loss, tuple(leaves.values()))
         return dict(zip(leaves, grads, strict=True)), loss.detach()
