@@ -93,6 +93,8 @@ class FastSegmentWriter(SegmentWriter):
         self._kept: dict[str, list[int]] = {
             name: [0] * self.docnum for name, field in self.schema.items() if field.scorable
         }
+        self.extra_segments: list = []
+        """Segments another process wrote (``build_helper``), listed by this commit."""
 
     def add_document(self, **fields) -> None:
         kept = self._kept
@@ -159,3 +161,6 @@ class FastSegmentWriter(SegmentWriter):
         finally:
             if reader is not None:
                 reader.close()
+
+    def _commit_toc(self, segments) -> None:
+        super()._commit_toc(list(segments) + self.extra_segments)

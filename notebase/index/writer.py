@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from notebase.core.ports import ParsedNotes, ProgressCallback, UpdateStats
-from notebase.index import health
+from notebase.index import build_helper, health
 from notebase.index import manifest as manifest_file
 from notebase.index.fast_writer import MAX_POOL_POSTINGS, FastSegmentWriter
 from notebase.index.manifest import DIGEST, MTIME, SIZE, VALID, FileState, Manifest
@@ -71,6 +71,10 @@ class Batch:
         writer.add_document(**document)
         self.documents += 1
 
+    def add_segments(self, segments: list) -> None:
+        """List segments written by another process (``build_helper``) in the next commit."""
+        self._writer().extra_segments.extend(segments)
+
     def delete(self, path: str) -> None:
         writer = self._writer()
         with self.owner._search_lock:
@@ -118,6 +122,34 @@ def has_changes(manifest: Manifest, files: list[ScannedFile]) -> bool:
     return False
 
 
+def read_document(
+    file: ScannedFile,
+    config,
+    parsed: ParsedNotes | None = None,
+    previous: FileState | None = None,
+) -> tuple[dict | None, FileState] | None:
+    """``(document to index, manifest entry)`` for ``file``; None when it cannot be read.
+    The document is None when the bytes are those ``previous`` recorded (touched, not
+    changed). ``parsed`` may give the note already parsed (the app's vault did)."""
+    try:
+        with open(file.abs_path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    digest = content_digest(data)
+    if previous is not None and previous[DIGEST] == digest:
+        return None, FileState(file.mtime_ns, file.size, digest, previous[VALID])
+    note = parsed(file.path, file.mtime_ns, file.size) if parsed else None
+    if note is None:
+        # The parser (markdown-it, YAML) loads only when a note must be read: a query
+        # in a new process with nothing changed never pays for it.
+        from notebase.core.parse import parse_note
+
+        note = parse_note(file.path, data, config)
+    raw = None if note.valid else data.decode("utf-8", "replace")
+    return note_document(note, raw), FileState(file.mtime_ns, file.size, digest, note.valid)
+
+
 def apply(
     owner: WhooshNoteIndex,
     files: list[ScannedFile],
@@ -127,7 +159,10 @@ def apply(
 ) -> UpdateStats:
     """Bring the index of ``owner`` in line with ``files`` (counts of added, updated and
     removed notes). ``scope`` None: ``files`` is the whole vault (anything else indexed
-    was deleted); else only paths in ``scope`` are considered. Write lock held."""
+    was deleted); else only paths in ``scope`` are considered. Write lock held.
+
+    A large build of new notes hands its last part to a helper process
+    (``build_helper.py``); no segment is committed until its part is back."""
     known = owner._manifest.files
     present = {f.path for f in files}
     removed = [p for p in known if p not in present and (scope is None or p in scope)]
@@ -136,51 +171,70 @@ def apply(
         for f in files
         if (s := known.get(f.path)) is None or s[MTIME] != f.mtime_ns or s[SIZE] != f.size
     ]
-    # The parser (markdown-it, YAML) loads only when a note must be read: a query
-    # in a new process with nothing changed never pays for it.
-    from notebase.core.parse import parse_note
-
     stats = UpdateStats()
     batch = Batch(owner)
     total = len(candidates)
+    helper = None
+    if parsed is None and not known and build_helper.wanted(total):
+        share = min(total // 2, CHUNK_DOCUMENTS)
+        helper = build_helper.Helper(owner.folder, owner.config, candidates[total - share :])
+        candidates = candidates[: total - share]
     report_every = max(1, total // 100)
     try:
         for done, file in enumerate(candidates):
             if progress is not None and done % report_every == 0:
                 progress(done, total)
-            try:
-                with open(file.abs_path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                if file.path in known:
+            previous = known.get(file.path)
+            read = read_document(file, owner.config, parsed, previous)
+            if read is None:
+                if previous is not None:
                     removed.append(file.path)
                 continue
-            digest = content_digest(data)
-            previous = known.get(file.path)
-            if previous is not None and previous[DIGEST] == digest:
-                # Touched, not changed: remember the new stat, index nothing.
-                batch.changed[file.path] = FileState(
-                    file.mtime_ns, file.size, digest, previous[VALID]
-                )
-                continue
-            note = parsed(file.path, file.mtime_ns, file.size) if parsed else None
-            if note is None:
-                note = parse_note(file.path, data, owner.config)
-            raw = None if note.valid else data.decode("utf-8", "replace")
-            batch.replace(file.path, note_document(note, raw))
-            batch.changed[file.path] = FileState(file.mtime_ns, file.size, digest, note.valid)
+            document, state = read
+            batch.changed[file.path] = state
+            if document is None:
+                continue  # touched, not changed: the new stat is remembered
+            batch.replace(file.path, document)
             if previous is None:
                 stats.added += 1
             else:
                 stats.updated += 1
             if batch.documents >= CHUNK_DOCUMENTS:
+                if helper is not None:
+                    stats.added += _take_helper(helper, batch, owner.config, progress, total)
+                    helper = None
                 batch.commit()  # bounded memory; progress survives an interruption
+        if helper is not None:
+            stats.added += _take_helper(helper, batch, owner.config, progress, total)
+            helper = None
         for path in removed:
             batch.delete(path)
         stats.removed = len(removed)
         batch.commit()
     finally:
+        if helper is not None:
+            helper.stop()
         batch.cancel()
     if progress is not None and total:
         progress(total, total)
     return stats
+
+
+def _take_helper(helper, batch: Batch, config, progress, total: int) -> int:
+    """Wait for ``helper`` and put its segments and manifest entries into ``batch``'s
+    next commit; index its notes here if it failed. Returns how many notes it added."""
+    if progress is not None:
+        progress(total - len(helper.files), total)
+    result = helper.result()
+    if result is None:
+        added = 0
+        for file in helper.files:
+            read = read_document(file, config)
+            if read is not None:
+                batch.replace(file.path, read[0])
+                batch.changed[file.path] = read[1]
+                added += 1
+        return added
+    batch.add_segments(result.segments)
+    batch.changed.update(result.states)
+    return len(result.states)
