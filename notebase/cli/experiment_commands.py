@@ -332,8 +332,19 @@ def _json_run(vault_root: Path, outcome: RunOutcome) -> dict[str, Any]:
         "write": write.status,
         "reason": write.reason,
         "plot": vault_relative(vault_root, outcome.plot) if outcome.plot else None,
+        "ending": outcome.ending,
+        "replaced_block": str(outcome.replaced_saved) if outcome.replaced_saved else None,
         "results": (outcome.record or {}).get("results", []),
     }
+
+
+def _print_preview(record: dict) -> None:
+    """A quick run's findings and table, as its block would read (in English)."""
+    from notebase.experiments.results_markdown import findings_lines, render_table
+
+    lines, _ = findings_lines(record, "en")
+    for line in [*lines[1:], "", *render_table(record), ""]:
+        print_text(line)
 
 
 def run_note_command(args) -> int:
@@ -377,6 +388,9 @@ def run_note_command(args) -> int:
             if not getattr(args, "json", False):
                 # Results written somewhere go to stdout; a run that wrote nothing, to stderr.
                 wrote = outcome.write.status in ("written", "sidecar")
+                if outcome.ending == "preview" and outcome.record:
+                    _print_preview(outcome.record)  # a quick run is shown, never written
+                    wrote = True
                 print_text(outcome.message(), file=sys.stdout if wrote else sys.stderr)
     if getattr(args, "json", False):
         print_json({"note": note.path, "runs": [_json_run(vault_root, o) for o in outcomes]})

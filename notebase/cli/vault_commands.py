@@ -7,6 +7,7 @@ JSON shapes are a contract (scripts and tests rely on them): paths are vault-rel
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from notebase.cli.output import print_json, print_text
@@ -92,19 +93,25 @@ def footnote_json(footnote: Footnote) -> dict:
     }
 
 
-def question_json(question: Question) -> dict:
+def question_json(question: Question, status: str | None = None) -> dict:
+    """``status``: the question's status with ``stale`` derived (`answers.question_status`)."""
     return {
         "id": question.id,
         "number": question.number,
         "text": question.text,
         "experiments": list(question.experiments),
-        "status": question.status,
+        "status": status or question.status,
         "answered_by": question.answered_by,
+        "summary": question.summary,
         "line": question.line,
     }
 
 
-def note_json(vault: Vault, note: Note) -> dict:
+def note_json(vault: Vault, note: Note, experiments_dir: Path | None = None) -> dict:
+    from notebase.experiments.answers import claim_rows, question_status, stale_runs
+
+    stale = stale_runs(vault, experiments_dir) if experiments_dir is not None else set()
+    claims_cache: dict = {}
     return {
         "path": note.path,
         "title": note.title,
@@ -117,13 +124,23 @@ def note_json(vault: Vault, note: Note) -> dict:
         "footnotes": [footnote_json(f) for f in note.footnotes],
         "undefined_footnotes": list(note.undefined_footnotes),
         "unused_footnotes": list(note.unused_footnotes),
-        "questions": [question_json(q) for q in note.questions],
+        "questions": [question_json(q, question_status(note, q, stale)) for q in note.questions],
         "results_blocks": [
             {
                 "experiment": block.experiment,
                 "run": block.run_id,
                 "spec": block.spec_hash,
                 "answers": list(block.answers),
+                "status": (
+                    "stale" if (note.path, block.run_id) in stale else block.status
+                ),
+                "summary": block.summary,
+                "claims": (
+                    claim_rows(note, block, experiments_dir, claims_cache)
+                    if experiments_dir is not None
+                    else [{"id": i, "verdict": v, "text": None, "sentences": []}
+                          for i, v in block.claims]
+                ),
                 "start_line": block.start_line,
                 "end_line": block.end_line,
             }
@@ -140,9 +157,13 @@ def note_json(vault: Vault, note: Note) -> dict:
 def run_show(args: argparse.Namespace) -> int:
     vault = load_vault(args)
     note = vault.find(args.note)
+    experiments = Path(args.experiments)
     if args.json:
-        print_json(note_json(vault, note))
+        print_json(note_json(vault, note, experiments))
         return 0
+    from notebase.experiments.answers import claim_rows, question_status, stale_runs
+
+    stale = stale_runs(vault, experiments)
     lines = [f"{note.title}  ({note.path})"]
     if not note.valid:
         lines += [f"  ! {error}" for error in note.errors]
@@ -170,7 +191,13 @@ def run_show(args: argparse.Namespace) -> int:
     if note.questions:
         lines.append("questions:")
         for question in note.questions:
-            lines.append("  " + _question_text(question))
+            lines += _question_lines(question, question_status(note, question, stale))
+    claims = [row for block in note.results_blocks for row in claim_rows(note, block, experiments)]
+    if claims:
+        lines.append("claims:")
+        for row in claims:
+            lines.append(f"  [{row['verdict']}] {row['id']}: {row['text'] or '-'}")
+            lines += [f"    {s['line']:>4}  {s['text']}" for s in row["sentences"]]
     for line in lines:
         print_text(line)
     return 0
@@ -192,22 +219,28 @@ def run_tags(args: argparse.Namespace) -> int:
 
 
 def run_questions(args: argparse.Namespace) -> int:
+    from notebase.experiments.answers import question_status, stale_runs
+
     vault = load_vault(args)
-    pairs = vault.questions(open_only=args.open)
+    stale = stale_runs(vault, Path(args.experiments))
+    pairs = [(note, q, question_status(note, q, stale)) for note, q in vault.questions()]
+    if args.open:  # everything not answered by a current, conclusive run
+        pairs = [pair for pair in pairs if pair[2] != "answered"]
     if args.json:
-        print_json([{"note": note.path, **question_json(q)} for note, q in pairs])
+        print_json([{"note": note.path, **question_json(q, status)} for note, q, status in pairs])
         return 0
     if not pairs:
         print("no open questions" if args.open else "no questions")
         return 0
     current = None
-    for note, question in pairs:
+    for note, question, status in pairs:
         if note.path != current:
             if current is not None:
                 print()
             print_text(f"{note.title}  ({note.path})")
             current = note.path
-        print_text("  " + _question_text(question))
+        for line in _question_lines(question, status):
+            print_text(line)
     return 0
 
 
@@ -285,11 +318,11 @@ def _link_outcome(link: Link) -> str:
     return "missing attachment" if link.is_attachment else "broken"
 
 
-def _question_text(question: Question) -> str:
-    status = "answered" if question.status == "answered" else "open"
-    text = f"q{question.number} [{status}] {question.text}"
+def _question_lines(question: Question, status: str) -> list[str]:
+    """The question, its status and run; then its run's one-line answer, when there is one."""
+    text = f"  q{question.number} [{status}] {question.text}"
     if question.experiments:
         text += f"  (experiments: {', '.join(question.experiments)})"
     if question.answered_by:
         text += f"  (run {question.answered_by})"
-    return text
+    return [text, f"      -> {question.summary}"] if question.summary else [text]

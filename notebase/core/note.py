@@ -85,9 +85,14 @@ class Question:
     experiments: list[str] = field(default_factory=list)
     """Experiments it names inline with ``[[experiments/NAME]]``."""
     status: str = "open"
-    """``open`` or ``answered`` (a results block names this question); derived, never stored."""
+    """``open``, ``answered`` (a results block names it and its run found something
+    conclusively) or ``inconclusive`` (a block names it, its run found nothing conclusive);
+    derived, never stored. ``stale`` (the spec changed since) needs the specs: the CLI and
+    the app derive it (`notebase.experiments.answers.question_status`)."""
     answered_by: str | None = None
     """The run id of the results block that answers it."""
+    summary: str | None = None
+    """That block's one-line answer (`notebase.core.results_block.block_summary`)."""
     line: int = 0
 
 
@@ -103,6 +108,12 @@ class ResultsBlock:
     run_id: str | None = None
     spec_hash: str | None = None
     answers: list[int] = field(default_factory=list)
+    status: str = "answered"
+    """``answered`` or ``inconclusive`` (the marker's ``status=``)."""
+    summary: str | None = None
+    """The block's one-line answer, when it has findings."""
+    claims: list[tuple[str, str]] = field(default_factory=list)
+    """``(claim id, verdict)`` from the marker's ``claims=``."""
     start_line: int = 0
     """1-based line of the opening marker."""
     end_line: int = 0

@@ -41,7 +41,7 @@ from notebase.core.note import (
     Question,
     ResultsBlock,
 )
-from notebase.core.results_block import scan_lines
+from notebase.core.results_block import block_summary, scan_lines
 
 # The block parser only: inline parsing is ours (see the module docstring).
 _MD = BLOCK_PARSER
@@ -338,13 +338,17 @@ class _BodyScanner:
         if "notebase:results" not in note.body:
             return
         offset = self.line_offset
-        found = scan_lines(note.body.split("\n"), self.code_lines, line_offset=offset)
+        lines = note.body.split("\n")
+        found = scan_lines(lines, self.code_lines, line_offset=offset)
         note.results_blocks = [
             ResultsBlock(
                 experiment=block.experiment,
                 run_id=block.attrs.get("run") or None,
                 spec_hash=block.attrs.get("spec") or None,
                 answers=block.answers,
+                status=block.status,
+                summary=block_summary(lines[block.start + 1 : block.end]),
+                claims=block.claims,
                 start_line=offset + block.start + 1,
                 end_line=offset + block.end + 1,
             )
@@ -356,29 +360,40 @@ class _BodyScanner:
         note = self.note
         if not self.questions:
             return
-        answered_by: dict[int, str | None] = {}
+        answered_by: dict[int, ResultsBlock] = {}  # an answered block wins over inconclusive
         for block in note.results_blocks:
             for number in block.answers:
-                answered_by[number] = block.run_id
+                if answered_by.get(number) is None or block.status == "answered":
+                    answered_by[number] = block
         experiment_links = sorted(
             (link for link in note.links if link.experiment), key=lambda link: link.line
         )
         experiment_lines = [link.line for link in experiment_links]
-        for pending in self.questions:
+        # A results block placed under the questions heading is no question: its findings
+        # are list items too. The others are numbered by their place without them.
+        inside = [(block.start_line, block.end_line) for block in note.results_blocks]
+        pendings = [
+            q for q in self.questions
+            if not any(start <= q.first_line <= end for start, end in inside)
+        ]
+        for number, pending in enumerate(pendings, start=1):
+            pending.number = number
+        for pending in pendings:
             text = " ".join(part.strip() for part in (pending.text or "").split("\n")).strip()
             text = _TASK_PREFIX.sub("", text)
             first = bisect.bisect_left(experiment_lines, pending.first_line)
             last = bisect.bisect_right(experiment_lines, pending.last_line)
             experiments = list(dict.fromkeys(x.experiment for x in experiment_links[first:last]))
-            answered = pending.number in answered_by
+            block = answered_by.get(pending.number)
             note.questions.append(
                 Question(
                     id=f"{note.path}#q{pending.number}",
                     number=pending.number,
                     text=text,
                     experiments=experiments,
-                    status="answered" if answered else "open",
-                    answered_by=answered_by.get(pending.number),
+                    status=block.status if block else "open",
+                    answered_by=block.run_id if block else None,
+                    summary=block.summary if block else None,
                     line=pending.first_line,
                 )
             )

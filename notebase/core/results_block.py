@@ -28,6 +28,12 @@ The grammar (one rule, every reader agrees):
   Problems are reported by the parser (`Note.results_problems`, ``notebase check``) and make
   the writer refuse to edit the note (the results go to a sidecar), so a question is never
   shown "answered" by a block the writer cannot see, and no second block is ever made.
+- What a block says for the parser is in its opening marker: ``answers=`` (the questions it
+  addresses), ``status=answered|inconclusive`` (whether its run found something
+  conclusively; a block without ``status=`` predates findings and counts as answered) and
+  ``claims=ID:VERDICT,...`` (each claim's verdict: ``supported``, ``not-supported``,
+  ``inconclusive``). Its one-line answer is its first non-blank line when that reads
+  ``**Label:** text`` (`block_summary`).
 - A comment that merely mentions the word (``<!-- TODO: explain notebase:results -->``), a
   marker inside a fenced or indented code block (`notebase.core.markdown_blocks`), and one
   after a block-quote ``>`` are not markers and not problems.
@@ -48,6 +54,21 @@ CLOSE_WORD = "/notebase:results"
 CLOSE_MARKER = "<!-- /notebase:results -->"
 
 _KEY = re.compile(r"[A-Za-z][\w-]*")
+
+
+VERDICTS = ("supported", "not-supported", "inconclusive")
+"""A claim's verdict, as the marker's ``claims=`` spells it."""
+_SUMMARY = re.compile(r"\*\*[^*]{1,40}:\*\*\s+(\S.*)")
+
+
+def block_summary(body: Iterable[str]) -> str | None:
+    """A block's one-line answer: its first non-blank line when that is ``**Label:** text``
+    (the text), else None (a block from before findings)."""
+    for line in body:
+        if line.strip():
+            match = _SUMMARY.fullmatch(line.strip())
+            return match.group(1).strip() if match else None
+    return None
 
 
 def block_hash(body: Iterable[str]) -> str:
@@ -158,6 +179,22 @@ class FoundBlock:
         """The question numbers of ``answers=1,3`` (words that are not numbers are skipped)."""
         parts = (part.strip() for part in self.attrs.get("answers", "").split(","))
         return [int(part) for part in parts if part.isascii() and part.isdigit()]
+
+    @property
+    def status(self) -> str:
+        """``answered`` or ``inconclusive`` (``status=``; none: a block from before findings,
+        answered)."""
+        return "inconclusive" if self.attrs.get("status") == "inconclusive" else "answered"
+
+    @property
+    def claims(self) -> list[tuple[str, str]]:
+        """``(claim id, verdict)`` of ``claims=ID:VERDICT,...`` (malformed words skipped)."""
+        pairs = []
+        for word in self.attrs.get("claims", "").split(","):
+            claim, colon, verdict = word.partition(":")
+            if colon and claim and verdict in VERDICTS:
+                pairs.append((claim, verdict))
+        return pairs
 
 
 @dataclass(slots=True)

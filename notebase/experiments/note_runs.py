@@ -99,6 +99,11 @@ class RunOutcome:
     cancelled: bool = False
     """The caller asked the run to stop (Ctrl-C in the CLI, x in the app): nothing is
     written, even when the run had just ended ``ok``."""
+    quick: bool = False
+    """A ``--quick`` run: a preview that never touches the note (its rows are in the record
+    and in what the CLI and the app show)."""
+    replaced_saved: Path | None = None
+    """Where the block this run replaced was saved (``<runs>/<run_id>.replaced.md``)."""
 
     @classmethod
     def not_started(
@@ -116,11 +121,14 @@ class RunOutcome:
 
     @property
     def ending(self) -> str:
-        """How it ended, in one word: ``written``, ``sidecar`` (the run was ok), ``cancelled``,
+        """How it ended, in one word: ``written``, ``sidecar`` (the run was ok), ``preview``
+        (a quick run ok: the note is unchanged), ``cancelled``,
         ``interrupted`` (by someone else), ``failed``, or ``not-written`` (ok, but its
         results could not be written)."""
         if self.write.status in ("written", "sidecar"):
             return self.write.status
+        if self.quick and self.status == "ok" and not self.cancelled:
+            return "preview"
         if self.cancelled:
             return "cancelled"
         if self.status in ("interrupted", "failed"):
@@ -134,6 +142,13 @@ class RunOutcome:
         if ending == "written":
             verb = "replaced the results block in" if self.write.replaced else "wrote results into"
             text = f"{run} ok, {verb} {self.note_path}"
+            if self.replaced_saved is not None:
+                text += f" (the block it replaced is saved in {self.replaced_saved})"
+        elif ending == "preview":
+            text = (
+                f"quick {run} ok (a preview: it answers nothing); {self.note_path} is unchanged"
+                f"; its rows are in {self.record_path}"
+            )
         elif ending == "sidecar":
             written_to = vault_relative(self.vault_root, self.write.written_to)
             text = (
@@ -199,6 +214,7 @@ def run_note_experiment(
         record_path=run.record_path,
         record=run.record,
         cancelled=is_cancelled(cancel),
+        quick=quick,
     )
     if run.status != "ok":
         outcome.write.reason = _unchanged(run.status, run.error)
@@ -208,26 +224,34 @@ def run_note_experiment(
         )
     elif outcome.cancelled:  # cancelled just as the run ended: cancel still means no change
         outcome.write.reason = "cancelled; the note is unchanged"
+    elif quick or run.record.get("quick"):  # a preview never replaces or answers anything
+        outcome.write.reason = "a quick run is a preview; the note is unchanged"
     else:
         try:
             outcome.write, outcome.plot, outcome.warnings = write_record(
-                vault_root, note_file, run.record, config
+                vault_root, note_file, run.record, config, record_path=run.record_path
             )
+            outcome.replaced_saved = replaced_path(run.record_path, outcome.record)
         except OSError as exc:  # a read-only folder, a full disk: the record stays on disk
             outcome.write.reason = f"could not write: {exc}; the note is unchanged"
     return outcome
 
 
 def write_record(
-    vault_root: Path, note_file: Path, record: dict, config
+    vault_root: Path, note_file: Path, record: dict, config, *, record_path: Path | None = None
 ) -> tuple[WriteOutcome, Path | None, list[str]]:
     """Plot a finished run and write its block into the note (or its sidecar).
 
     The questions the block answers are read from the note as it is at write time, with the
-    vault's heading settings (``config``, a `VaultConfig`). Returns where the block went,
-    the plot (None when it could not be drawn) and the warnings (why not).
+    vault's heading settings (``config``, a `VaultConfig`), and so is the findings'
+    language. A block of this experiment that the new one replaces is first kept, byte for
+    byte, beside the run record (``record_path``) as ``<run_id>.replaced.md``: nothing
+    published vanishes. Returns where the block went, the plot (None when it could not be
+    drawn) and the warnings (why not).
     """
     from notebase.core.parse import parse_note
+    from notebase.core.results_edit import find_blocks
+    from notebase.experiments.finding_text import language_of
     from notebase.experiments.plot import plot_path, plot_record
 
     vault_root = Path(vault_root)
@@ -242,13 +266,23 @@ def write_record(
         warnings.append(f"no plot: {exc}")
         plot_file = None
     relative = vault_relative(vault_root, note_file)
+    old_block: list[bytes] = []
 
     def make_block(data: bytes):
+        # The findings speak the note's language (`finding_text.language_of`); the block
+        # this one replaces is kept to be saved (nothing published vanishes).
+        old_block.clear()
         try:
             answers = answered_questions(parse_note(relative, data, config), experiment)
+            language = language_of(data.decode("utf-8-sig"))
+            lines = data.splitlines(keepends=True)
+            old_block.extend(
+                b"".join(lines[found.start : found.end + 1])
+                for found in find_blocks(data) if found.experiment == experiment
+            )
         except Exception:  # an unreadable note: the write itself will go to the sidecar
-            answers = []
-        return render_block(record, answers=answers, plot_embed=embed)
+            answers, language = [], "en"
+        return render_block(record, answers=answers, plot_embed=embed, language=language)
 
     written = write_block(
         note_file,
@@ -256,7 +290,31 @@ def write_record(
         question_patterns=config.question_heading_patterns,
         sources_patterns=config.sources_heading_patterns,
     )
+    if written.replaced and written.status == "written" and old_block and record_path:
+        saved = Path(record_path).with_name(f"{record.get('run_id')}.replaced.md")
+        _save_replaced(saved, relative, old_block[0], warnings)
     return written, plot_file, warnings
+
+
+def replaced_path(record_path: Path | None, record: dict | None) -> Path | None:
+    """``<runs>/<run_id>.replaced.md``, where a run keeps the block it replaced; None when
+    this run replaced none."""
+    if record_path is None or record is None:
+        return None
+    path = Path(record_path).with_name(f"{record.get('run_id')}.replaced.md")
+    return path if path.is_file() else None
+
+
+def _save_replaced(path: Path, note: str, block: bytes, warnings: list[str]) -> None:
+    """Keep a replaced block, byte for byte, beside the run record that replaced it."""
+    header = (
+        f"<!-- the results block of {note} that this run replaced; paste it back into the "
+        "note to restore it -->\n"
+    ).encode()
+    try:
+        path.write_bytes(header + block)
+    except OSError as exc:
+        warnings.append(f"the replaced block could not be saved: {exc}")
 
 
 def vault_relative(vault_root: Path, path: Path) -> str:

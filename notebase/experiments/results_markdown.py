@@ -3,7 +3,18 @@
 This only renders; `notebase.core.note_writer` puts the block into the note (and
 `notebase.core.results_block` holds the block's grammar). The rendered block looks like::
 
-    <!-- notebase:results experiment=NAME run=RUN_ID spec=HASH answers=1,3 date=... hash=... -->
+    <!-- notebase:results experiment=NAME run=RUN_ID spec=HASH answers=1,3 date=...
+         status=answered claims=ID:supported hash=... -->   (one line in the note)
+
+    **Answer:** the one-line summary (`finding_text.Summary.summary`)
+
+    **Findings**
+
+    - maml: time per iteration grows linearly with inner steps, +1.1 ms/step (...)
+
+    **Claims**
+
+    - `ID` «the claim's text» — **supported**: the measured figures
 
     | algorithm | inner steps | s/iter | ... |
     |---|--:|--:|...|
@@ -155,17 +166,36 @@ def _attr(value: object) -> str:
     return text.replace("-->", "--_")
 
 
+def findings_lines(record: dict, language: str = "en"):
+    """The findings part of a block (summary, findings, claims) and its `Summary`."""
+    from notebase.experiments.finding_text import summarize
+
+    summary = summarize(record, language, sweep_keys(record))
+    words = {"en": ("Answer", "Findings", "Claims"), "ko": ("답", "발견", "주장 검증")}
+    answer, found, claims = words.get(language, words["en"])
+    lines = ["", f"**{answer}:** {summary.summary}"]
+    if summary.findings:
+        lines += ["", f"**{found}**", "", *(f"- {text}" for text in summary.findings)]
+    if summary.claims:
+        lines += ["", f"**{claims}**", "", *summary.claims]
+    return lines, summary
+
+
 def render_block(
     record: dict,
     *,
     answers: Sequence[int] = (),
     plot_embed: str | None = None,
     spec_hash: str | None = None,
+    language: str = "en",
 ) -> RenderedBlock:
     """The block for one run record.
 
     ``answers`` are the numbers of the questions that name this experiment; ``plot_embed``
-    is the vault-relative path of the plot (``attachments/NAME-RUN.png``), if one was made.
+    is the vault-relative path of the plot (``attachments/NAME-RUN.png``), if one was made;
+    ``language`` (``en`` or ``ko``) the findings' language. The marker carries the block's
+    ``status`` (``answered``/``inconclusive``, `notebase.experiments.finding_text`) and each
+    claim's verdict (``claims=ID:VERDICT,...``): what the parser reads.
     """
     experiment = str(record["experiment"])
     attrs = {
@@ -176,7 +206,11 @@ def render_block(
         attrs["answers"] = ",".join(str(n) for n in sorted(set(answers)))
     if record.get("ended_at"):
         attrs["date"] = _attr(record["ended_at"])
-    body = ["", *render_table(record), "", provenance_line(record)]
+    found, summary = findings_lines(record, language)
+    attrs["status"] = summary.status
+    if summary.verdicts:
+        attrs["claims"] = ",".join(f"{_attr(v.id)}:{v.verdict}" for v in summary.verdicts)
+    body = [*found, "", *render_table(record), "", provenance_line(record)]
     if answers:
         numbers = ", ".join(str(n) for n in sorted(set(answers)))
         noun = "question" if len(set(answers)) == 1 else "questions"

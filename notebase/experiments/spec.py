@@ -37,6 +37,7 @@ from notebase.experiments import registry
 
 TOP_LEVEL_KEYS = (
     "name", "title", "description", "task", "algorithms", "params", "quick", "allow_large",
+    "claims",
 )
 
 MAX_NAME_CHARS = 100
@@ -189,6 +190,8 @@ class Spec:
     """Optional longer text."""
     allow_large: bool = False
     """Run even when the memory estimate says it does not fit (``allow_large = true``)."""
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    """``[[claims]]`` about the results, checked (`notebase.experiments.claims`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data (what a run record stores)."""
@@ -202,6 +205,7 @@ class Spec:
             "quick": dict(self.quick),
             "path": str(self.path),
             "allow_large": self.allow_large,
+            "claims": [dict(claim) for claim in self.claims],
         }
 
 
@@ -416,6 +420,10 @@ def load_spec(path: Path) -> Spec:
         allow_large=allow_large,
     )
     _check_points(path, spec)
+    if "claims" in raw:  # numpy comes with the claims' checker: only when there are claims
+        from notebase.experiments.claims import load_claims
+
+        spec.claims = load_claims(path, raw["claims"], spec.algorithms, swept_keys(spec, False))
     return spec
 
 
@@ -542,6 +550,8 @@ def spec_hash(spec: Spec) -> str:
         "params": spec.params,
         "quick": spec.quick,
     }
+    if spec.claims:  # a spec without claims keeps the hash it had before claims existed
+        meaning["claims"] = spec.claims
     text = json.dumps(meaning, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 

@@ -56,6 +56,13 @@ class RunHandle:
         self.cancelled.set()
 
 
+def preview_lines(record: dict) -> list[str]:
+    """A quick run's findings, for the run panel (a quick run is shown, never written)."""
+    from notebase.experiments.results_markdown import findings_lines
+
+    return [line for line in findings_lines(record, "en")[0] if line]
+
+
 def event_kind(event: dict) -> str:
     """The event's type (``start``, ``progress``, ``log``, ``result``, ``end``, ``error``);
     an untyped event counts as a log line."""

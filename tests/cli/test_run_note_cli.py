@@ -75,7 +75,7 @@ def strip_blocks(data: bytes) -> bytes:
 def test_run_note_two_experiments_then_one_again(setup, capsys):
     vault, specs = setup
     note = vault / "두 실험.md"
-    code, out, err = run_cli(capsys, vault, specs, "두 실험", "--quick", "--json")
+    code, out, err = run_cli(capsys, vault, specs, "두 실험", "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["note"] == "두 실험.md"
@@ -95,9 +95,13 @@ def test_run_note_two_experiments_then_one_again(setup, capsys):
 
     # Run only one of them again: its block is replaced, the other's bytes stay.
     block_b = data[data.index(b"<!-- notebase:results experiment=tiny-b") :]
-    code, out, err = run_cli(capsys, vault, specs, "두 실험.md", "--experiment", "tiny-a", "--quick")
+    code, out, err = run_cli(capsys, vault, specs, "두 실험.md", "--experiment", "tiny-a")
     assert code == 0, err
     assert "replaced the results block in 두 실험.md" in out
+    # ... and the block it replaced is kept, byte for byte, beside the new run's record.
+    saved = Path(out.split("the block it replaced is saved in ")[1].split(")")[0])
+    old_a = data[data.index(b"<!-- notebase:results experiment=tiny-a") : data.index(block_b)]
+    assert saved.parent == specs / "runs" and saved.read_bytes().endswith(old_a.rstrip(b"\r\n") + b"\r\n")
     again = note.read_bytes()
     assert again.endswith(block_b) and again.count(b"experiment=tiny-a") == 1
     assert runs[0]["run_id"].encode() not in again
@@ -112,7 +116,7 @@ def test_run_note_with_a_decomposed_file_name_writes_into_the_note(setup, capsys
     vault, specs = setup
     nfd = vault / unicodedata.normalize("NFD", "분해된 이름.md")
     nfd.write_bytes("---\nexperiments: [tiny-a]\n---\n## 질문 & 확장\n\n1. 빠른가?\n".encode())
-    code, out, err = run_cli(capsys, vault, specs, "분해된 이름", "--quick", "--json")
+    code, out, err = run_cli(capsys, vault, specs, "분해된 이름", "--json")
     assert code == 0, err
     (run,) = json.loads(out)["runs"]
     assert run["status"] == "ok" and run["written_to"] == "분해된 이름.md"
@@ -212,8 +216,9 @@ def test_ctrl_c_interrupts_and_leaves_the_note(setup, write_tiny_spec):
 
 @pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_shipped_example_note_end_to_end(tmp_path, capsys):
-    """A note of the shipped vault, run with --quick on a copy: the block lands, and deleting
-    its lines gives the shipped note back. The cheapest linked spec keeps it to seconds."""
+    """A note of the shipped vault, run with --quick on a copy: a quick run is a preview, so
+    the note keeps every byte (its published full-run block included) and answers nothing
+    new. The cheapest linked spec keeps it to seconds."""
     from notebase.core.vault import Vault
     from notebase.experiments.note_runs import linked_experiments
 
@@ -239,7 +244,7 @@ def test_shipped_example_note_end_to_end(tmp_path, capsys):
     )
     assert code == 0, err
     run = json.loads(out)["runs"][0]
-    assert run["status"] == "ok" and run["written_to"] == note_path
-    data = (vault / note_path).read_bytes()
-    assert f"<!-- notebase:results experiment={experiment} ".encode() in data
-    assert strip_blocks(data) == original
+    assert run["status"] == "ok" and run["ending"] == "preview" and run["written_to"] is None
+    assert run["results"] and "a quick run is a preview" in run["reason"]
+    assert (vault / note_path).read_bytes() == original
+    assert not list(vault.rglob("*.results.md"))

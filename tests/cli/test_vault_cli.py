@@ -58,6 +58,11 @@ experiments: [meta-cost]
     return root
 
 
+NO_SPECS = ("--experiments", "/nonexistent-notebase-specs")
+"""No experiments folder: nothing to compare a block's spec with, so no block is stale
+(with the repository's specs the fixture's made-up ``spec=ab12`` would be)."""
+
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -65,7 +70,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_show_json_contract(vault, capsys):
-    code, out, err = run(capsys, "--vault", str(vault), "show", "MAML", "--json")
+    code, out, err = run(capsys, "--vault", str(vault), *NO_SPECS, "show", "MAML", "--json")
     assert code == 0 and err == ""
     data = json.loads(out)
     required = {
@@ -145,9 +150,20 @@ def test_show_json_contract(vault, capsys):
 
 def test_show_text_and_other_references(vault, capsys):
     for ref in ("ml/maml.md", "ml/maml", "maml", "MAML의 비용"):
-        code, out, _ = run(capsys, "--vault", str(vault), "show", ref)
+        code, out, _ = run(capsys, "--vault", str(vault), *NO_SPECS, "show", ref)
         assert code == 0 and out.startswith("MAML의 비용  (ml/maml.md)")
     assert "broken" in out and "ml/reptile.md" in out and "q2 [answered]" in out
+
+
+def test_an_answer_whose_spec_changed_is_stale(vault, tmp_path, capsys):
+    """The block was run with ``spec=ab12``; the meta-cost spec here hashes otherwise."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "meta-cost.toml").write_text('task = "sinusoid"\nalgorithms = ["maml"]\n')
+    _, out, _ = run(capsys, "--vault", str(vault), "--experiments", str(specs), "show", "MAML")
+    assert "q2 [stale] FOMAML은 얼마나 빠른가?  (run run-7)" in out
+    _, out, _ = run(capsys, "--vault", str(vault), "--experiments", str(specs), "questions", "--open")
+    assert "q1 [open]" in out and "q2 [stale]" in out
 
 
 def test_show_invalid_note_lists_its_error(vault, capsys):
@@ -170,7 +186,7 @@ def test_tags_json_counts_parents(vault, capsys):
 
 
 def test_questions_json_and_open_filter(vault, capsys):
-    code, out, _ = run(capsys, "--vault", str(vault), "questions", "--json")
+    code, out, _ = run(capsys, "--vault", str(vault), *NO_SPECS, "questions", "--json")
     data = json.loads(out)
     assert code == 0
     assert [(q["note"], q["id"], q["status"], q["answered_by"]) for q in data] == [
@@ -178,9 +194,9 @@ def test_questions_json_and_open_filter(vault, capsys):
         ("ml/maml.md", "ml/maml.md#q2", "answered", "run-7"),
     ]
     assert {"note", "id", "number", "text", "experiments", "status"} <= data[0].keys()
-    _, out, _ = run(capsys, "--vault", str(vault), "questions", "--open", "--json")
+    _, out, _ = run(capsys, "--vault", str(vault), *NO_SPECS, "questions", "--open", "--json")
     assert [q["id"] for q in json.loads(out)] == ["ml/maml.md#q1"]
-    _, text, _ = run(capsys, "--vault", str(vault), "questions", "--open")
+    _, text, _ = run(capsys, "--vault", str(vault), *NO_SPECS, "questions", "--open")
     assert "q1 [open]" in text and "q2" not in text
 
 

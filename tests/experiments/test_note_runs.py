@@ -79,7 +79,7 @@ def test_real_run_writes_block_plot_and_record(vault):
     spec = find_spec(specs_dir(vault), "tiny-cost")
     events = []
     outcome = run_note_experiment(
-        vault, note_file, spec, config=VaultConfig.load(vault), quick=True, device="cpu",
+        vault, note_file, spec, config=VaultConfig.load(vault), quick=False, device="cpu",
         runs_dir=specs_dir(vault) / "runs", on_event=events.append,
     )
     kinds = [e["event"] for e in events]
@@ -88,7 +88,7 @@ def test_real_run_writes_block_plot_and_record(vault):
     assert outcome.write.written_to == note_file and outcome.run_id == events[0]["run_id"]
     assert outcome.message() == f"tiny-cost: run {outcome.run_id} ok, wrote results into 내부 단계 비용.md"
     record = json.loads(outcome.record_path.read_text())
-    assert record["status"] == "ok" and record["quick"] is True
+    assert record["status"] == "ok" and record["quick"] is False
     assert outcome.plot == vault / "attachments" / f"tiny-cost-{outcome.run_id}.png"
     assert outcome.plot.read_bytes().startswith(b"\x89PNG")
     data = note_file.read_bytes()
@@ -116,7 +116,7 @@ def test_edit_during_the_run_survives(vault):
 
     outcome = run_note_experiment(
         vault, note_file, find_spec(specs_dir(vault), "tiny-cost"), config=VaultConfig(),
-        quick=True, device="cpu", runs_dir=specs_dir(vault) / "runs", on_event=on_event,
+        quick=False, device="cpu", runs_dir=specs_dir(vault) / "runs", on_event=on_event,
     )
     assert outcome.write.status == "written"
     assert delete_block_lines(note_file.read_bytes(), "tiny-cost") == edited.encode()
@@ -265,7 +265,8 @@ def test_a_note_that_cannot_take_the_block_gets_a_sidecar_and_the_message_says_w
     note_file = vault / "내부 단계 비용.md"
     note_file.write_bytes(NOTE.encode() + b"caf\xe9\n")  # not UTF-8: never rewritten
     before = note_file.read_bytes()
-    _stand_in_runner(monkeypatch, OK_RUNNER, json.dumps(make_record("tiny-cost", "r-ok")))
+    full_run = {**make_record("tiny-cost", "r-ok"), "quick": False}  # a quick one writes nothing
+    _stand_in_runner(monkeypatch, OK_RUNNER, json.dumps(full_run))
     outcome = run_note_experiment(
         vault, note_file, find_spec(specs_dir(vault), "tiny-cost"), config=VaultConfig(),
         runs_dir=specs_dir(vault) / "runs",
@@ -332,3 +333,4 @@ def test_vault_heading_settings_decide_placement(vault):
     assert text.index("<!-- notebase:results") < text.index("## 메모")
     assert "answers=1 " in text  # the configured heading's items are the questions
     assert delete_block_lines(note_file.read_bytes(), "tiny-cost") == original.encode()
+

@@ -40,10 +40,14 @@ def test_rendered_block_in_a_note(tmp_path):
     block = text[text.index("<!-- notebase:results ") : text.index("<!-- /notebase:results -->")]
     assert block.startswith(
         "<!-- notebase:results experiment=meta-cost run=20261127T151000Z-ab12 spec=5pec0000hash "
-        "answers=1 date=2026-11-27T15:10:00+00:00 hash="
+        "answers=1 date=2026-11-27T15:10:00+00:00 status=answered hash="
     )
     lines = block.split("\n")
-    assert lines[1] == "" and lines[2].startswith("| algorithm | inner steps | s/iter |")
+    # The answer first (in English: this renders without the note's language), then the
+    # findings, then the table. Three sweep points show MAML's growth but not its shape.
+    assert lines[1] == "" and lines[2].startswith("**Answer:** fomaml: peak memory flat")
+    assert "maml: peak memory inner steps: inconclusive (it grows, but 3 points" in block
+    assert "**Findings**" in lines and "| algorithm | inner steps | s/iter | tasks/s |" in block
     assert "| maml | 10 | 0.2 | 125 | 430 KiB (cpu-graph) | 3.21 | 0.05 |" in block
     assert "Run `20261127T151000Z-ab12` of `meta-cost` · 2026-11-27 15:10 UTC" in block
     assert "torch 2.13.0 · commit 0123456789 + uncommitted changes · quick run" in block

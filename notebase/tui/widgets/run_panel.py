@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Log, ProgressBar, Static
 
 from notebase.tui.result_text import result_line
-from notebase.tui.runs import RunRequest, event_kind
+from notebase.tui.runs import RunRequest, event_kind, preview_lines
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from notebase.tui.runs import RunOutcome  # notebase.experiments.note_runs.RunOutcome
@@ -95,11 +95,16 @@ class RunPanel(Vertical):
 
     def finish(self, outcome: RunOutcome) -> None:
         ending = outcome.ending
-        style = {"written": "bold green", "sidecar": "bold yellow", "cancelled": "bold yellow"}.get(
-            ending, "bold red"
-        )
+        style = {
+            "written": "bold green", "preview": "bold cyan", "sidecar": "bold yellow",
+            "cancelled": "bold yellow",
+        }.get(ending, "bold red")
         self.query_one("#run-title", Static).update(
             Text.assemble((f"■ {ending} ", style), outcome.message())
         )
-        if ending in ("written", "sidecar"):
+        if ending == "preview" and outcome.record:  # a quick run: shown here, never written
+            log = self.query_one("#run-log", Log)
+            for line in preview_lines(outcome.record):
+                log.write_line(line)
+        if ending in ("written", "sidecar", "preview"):
             self.query_one("#run-progress", ProgressBar).update(progress=100)

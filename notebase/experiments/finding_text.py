@@ -1,0 +1,381 @@
+"""A run's findings and claim verdicts as short sentences with their figures, in the note's
+language (Korean when Hangul makes up a fair share of the note's letters, else English).
+
+`summarize(record, language)` gives what `notebase.experiments.results_markdown` writes
+into the block: the one-line summary, the finding and claim lines, the block's status
+(``answered`` when something was found conclusively, else ``inconclusive``) and the claims'
+verdicts for the marker. The numbers come from `notebase.experiments.findings` and
+`notebase.experiments.claims`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from notebase.experiments.claims import Verdict, check_claims
+from notebase.experiments.findings import (
+    Growth,
+    Ratio,
+    growth_of,
+    ratio_of,
+    sweep_values,
+    validity_flags,
+)
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_LATIN = re.compile(r"[A-Za-z]")
+KOREAN_SHARE = 0.2
+"""A note is Korean when Hangul is at least this share of its Hangul and Latin letters."""
+
+
+def language_of(text: str) -> str:
+    """``ko`` or ``en`` for a note's text."""
+    hangul = len(_HANGUL.findall(text))
+    latin = len(_LATIN.findall(text))
+    return "ko" if hangul and hangul >= KOREAN_SHARE * (hangul + latin) else "en"
+
+
+_WORDS = {
+    "en": {
+        "seconds_per_iteration": "time per iteration",
+        "peak_memory_bytes": "peak memory",
+        "tasks_per_second": "tasks/s",
+        "constant": "stays flat",
+        "linear": "grows linearly",
+        "exponential": "grows exponentially",
+        "supported": "supported",
+        "not-supported": "not supported",
+        "inconclusive": "inconclusive",
+        "answer": "Answer",
+        "findings": "Findings",
+        "claims": "Claims",
+        "per": "per",
+        "step": "step",
+        "better": "{winner} fits {times}× better than {other}",
+        "points": "{n} points",
+        "few-points": "too few sweep points ({n}; 3 are needed)",
+        "shape": "it grows, but {n} points cannot tell linear from exponential",
+        "not-finite": "a value is missing",
+        "tie": "flat and {other} fit about equally well",
+        "noise": "the noise is as large as the change over the sweep",
+        "weak": "{winner} fits only {times}× better than {other}",
+        "undecided": "{metric} {along}: inconclusive ({why})",
+        "growth": "{metric} {model} with {along}{rate} ({how})",
+        "flat": "{metric} stays flat along {along} (about {value}; {how})",
+        "flat_how": "no growth model fits better",
+        "ratio": "{of}/{to}: {parts}",
+        "ratio_part": "{metric} {low}–{high}×",
+        "one_ratio": "{metric} {low}×",
+        "learnt": "Held-out loss after adaptation (lowest per algorithm): {parts}",
+        "learnt_part": "{algorithm} {post} (before {pre})",
+        "did-not-learn": "{algorithm} did not learn at {where} (held-out loss {pre} → {post})",
+        "cg-curvature": (
+            "{algorithm}: conjugate gradient met non-positive curvature ({share} of steps) "
+            "at {where}; its implicit gradient is unreliable there"
+        ),
+        "cg-residual": (
+            "{algorithm}: conjugate gradient did not converge at {where} (relative residual "
+            "{residual}); its implicit gradient is unreliable there"
+        ),
+        "bound_least": "≥ {value}",
+        "bound_most": "≤ {value}",
+        "ratio_claim": "measured {low}–{high}× ({holds} of {n} sweep points meet {bound})",
+        "no_rows": "no rows to compare",
+        "none": "nothing conclusive",
+    },
+    "ko": {
+        "seconds_per_iteration": "반복당 시간",
+        "peak_memory_bytes": "최대 메모리",
+        "tasks_per_second": "초당 작업 수",
+        "constant": "일정하다",
+        "linear": "선형으로 늘어난다",
+        "exponential": "지수적으로 늘어난다",
+        "supported": "지지됨",
+        "not-supported": "지지되지 않음",
+        "inconclusive": "판단 불가",
+        "answer": "답",
+        "findings": "발견",
+        "claims": "주장 검증",
+        "per": "당",
+        "step": "스텝",
+        "better": "{winner} 모형이 {other} 모형보다 {times}배 잘 맞음",
+        "points": "점 {n}개",
+        "few-points": "스윕 점이 너무 적음 ({n}개, 3개 필요)",
+        "shape": "늘어나지만 점 {n}개로는 선형과 지수를 가를 수 없음",
+        "not-finite": "값이 빠져 있음",
+        "tie": "일정 모형과 {other} 모형이 비슷하게 맞음",
+        "noise": "잡음이 스윕 전체의 변화만큼 큼",
+        "weak": "{winner} 모형이 {other} 모형보다 {times}배밖에 낫지 않음",
+        "undecided": "{metric}의 {along}에 따른 변화: 판단 불가 ({why})",
+        "growth": "{metric}: {along}에 따라 {model}{rate} ({how})",
+        "flat": "{metric}: {along}와 무관하게 일정하다 (약 {value}; {how})",
+        "flat_how": "증가 모형이 더 잘 맞지 않음",
+        "ratio": "{of}/{to}: {parts}",
+        "ratio_part": "{metric} {low}–{high}배",
+        "one_ratio": "{metric} {low}배",
+        "learnt": "적응 후 검증 손실 (알고리즘별 최저): {parts}",
+        "learnt_part": "{algorithm} {post} (적응 전 {pre})",
+        "did-not-learn": "{algorithm}: {where}에서 학습하지 못했다 (검증 손실 {pre} → {post})",
+        "cg-curvature": (
+            "{algorithm}: 켤레 기울기법이 {where}에서 양이 아닌 곡률을 만났다 (스텝의 {share}); "
+            "그 암묵적 그래디언트는 믿기 어렵다"
+        ),
+        "cg-residual": (
+            "{algorithm}: 켤레 기울기법이 {where}에서 수렴하지 않았다 (상대 잔차 {residual}); "
+            "그 암묵적 그래디언트는 믿기 어렵다"
+        ),
+        "bound_least": "≥ {value}",
+        "bound_most": "≤ {value}",
+        "ratio_claim": "측정값 {low}–{high}배 (스윕 점 {n}개 중 {holds}개가 {bound} 충족)",
+        "no_rows": "비교할 행이 없음",
+        "none": "결론 없음",
+    },
+}
+_MODEL_NAMES = {
+    "en": {"constant": "flat", "linear": "linear", "exponential": "exponential"},
+    "ko": {"constant": "일정", "linear": "선형", "exponential": "지수"},
+}
+_PARAMETERS = {
+    "en": {"inner_steps": "inner steps", "meta_batch": "meta-batch size", "shots": "shots"},
+    "ko": {"inner_steps": "내부 스텝 수", "meta_batch": "메타 배치 크기", "shots": "샷 수"},
+}
+_UNIT_OF = {"inner_steps": {"en": "step", "ko": "스텝"}}
+
+
+def _number(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def metric_value(metric: str, value: float) -> str:
+    """A metric's value with its unit: bytes in KiB/MiB, seconds in ms, tasks/s."""
+    from notebase.experiments.results_markdown import human_bytes
+
+    if metric == "peak_memory_bytes":
+        return human_bytes(value) if value >= 0 else "−" + human_bytes(-value)
+    if metric == "seconds_per_iteration":
+        return f"{_number(value * 1000)} ms"
+    return f"{_number(value)} tasks/s"
+
+
+def _times(value: float) -> str:
+    return ">1,000" if value > 1000 else f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def _where(point: dict, language: str) -> str:
+    names = _PARAMETERS[language]
+    return ", ".join(f"{names.get(k, k)} {v}" for k, v in point.items()) or "—"
+
+
+def _where_all(points: list[dict], language: str) -> str:
+    """``inner steps 1, 3, 6`` for points of one swept parameter, else each point."""
+    keys = {key for point in points for key in point}
+    if len(keys) == 1:
+        (key,) = keys
+        name = _PARAMETERS[language].get(key, key)
+        return f"{name} " + ", ".join(str(point[key]) for point in points)
+    return "; ".join(_where(point, language) for point in points)
+
+
+def _span(values: list[float], spec: str) -> str:
+    low, high = format(min(values), spec), format(max(values), spec)
+    return low if low == high else f"{low}–{high}"
+
+
+def growth_sentence(growth: Growth, language: str) -> str:
+    """One algorithm's growth of one metric, with its figures and how clearly it was chosen."""
+    w = _WORDS[language]
+    metric = w[growth.metric]
+    along = _PARAMETERS[language].get(growth.along, growth.along)
+    models = _MODEL_NAMES[language]
+    points = w["points"].format(n=len(growth.xs))
+    if not growth.conclusive:
+        why = w[growth.reason].format(
+            n=len(growth.xs),
+            winner=models.get(growth.model or "", ""),
+            other=models.get(growth.runner_up or "", ""),
+            times=_times(growth.strength),
+        )
+        return f"{growth.algorithm}: " + w["undecided"].format(metric=metric, along=along, why=why)
+    how = (
+        w["better"].format(
+            winner=models[growth.model],
+            other=models[growth.runner_up or "linear"],
+            times=_times(growth.strength),
+        )
+        + f", {points}"
+    )
+    if growth.model == "constant":
+        how = f"{w['flat_how']}, {points}"
+        mean = sum(growth.ys) / len(growth.ys)
+        return f"{growth.algorithm}: " + w["flat"].format(
+            metric=metric, along=along, value=metric_value(growth.metric, mean), how=how
+        )
+    unit = _UNIT_OF.get(growth.along, {}).get(language, growth.along)
+    if growth.model == "linear":
+        sign = "+" if growth.slope >= 0 else ""
+        rate = f", {sign}{metric_value(growth.metric, growth.slope)}/{unit}"
+    else:
+        rate = f", ×{growth.factor:.3g}/{unit}"
+    return f"{growth.algorithm}: " + w["growth"].format(
+        metric=metric, along=along, model=w[growth.model], rate=rate, how=how
+    )
+
+
+def short_growth(growth: Growth, language: str) -> str:
+    """A conclusive growth in a few words: ``peak memory linear (+279 KiB/step)``."""
+    w = _WORDS[language]
+    name = _MODEL_NAMES[language][growth.model or "constant"]
+    unit = _UNIT_OF.get(growth.along, {}).get(language, growth.along)
+    if growth.model == "linear":
+        rate = f"+{metric_value(growth.metric, growth.slope)}/{unit}"
+    elif growth.model == "exponential":
+        rate = f"×{growth.factor:.3g}/{unit}"
+    else:
+        rate = "≈ " + metric_value(growth.metric, sum(growth.ys) / len(growth.ys))
+    return f"{w[growth.metric]} {name} ({rate})"
+
+
+def ratio_text(ratio: Ratio, language: str) -> str:
+    w = _WORDS[language]
+    low, high = f"{ratio.low:.2g}", f"{ratio.high:.2g}"
+    if low == high:
+        return w["one_ratio"].format(metric=w[ratio.metric], low=low)
+    return w["ratio_part"].format(metric=w[ratio.metric], low=low, high=high)
+
+
+def verdict_line(verdict: Verdict, language: str) -> str:
+    """``- `id` «text» — **verdict**: figures``."""
+    w = _WORDS[language]
+    claim = verdict.claim
+    if verdict.growth is not None:
+        figures = growth_sentence(verdict.growth, language)
+    elif verdict.ratio is not None and verdict.ratio.values:
+        bounds = []
+        if "at_least" in claim:
+            bounds.append(w["bound_least"].format(value=f"{claim['at_least']:g}"))
+        if "at_most" in claim:
+            bounds.append(w["bound_most"].format(value=f"{claim['at_most']:g}"))
+        ratio = verdict.ratio
+        figures = f"{ratio.of}/{ratio.to} {w[ratio.metric]}: " + w["ratio_claim"].format(
+            low=f"{ratio.low:.2g}",
+            high=f"{ratio.high:.2g}",
+            holds=verdict.holds_at,
+            n=len(ratio.values),
+            bound=", ".join(bounds),
+        )
+    else:
+        figures = w["no_rows"]
+    text = " ".join(str(claim["text"]).split())
+    return f"- `{verdict.id}` «{text}» — **{w[verdict.verdict]}**: {figures}"
+
+
+@dataclass(slots=True)
+class Summary:
+    """What `results_markdown.render_block` writes about a run besides its table."""
+
+    language: str
+    summary: str
+    """One line: the answer as the note's questions show it."""
+    findings: list[str] = field(default_factory=list)
+    claims: list[str] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+    status: str = "inconclusive"
+    """``answered`` (a conclusive finding or verdict) or ``inconclusive``."""
+
+
+def summarize(record: dict, language: str, keys: list[str]) -> Summary:
+    """Findings and verdicts for a record's rows; ``keys`` are its swept parameters."""
+    w = _WORDS[language]
+    rows = [row for row in record.get("results") or [] if isinstance(row, dict)]
+    algorithms = list(dict.fromkeys(str(row.get("algorithm")) for row in rows))
+    findings: list[str] = []
+    conclusive: list[str] = []
+    """Compact conclusive growths, memory first, for the one-line summary."""
+    for along in keys:
+        if len(sweep_values(rows, along)) < 2:
+            continue
+        for algorithm in algorithms:
+            parts, short = [], []
+            for metric in ("peak_memory_bytes", "seconds_per_iteration"):
+                growth = growth_of(rows, algorithm, metric, along)
+                sentence = growth_sentence(growth, language)
+                parts.append(sentence.removeprefix(f"{algorithm}: "))
+                if growth.conclusive:
+                    short.append(short_growth(growth, language))
+            findings.append(f"{algorithm}: " + "; ".join(parts))
+            if short and not conclusive:
+                conclusive.append(f"{algorithm}: " + ", ".join(short))
+    comparisons = []
+    for other in algorithms[1:]:
+        ratios = [
+            ratio_of(rows, algorithms[0], other, metric, keys)
+            for metric in ("seconds_per_iteration", "peak_memory_bytes", "tasks_per_second")
+        ]
+        ratios = [ratio for ratio in ratios if ratio.values]
+        if ratios:
+            parts = ", ".join(ratio_text(ratio, language) for ratio in ratios)
+            comparisons.append(w["ratio"].format(of=algorithms[0], to=other, parts=parts))
+    findings += comparisons
+    best: list[str] = []
+    learnt, learnt_line = False, ""
+    for algorithm in algorithms:
+        mine = [
+            r
+            for r in rows
+            if r.get("algorithm") == algorithm
+            and isinstance(r.get("post_adaptation_loss"), int | float)
+        ]
+        if mine:
+            low = min(mine, key=lambda r: r["post_adaptation_loss"])
+            best.append(
+                w["learnt_part"].format(
+                    algorithm=algorithm,
+                    post=f"{low['post_adaptation_loss']:.3g}",
+                    pre=f"{low.get('pre_adaptation_loss', float('nan')):.3g}",
+                )
+            )
+    flags = validity_flags(rows, keys)
+    if best:
+        learnt_line = w["learnt"].format(parts=", ".join(best))
+        findings.append(learnt_line)
+        unlearnt = {
+            (f.algorithm, tuple(f.point.items())) for f in flags if f.kind == "did-not-learn"
+        }
+        learnt = len(unlearnt) < len(rows)
+    grouped: dict[tuple[str, str], list] = {}
+    for flag in flags:  # one sentence per algorithm and kind, the points and figures joined
+        grouped.setdefault((flag.algorithm, flag.kind), []).append(flag)
+    for (algorithm, kind), same in grouped.items():
+        findings.append(
+            w[kind].format(
+                algorithm=algorithm,
+                where=_where_all([flag.point for flag in same], language),
+                pre=_span([f.figures.get("pre", 0) for f in same], ".3g"),
+                post=_span([f.figures.get("post", 0) for f in same], ".3g"),
+                share=_span([f.figures.get("fraction", 0) for f in same], ".0%"),
+                residual=_span([f.figures.get("residual", 0) for f in same], ".2g"),
+            )
+        )
+    verdicts = check_claims(record, keys)
+    claims = [verdict_line(verdict, language) for verdict in verdicts]
+    decided = [v for v in verdicts if v.verdict != "inconclusive"]
+    answered = bool(conclusive or comparisons or decided or learnt)
+    if verdicts:
+        summary = "; ".join(f"«{_short(v.claim['text'])}» {w[v.verdict]}" for v in verdicts)
+    else:
+        summary = "; ".join([*conclusive[:1], *comparisons[:1]]) or (
+            learnt_line if learnt else w["none"]
+        )
+    return Summary(
+        language, summary, findings, claims, verdicts, "answered" if answered else "inconclusive"
+    )
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
