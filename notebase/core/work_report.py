@@ -17,8 +17,9 @@ the lists differ).
 `find_misattributions`: for a work in the bibliography, each citation whose first author,
 author list or year is not the entry's.
 
-`conflict_text` and `misattribution_text` are the one wording of both, for the CLI
-(``citations``, ``check``) and the app; `work_json` and `check_report` the JSON shapes.
+`conflict_text`, `misattribution_text` and `citation_problems` (one citation's, for the
+app's panel) are the one wording of both, for the CLI (``citations``, ``check``) and the
+app; `work_json` and `check_report` the JSON shapes.
 """
 
 from __future__ import annotations
@@ -338,6 +339,31 @@ def versions_text(conflict: Conflict, bibliography: str | None = None) -> str:
 def conflict_text(conflict: Conflict, bibliography: str | None = None) -> str:
     """``year: 2019 (a.md); 2017 (b.md, c.md) <- references.bib`` (see `versions_text`)."""
     return f"{FIELD_WORDS[conflict.field]}: {versions_text(conflict, bibliography)}"
+
+
+def citation_problems(work: Work, citing: Citing, bibliography: str | None) -> list[str]:
+    """What is wrong with one citation of ``work``, one line each: for a work in the
+    bibliography, where it contradicts the entry (``first author "Yoshua Bengio", but
+    references.bib (ravi2017optimization) says "Sachin Ravi"``; a citation that agrees with
+    it has nothing wrong); else where the other notes write otherwise (``year: 2019 here;
+    2017 in a.md``). The same split as ``check``."""
+    if work.entry is not None:
+        return [
+            misattribution_text(found, work.key, bibliography or "the bibliography")
+            for found in work.misattributions
+            if found.where == citing
+        ]
+    lines = []
+    for conflict in work.conflicts:
+        here = [v for v in conflict.values if citing in v.where]
+        if not here:
+            continue
+        parts = []
+        for value in [here[0], *(v for v in conflict.values if v is not here[0])]:
+            where = "here" if value is here[0] else f"in {', '.join(value.notes)}"
+            parts.append(f"{value_text(value.value)} {where}")
+        lines.append(f"{FIELD_WORDS[conflict.field]}: " + "; ".join(parts))
+    return lines
 
 
 def misattribution_text(found: Misattribution, key: str, bibliography: str) -> str:

@@ -19,6 +19,12 @@ def citation_markdown(page: NotePage, label: str) -> tuple[str, str] | None:
                 ("year", str(footnote.year or "")),
                 ("cited", f"{footnote.references}× in this note"),
             ]
+            work = footnote.work
+            if work is not None:
+                in_bib = " (bibliography)" if work.in_bibliography else ""
+                fields.append(("work", work.key + in_bib))
+                fields.append(("also cited in", ", ".join(title for _, title in work.others)))
+                fields += [("⚠", problem) for problem in work.problems]
             lines += ["| | |", "|---|---|"]
             lines += [f"| {name} | {value.replace('|', '/')} |" for name, value in fields if value]
             return f"[^{label}] · {page.title}", "\n".join(lines) + "\n"

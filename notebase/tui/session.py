@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from notebase.experiments.results_table import block_rows
 from notebase.tui.views import (
+    CitedWork,
     ExperimentSummary,
     Listing,
     NotePage,
@@ -81,6 +82,10 @@ class VaultSession:
         """Paths changed while the index was still opening."""
         self._specs = _SpecAnswers(self.experiments_dir)
         self._records = _RecordFiles(self.experiments_dir / "runs")
+        self._works: tuple[tuple, Any] = ((), None)
+        """``(stamp, works)``: the vault's works (`notebase.core.works`) as of that stamp."""
+        self._bibliography: tuple[tuple, Any] = ((), None)
+        """``((file stamp,), bibliography)``: its BibTeX file as last read."""
 
     # --- UI thread: answers from memory --------------------------------------------------
 
@@ -300,8 +305,53 @@ class VaultSession:
             return None
         backlinks = [(p, self._title_of(p)) for p in vault.backlinks(note.path)]
         return note_page(
-            note, note_markdown(note), self._title_of, backlinks, self._experiments(note)
+            note,
+            note_markdown(note),
+            self._title_of,
+            backlinks,
+            self._experiments(note),
+            self._cited_works(note) if note.footnotes else None,
         )
+
+    def _vault_works(self):
+        """The vault's works, grouped again only once the notes or the bibliography changed
+        (~60 ms at 10,000 notes, on a worker; ``_lock`` held); the bibliography is read
+        again only once its file changed (5,000 entries: ~0.85 s)."""
+        from notebase.core.bibliography import read_bibliography
+        from notebase.core.works import group_works  # rapidfuzz: only once citations show
+
+        vault = self._vault
+        rel = vault.config.bibliography_path
+        try:
+            info = (self.vault_root / rel).stat() if rel else None
+        except OSError:
+            info = None
+        bib_stamp = info and (info.st_mtime_ns, info.st_size, info.st_ino)
+        if self._bibliography[0] != (bib_stamp,):
+            self._bibliography = (bib_stamp,), read_bibliography(vault.root, vault.config)
+        stamp = (id(vault), self._generation, bib_stamp)
+        if self._works[0] != stamp:
+            self._works = stamp, group_works(vault.notes.values(), self._bibliography[1])
+        return self._works[1]
+
+    def _cited_works(self, note: Note):
+        """``label -> CitedWork`` for the footnotes of ``note``: the work each cites, the
+        other notes citing it, and what conflicts with or contradicts its citation."""
+        from notebase.core.work_report import citation_problems
+
+        works = self._vault_works()
+        bibliography = works.bibliography.path if works.bibliography else None
+
+        def cited(label: str) -> CitedWork | None:
+            work = works.work_of(note.path, label)
+            if work is None:
+                return None
+            here = [c for c in work.cited_by if c.note == note.path and c.label == label]
+            problems = citation_problems(work, here[0], bibliography) if here else []
+            others = tuple((p, self._title_of(p)) for p in work.notes if p != note.path)
+            return CitedWork(work.key, work.in_bibliography, others, tuple(problems))
+
+        return cited
 
     def _title_of(self, path: str) -> str:
         note = self._vault.notes.get(path)
@@ -363,6 +413,10 @@ class VaultSession:
         query = query.strip()
         if not query:
             return []
+        cited = None
+        if any(f"{name}:" in query.casefold() for name in ("cite", "citation", "footnote")):
+            with self._lock:  # taken before the index's lock, never inside it
+                cited = self._vault_works().notes_citing if self._vault is not None else None
         with self._index_lock:
             index = self._index
             if index is None:
@@ -370,7 +424,7 @@ class VaultSession:
                     raise SearchUnavailable("the search index is loading…")
                 raise SearchUnavailable(self.index_error or "the search index is unavailable")
             try:
-                hits = index.search(query, limit=limit)
+                hits = index.search(query, limit=limit, cited=cited)
             except UserError:
                 raise
             except Exception as exc:  # a broken index must not take the app down

@@ -66,6 +66,19 @@ class LinkEntry:
 
 
 @dataclass(slots=True)
+class CitedWork:
+    """The work a footnote cites, as the whole vault knows it (`notebase.core.works`)."""
+
+    key: str
+    in_bibliography: bool = False
+    others: tuple[tuple[str, str], ...] = ()
+    """``(path, title)`` of the other notes citing the same work."""
+    problems: tuple[str, ...] = ()
+    """One line per conflict or misattribution of this footnote's citation, saying what the
+    other notes or the bibliography write (`work_report.citation_problems`)."""
+
+
+@dataclass(slots=True)
 class FootnoteView:
     """A footnote definition, read as a citation where it can be."""
 
@@ -77,6 +90,8 @@ class FootnoteView:
     title: str | None = None
     venue: str | None = None
     year: int | None = None
+    work: CitedWork | None = None
+    """The work it cites; None when it reads as no citation (or works are not known yet)."""
 
 
 @dataclass(slots=True)
@@ -204,7 +219,7 @@ def _links(note: Note, title_of: Callable[[str], str]) -> list[LinkEntry]:
     return entries
 
 
-def _footnote(footnote: Footnote) -> FootnoteView:
+def _footnote(footnote: Footnote, works: Callable[[str], CitedWork | None] | None) -> FootnoteView:
     citation = footnote.citation
     return FootnoteView(
         label=footnote.label,
@@ -214,6 +229,7 @@ def _footnote(footnote: Footnote) -> FootnoteView:
         title=citation.title,
         venue=citation.venue,
         year=citation.year,
+        work=works(footnote.label) if works is not None else None,
     )
 
 
@@ -223,9 +239,11 @@ def note_page(
     title_of: Callable[[str], str],
     backlinks: Iterable[tuple[str, str]],
     experiments: Iterable[ExperimentSummary],
+    works: Callable[[str], CitedWork | None] | None = None,
 ) -> NotePage:
     """The page of ``note``: ``markdown`` its rendered body, ``title_of(path)`` the title of
-    a linked note, ``backlinks`` ``(path, title)``, ``experiments`` their summaries."""
+    a linked note, ``backlinks`` ``(path, title)``, ``experiments`` their summaries,
+    ``works(label)`` the work footnote ``label`` cites."""
     return NotePage(
         path=note.path,
         title=note.title or note.path,
@@ -235,7 +253,7 @@ def note_page(
         markdown=markdown,
         links=tuple(_links(note, title_of)),
         backlinks=tuple(backlinks),
-        footnotes=tuple(_footnote(footnote) for footnote in note.footnotes),
+        footnotes=tuple(_footnote(footnote, works) for footnote in note.footnotes),
         questions=tuple(_question(question) for question in note.questions),
         experiments=tuple(experiments),
     )

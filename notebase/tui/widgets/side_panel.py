@@ -2,7 +2,9 @@
 
 Every entry is a row of a keyboard list: Enter follows a link, shows a citation's full
 definition, a question's text or an experiment's last results. Row keys say what to do:
-``note:PATH``, ``missing:TARGET``, ``fn:LABEL``, ``q:NUMBER``, ``exp:NAME``.
+``note:PATH``, ``missing:TARGET``, ``fn:LABEL``, ``q:NUMBER``, ``exp:NAME``. Under a
+citation: the work it cites (`views.CitedWork`), its problems marked ⚠, and the other notes
+citing it (``note:PATH``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,26 @@ def short_citation(footnote: FootnoteView) -> str:
         return f"{head} · {footnote.title}" if head else footnote.title
     first_line = footnote.text.strip().split("\n", 1)[0]
     return first_line or "(empty)"
+
+
+def citation_rows(fn: FootnoteView) -> list[Row]:
+    """A footnote, then the work it cites across the vault: its key, a ⚠ line for each
+    conflict or misattribution (what the other notes or the bibliography write), and a row
+    per other note citing it (Enter opens it)."""
+    work = fn.work
+    text = Text.assemble((f"[{fn.label}] ", "cyan"), short_citation(fn))
+    if work is not None and work.problems:
+        text.append(" ⚠", style="bold red")
+    rows = [Row(f"fn:{fn.label}", text)]
+    if work is None:
+        return rows
+    where = " · in the bibliography" if work.in_bibliography else ""
+    rows.append(Row(None, Text(f"    {work.key}{where}", style="dim")))
+    for problem in work.problems:
+        rows.append(Row(None, Text.assemble(("    ⚠ ", "bold red"), (problem, "red"))))
+    for path, title in work.others:
+        rows.append(Row(f"note:{path}", Text.assemble(("    ↳ ", "green"), title)))
+    return rows
 
 
 def experiment_rows(summary: ExperimentSummary) -> list[Row]:
@@ -72,11 +94,10 @@ class SidePanel(RowList):
         ]
         section("Backlinks", backlinks)
 
-        citations = [
-            Row(f"fn:{fn.label}", Text.assemble((f"[{fn.label}] ", "cyan"), short_citation(fn)))
-            for fn in page.footnotes
-        ]
-        section("Citations", citations)
+        citations = []
+        for fn in page.footnotes:
+            citations.extend(citation_rows(fn))
+        section("Citations", citations, len(page.footnotes))
 
         questions = [
             Row(
