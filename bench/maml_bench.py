@@ -3,7 +3,7 @@ per-task loop, end to end (task sampling + meta-gradient + Adam step).
 
 - "ours": `MetaTrainer.step` of `notebase.experiments.training`, exactly what a run times:
   counter-based per-task sampling (`tasks.task_bits`), `MAML.meta_gradients` (eager, batched
-  autograd), fused Adam.
+  autograd), fused Adam (`training.meta_optimizer`).
 - "reference": `bench/maml_reference.py`, the anchor: the batched plain-autograd MAML a user
   would write (tasks stacked, `baddbmm`, `autograd.grad(create_graph=True)`, one generator for
   the batch, plain Adam).
@@ -39,7 +39,7 @@ from notebase.experiments.algorithms import ALGORITHMS  # noqa: E402
 from notebase.experiments.algorithms.base import compiled_meta_gradients  # noqa: E402
 from notebase.experiments.measure import peak_memory, synchronize  # noqa: E402
 from notebase.experiments.spec import DEFAULTS  # noqa: E402
-from notebase.experiments.training import MetaTrainer  # noqa: E402
+from notebase.experiments.training import MetaTrainer, meta_optimizer  # noqa: E402
 
 META_BATCH = 25
 INNER_STEPS = (1, 5, 10)
@@ -146,7 +146,7 @@ def held_out_losses(steps, device, iterations):
     trainer.model.double()
     trainer.params = {n: p.detach() for n, p in trainer.model.named_parameters()}
     trainer.named_parameters = list(trainer.model.named_parameters())
-    trainer.optimizer = torch.optim.Adam(trainer.model.parameters(), lr=trainer.point["meta_lr"])
+    trainer.optimizer = meta_optimizer(trainer.model.parameters(), trainer.point["meta_lr"])
     anchor.method.weights = [torch.nn.Parameter(w.detach().double()) for w in anchor.method.weights]
     anchor.method.optimizer = torch.optim.Adam(anchor.method.weights, lr=trainer.point["meta_lr"])
 

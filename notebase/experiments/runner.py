@@ -71,15 +71,19 @@ def train_point(
     swept: tuple[str, ...] = (),
     ranks: Ranks | None = None,
     log: Callable[[str], None] | None = None,
+    compile_cache: Path | None = None,
 ) -> dict[str, Any]:
     """Meta-train one algorithm at one sweep point; return its result row.
+
+    ``compile`` (true, false or "auto") is decided by `notebase.experiments.compiling`, with
+    the measured compile times kept in `compile_cache` (the folder of torch's caches).
 
     The row holds the algorithm, ``inner_steps`` and every `swept` parameter, then the
     measurements (see `notebase.experiments.measure`) and the held-out scores. With `ranks`
     of several processes, this rank trains on its share of every meta-batch (timing and
     memory are this rank's).
     """
-    from notebase.experiments.algorithms.base import compiled_meta_gradients
+    from notebase.experiments.compiling import compile_point
     from notebase.experiments.measure import IterationTimer, peak_memory
     from notebase.experiments.training import MetaTrainer
 
@@ -91,19 +95,12 @@ def train_point(
     # the first batch. Pure functions of (params, batch), so training is unaffected.
     first = trainer.batch(0)
     meta_gradients = trainer.meta_gradients
-    compile_seconds = None
-    if point.get("compile"):
-        started = time.perf_counter()
-        try:
-            meta_gradients = compiled_meta_gradients(trainer.algorithm)
-            meta_gradients(params, first)
-            compile_seconds = time.perf_counter() - started
-        except Exception as exc:  # no compiler, unsupported op...: eager still works
-            meta_gradients = trainer.algorithm.meta_gradients
-            if log is not None:
-                log(f"{algorithm_name}: torch.compile failed, running eagerly ({exc!r:.200})")
-    else:
-        meta_gradients(params, first)
+    meta_gradients(params, first)
+    compiled = compile_point(
+        spec.task, algorithm_name, point, trainer, first, compile_cache,
+        log=log or (lambda message: None),
+    )
+    meta_gradients = compiled.pop("function")
     _, peak_bytes, memory_kind = peak_memory(lambda: meta_gradients(params, first), device)
     trainer.meta_gradients = meta_gradients
 
@@ -143,7 +140,7 @@ def train_point(
             "memory_kind": memory_kind,
             "meta_train_loss": sum(tail) / len(tail),
             "train_seconds": sum(timer.seconds),
-            "compile_seconds": compile_seconds,
+            **compiled,
             **scores,
             "eval_tasks": point["eval_tasks"],
             "eval_steps": point["eval_steps"],
@@ -197,6 +194,11 @@ def run_experiment(
         records.check_runs_dir(runs_dir)
     if any(p.get("threads") for p in points):
         torch.set_num_threads(points[0]["threads"] or torch.get_num_threads())
+    compile_cache = None
+    if any(p.get("compile") for p in points):
+        from notebase.experiments.compiling import use_compile_cache
+
+        compile_cache = use_compile_cache(runs_dir.parent)
     commit, dirty = records.git_state(_project_dir())
     spec_as_run = spec.to_dict()
     spec_as_run["params"] = resolved_params(spec, quick)
@@ -250,6 +252,7 @@ def run_experiment(
                 spec, algorithm, point, torch_device,
                 progress=progress, cancel=cancel, swept=swept, ranks=ranks,
                 log=lambda message: emit({"event": "log", "message": message}),
+                compile_cache=compile_cache,
             )
             record["results"].append(row)
             keeper.save()

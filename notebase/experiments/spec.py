@@ -66,12 +66,15 @@ class ParamRule:
     """Tasks this parameter applies to (None: every task in the registry)."""
     help: str = ""
     """What the parameter does, in one phrase (read by people here; no message prints it)."""
+    words: tuple[str, ...] = ()
+    """Strings allowed besides values of `kind` (``compile = "auto"``)."""
 
     def applies_to(self, task: str) -> bool:
         return self.tasks is None or task in self.tasks
 
     def allowed(self) -> str:
         kind = {int: "an integer", float: "a number", bool: "true or false"}[self.kind]
+        kind += "".join(f' or "{word}"' for word in self.words)
         if self.minimum is None:
             return kind
         op = ">" if self.exclusive_minimum else ">="
@@ -112,7 +115,9 @@ PARAM_RULES: dict[str, ParamRule] = {
         int, 0, maximum=COUNT_MAX, help="meta-iterations left out of the timing median"
     ),
     "compile": ParamRule(
-        bool, help="torch.compile the meta-gradient (falls back to eager if it cannot)"
+        bool, words=("auto",),
+        help="torch.compile the meta-gradient: true, false, or auto (when the run repays it; "
+        "see notebase.experiments.compiling); falls back to eager if it cannot",
     ),
     "threads": ParamRule(
         int, 0, maximum=1024,
@@ -139,7 +144,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "first_order": False,
         "warmup": 2,
         "threads": 1,
-        "compile": False,
+        "compile": "auto",
     },
     "digits": {
         "inner_steps": 1,
@@ -159,7 +164,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "first_order": False,
         "warmup": 2,
         "threads": 1,
-        "compile": False,
+        "compile": "auto",
     },
 }
 """Defaults per task; ``eval_lr`` defaults to ``inner_lr``."""
@@ -248,6 +253,8 @@ def _check_value(path: Path, where: str, key: str, value: Any, task: str) -> Non
     if not rule.applies_to(task):
         only = ", ".join(rule.tasks or ())
         raise _fail(path, where, f"not used by task '{task}' (only by {only})")
+    if isinstance(value, str) and value in rule.words:
+        return
     ok_type = (
         isinstance(value, bool)
         if rule.kind is bool
