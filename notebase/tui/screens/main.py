@@ -5,9 +5,11 @@ you were on; Escape or backspace goes back.
 
 Opening a note asks the session for its page on a worker (it may read spec and run-record
 files); the page arrives as ``PageLoaded`` and is shown if it is still the note wanted, so
-holding an arrow key skips the pages the screen could not keep up with. Lists arrive the
-same way (``ListingLoaded``; ``vault_changed`` with a ``VaultUpdate``), and only what
-changed is redrawn.
+holding an arrow key skips the pages the screen could not keep up with. Once a note is
+painted, a worker prepares the pages of the notes above and below it in the list (built
+and rendered), so that the arrow keys show them at once. Lists arrive the same way
+(``ListingLoaded``; ``vault_changed`` with a ``VaultUpdate``), and only what changed is
+redrawn.
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ class MainScreen(Screen):
         self.generation = -1
         """Generation of the listing shown (older ones arriving late are dropped)."""
         self._tags: tuple[list[tuple[str, int]], int] | None = None
+        self._ready: dict[str, tuple[int, int, NotePage, Rendered]] = {}
+        """Prepared neighbours: path -> (listing generation, width, page, rendered body)."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="top-bar")
@@ -208,7 +212,12 @@ class MainScreen(Screen):
             self.history.append(self.current_path)
         self.current_path = path
         self.query_one(NoteList).move_to_key(path)
-        self.fetch_page(path, heading)
+        ready = self._ready.get(path)
+        width = self.query_one(NoteBody).render_width
+        if ready is not None and heading is None and ready[:2] == (self.generation, width):
+            self.on_page_loaded(PageLoaded(path, ready[2], rendered=ready[3]))
+        else:
+            self.fetch_page(path, heading)
         return True
 
     def fetch_page(
@@ -237,6 +246,8 @@ class MainScreen(Screen):
 
     def _load_page(self, path, heading, page, keep_scroll, width: int, height: int) -> None:
         """Worker: the page, and its body rendered (the first screen of a long note)."""
+        if path != self.current_path:
+            return  # a held arrow key moved on before this worker started
         page = page or self.session.note_page(path)
         if page is None or width <= 0:
             self.post_message(PageLoaded(path, page, heading, keep_scroll))
@@ -263,6 +274,31 @@ class MainScreen(Screen):
                 self.query_one(SidePanel).show(page)
             if not page.valid and not message.keep_scroll:  # a reload: the app said it
                 self.app.notify(f"{page.path}: {'; '.join(page.errors)}", severity="error")
+            self.call_after_refresh(self._prepare_neighbours, page.path)
+
+    def _prepare_neighbours(self, path: str) -> None:
+        """Build and render the pages above and below ``path`` in the list, on a worker."""
+        if path != self.current_path:
+            return
+        neighbours = self.query_one(NoteList).adjacent_keys()
+        self._ready = {key: self._ready[key] for key in neighbours if key in self._ready}
+        wanted = [key for key in neighbours if key not in self._ready]
+        body = self.query_one(NoteBody)
+        if wanted and body.render_width > 0:
+            prepare = partial(
+                self._prepare, path, wanted, self.generation, body.render_width, body.size.height
+            )
+            self.run_worker(prepare, thread=True, group="prepare", exit_on_error=False)
+
+    def _prepare(self, path, wanted, generation: int, width: int, height: int) -> None:
+        """Worker: the pages of ``wanted``, while ``path`` is still the note shown."""
+        for key in wanted:
+            if path != self.current_path:
+                return
+            page = self.session.note_page(key)
+            if page is not None:
+                rendered = render_markdown(page.markdown, width, 2 * max(height, 1))
+                self._ready[key] = (generation, width, page, rendered)
 
     async def action_back(self) -> None:
         if isinstance(self.focused, Input):

@@ -145,6 +145,16 @@ class RowList(LineWidget, can_focus=True):
             return self.rows[self.cursor].key
         return None
 
+    def adjacent_keys(self) -> list[str]:
+        """The keys of the selectable rows just above and below the cursor."""
+        if self.cursor < 0:
+            return []
+        found = (
+            self._next_selectable(self.cursor - 1, -1),
+            self._next_selectable(self.cursor + 1, 1),
+        )
+        return [self.rows[index].key for index in found if index != -1]
+
     def move_to_key(self, key: str) -> bool:
         for index, row in enumerate(self.rows):
             if row.key == key:
@@ -193,11 +203,15 @@ class RowList(LineWidget, can_focus=True):
             self._scroll_to_cursor()
             return
         self.cursor = index
-        self._scroll_to_cursor()
-        self.refresh()
         key = self.highlighted_key
         if key is not None:
-            self.post_message(self.Highlighted(self, key))
+            self.announce(self.Highlighted(self, key))
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def announce(self, message: RowMessage) -> None:
+        """Post ``Highlighted`` (it bubbles up like any message)."""
+        self.post_message(message)
 
     def _scroll_to_cursor(self) -> None:
         if self.cursor >= 0 and self.cursor == self._next_selectable(0, 1):
