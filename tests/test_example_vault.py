@@ -20,7 +20,10 @@ import pytest
 from notebase.core.vault import Vault
 
 NOTES = Path(__file__).resolve().parents[1] / "notes"
-EXPERIMENT_NAMES = {"meta-cost", "maml-sinusoid", "digits-fewshot", "imaml-sinusoid", "first-order"}
+EXPERIMENT_NAMES = {
+    "meta-cost", "maml-sinusoid", "digits-fewshot", "imaml-sinusoid", "first-order", "cost-claims",
+}
+EXPERIMENTS = NOTES.parent / "experiments"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LATIN = re.compile(r"[A-Za-z]")
 SOURCES_HEADING = re.compile(r"^## (출처|Sources)\s*$", re.MULTILINE)
@@ -187,3 +190,64 @@ def test_published_results_answer_the_cost_question(vault: Vault) -> None:
     assert memory[("maml", 10)] > 3 * memory[("maml", 1)]
     assert maml_growth > 5 * fomaml_growth
     assert memory[("fomaml", 10)] < 2 * memory[("fomaml", 1)]
+
+
+def test_published_blocks_answer_in_words(vault: Vault) -> None:
+    """The hub's meta-cost block says what it found, in Korean, with figures: MAML's peak
+    memory grows linearly with inner steps, FOMAML's does not grow; its first question is
+    answered with that one-line answer."""
+    hub = vault.find("메타러닝의 계산 비용")
+    (block,) = [b for b in hub.results_blocks if b.experiment == "meta-cost"]
+    assert block.status == "answered" and block.summary
+    assert re.match(r"maml: 최대 메모리 선형 \(\+\d+ KiB/스텝\)", block.summary), block.summary
+    q1 = hub.questions[0]
+    assert (q1.status, q1.answered_by, q1.summary) == ("answered", block.run_id, block.summary)
+    text = (vault.root / hub.path).read_text(encoding="utf-8")
+    assert "\n**발견**\n" in text
+    assert re.search(r"^- maml: 최대 메모리: 내부 스텝 수에 따라 선형으로 늘어난다, \+\d+ KiB/스텝 "
+                     r"\(선형 모형이 지수 모형보다 [>\d,.]+배 잘 맞음, 점 4개\)", text, re.M)
+    assert re.search(r"^- maml/fomaml: 반복당 시간 [\d.]+–[\d.]+배, 최대 메모리 ", text, re.M)
+
+
+def test_the_claims_note_gets_its_claims_checked(vault_copy: Path) -> None:
+    """The note that makes the two common claims points a sentence at each claim of
+    cost-claims; the published full run rejects exponential growth of MAML's memory, and
+    show --json carries every verdict with the sentences that point at it."""
+    from notebase.experiments.spec import find_spec
+
+    spec = find_spec(EXPERIMENTS, "cost-claims")
+    ids = [claim["id"] for claim in spec.claims]
+    assert ids == ["memory-explodes", "time-explodes", "twice-fomaml"]
+    done = subprocess.run(
+        [sys.executable, "-m", "notebase", "--vault", str(vault_copy), "--experiments",
+         str(EXPERIMENTS), "show", "메타러닝 비용에 대한 두 주장", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    (block,) = [b for b in shown["results_blocks"] if b["experiment"] == "cost-claims"]
+    assert block["status"] == "answered"
+    claims = {claim["id"]: claim for claim in block["claims"]}
+    assert list(claims) == ids
+    assert claims["memory-explodes"]["verdict"] == "not-supported"
+    for claim in claims.values():
+        assert claim["text"] and claim["sentences"], claim
+        assert all(f"[[experiments/cost-claims#{claim['id']}]]" in s["text"]
+                   for s in claim["sentences"])
+    questions = shown["questions"]
+    assert [q["status"] for q in questions[:2]] == ["answered", "answered"]
+    assert questions[2]["status"] == "open"
+
+
+def test_published_runs_are_full_runs_with_their_current_plots(vault: Vault) -> None:
+    """No quick run is published, and the attachments hold exactly the plots the blocks
+    embed (superseded plots are removed)."""
+    embedded = set()
+    for note in vault.notes.values():
+        text = (vault.root / note.path).read_text(encoding="utf-8")
+        for block in note.results_blocks:
+            lines = text.split("\n")[block.start_line - 1 : block.end_line]
+            assert not any("· quick run" in line for line in lines), note.path
+            embedded.update(re.findall(r"!\[\[attachments/([^\]]+\.png)\]\]", "\n".join(lines)))
+    plots = {path.name for path in (vault.root / "attachments").glob("*.png")}
+    assert plots == embedded

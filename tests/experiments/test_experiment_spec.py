@@ -149,7 +149,7 @@ def test_shipped_specs_are_valid_and_cover_every_algorithm():
     )
     covered = {a for s in specs.values() for a in s.algorithms}
     assert covered == {"maml", "fomaml", "reptile", "imaml", "anil"}
-    assert [p["inner_steps"] for p in sweep_points(specs["meta-cost"], quick=False)] == [1, 5, 10]
+    assert [p["inner_steps"] for p in sweep_points(specs["meta-cost"], quick=False)] == [1, 3, 6, 10]
     for spec in specs.values():
         assert spec.quick, f"{spec.name} needs a [quick] table"
         assert all(p["meta_iterations"] <= 50 for p in sweep_points(spec, quick=True))
