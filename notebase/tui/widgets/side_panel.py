@@ -99,19 +99,23 @@ class SidePanel(RowList):
             citations.extend(citation_rows(fn))
         section("Citations", citations, len(page.footnotes))
 
-        questions = [
-            Row(
-                f"q:{question.number}",
-                Text.assemble(
-                    ("○ " if question.status != "answered" else "● ", "yellow"),
-                    f"{question.number}. {plain_inline(question.text)}",
-                ),
+        marks = {"answered": "● ", "inconclusive": "◐ "}  # open: ○
+        questions = []
+        for question in page.questions:
+            questions.append(
+                Row(
+                    f"q:{question.number}",
+                    Text.assemble(
+                        (marks.get(question.status, "○ "), "yellow"),
+                        f"{question.number}. {plain_inline(question.text)}",
+                    ),
+                )
             )
-            for question in page.questions
-        ]
+            if question.summary:  # the run's one-line answer, under its question
+                questions.append(Row(None, Text(f"   → {question.summary}", style="dim")))
         open_count = sum(q.status != "answered" for q in page.questions)
         rows.append(
-            Row(None, Text(f"Questions ({open_count} open / {len(questions)})"), heading=True)
+            Row(None, Text(f"Questions ({open_count} open / {len(page.questions)})"), heading=True)
         )
         rows.extend(questions or [Row(None, Text("  –", style="dim"))])
 
