@@ -24,6 +24,7 @@ from pathlib import Path
 
 from notebase.config import VaultConfig
 from notebase.core import cache as note_cache
+from notebase.core import parse_helper
 from notebase.core.link_resolution import NameIndex, name_key
 from notebase.core.note import Link, Note, Question
 from notebase.core.parse import UNREADABLE
@@ -54,6 +55,24 @@ def _gc_paused():
             gc.freeze()
             gc.unfreeze()
             gc.enable()
+
+
+def _parse_files(files: list[NoteFile], config: VaultConfig) -> dict[str, Note]:
+    """Parse ``files``; many of them: half in a helper process (``parse_helper.py``)."""
+    helper = None
+    if parse_helper.wanted(len(files)):
+        half = len(files) // 2
+        helper = parse_helper.Helper(files[half:], config)
+        files = files[:half]
+    try:
+        notes = {file.path: read_note_file(file, config) for file in files}
+        if helper is not None:
+            notes.update(helper.result(config))
+            helper = None
+        return notes
+    finally:
+        if helper is not None:
+            helper.stop()
 
 
 @dataclass(slots=True)
@@ -116,15 +135,18 @@ class Vault:
         files, attachments = scan_files(root, config)
         cached = note_cache.load_cache(root, vault._fingerprint()) if use_cache else {}
         dirty = len(cached) != len(files)
+        to_parse = []
         for file in files:
             entry = cached.get(file.path)
             if entry is not None and entry[0] == file.mtime_ns and entry[1] == file.size:
-                note = entry[2]
+                vault.notes[file.path] = entry[2]
             else:
-                note = read_note_file(file, config)
-                dirty = True
+                vault.notes[file.path] = None  # keeps the scan's order
+                to_parse.append(file)
             vault._files[file.path] = file
-            vault.notes[file.path] = note
+        if to_parse:
+            dirty = True
+            vault.notes.update(_parse_files(to_parse, config))
         vault.attachments = attachments
         vault._rebuild()
         if use_cache and dirty:
