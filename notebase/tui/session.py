@@ -304,6 +304,14 @@ class VaultSession:
         if note is None:
             return None
         backlinks = [(p, self._title_of(p)) for p in vault.backlinks(note.path)]
+        # A block whose spec changed since its run answers nothing current: its questions
+        # show as stale (`notebase.experiments.answers`; the CLI derives it the same way).
+        stale = {
+            block.run_id
+            for block in note.results_blocks
+            if self.experiments_dir.is_dir()
+            and self._specs.hash_of(block.experiment) != block.spec_hash
+        }
         return note_page(
             note,
             note_markdown(note),
@@ -311,6 +319,7 @@ class VaultSession:
             backlinks,
             self._experiments(note),
             self._cited_works(note) if note.footnotes else None,
+            stale_runs=stale,
         )
 
     def _vault_works(self):
@@ -440,6 +449,7 @@ class _SpecAnswers:
         self.folder = folder
         self._state: tuple | None = None
         self._answers: dict[str, tuple[Path | None, str | None]] = {}
+        self._hashes: dict[str, str | None] = {}
         self._lock = threading.Lock()
 
     def _folder_state(self) -> tuple:
@@ -449,13 +459,31 @@ class _SpecAnswers:
         except OSError:
             return ()
 
+    def hash_of(self, name: str) -> str | None:
+        """The current `spec_hash` of experiment ``name``; None when it has no valid spec."""
+        from notebase.experiments.spec import load_spec, spec_hash
+
+        path, _ = self.find(name)
+        if path is None:
+            return None
+        with self._lock:
+            if name in self._hashes:
+                return self._hashes[name]
+        try:
+            digest = spec_hash(load_spec(path))
+        except Exception:  # changed into something invalid since find: no hash
+            digest = None
+        with self._lock:
+            self._hashes[name] = digest
+        return digest
+
     def find(self, name: str) -> tuple[Path | None, str | None]:
         from notebase.experiments.spec import find_spec  # tomllib only, no torch
 
         state = self._folder_state()
         with self._lock:
             if state != self._state:
-                self._state, self._answers = state, {}
+                self._state, self._answers, self._hashes = state, {}, {}
             if name in self._answers:
                 return self._answers[name]
         try:

@@ -101,7 +101,8 @@ class QuestionView:
     number: int
     text: str
     status: str
-    """``open``, ``answered`` or ``inconclusive`` (`notebase.core.note.Question.status`)."""
+    """``open``, ``answered``, ``inconclusive`` (`notebase.core.note.Question.status`) or
+    ``stale`` (its run's spec changed since)."""
     experiments: tuple[str, ...] = ()
     answered_by: str | None = None
     """Run id of the results block that answers it."""
@@ -240,10 +241,12 @@ def note_page(
     backlinks: Iterable[tuple[str, str]],
     experiments: Iterable[ExperimentSummary],
     works: Callable[[str], CitedWork | None] | None = None,
+    stale_runs: Iterable[str | None] = (),
 ) -> NotePage:
     """The page of ``note``: ``markdown`` its rendered body, ``title_of(path)`` the title of
     a linked note, ``backlinks`` ``(path, title)``, ``experiments`` their summaries,
-    ``works(label)`` the work footnote ``label`` cites."""
+    ``works(label)`` the work footnote ``label`` cites, ``stale_runs`` the runs whose spec
+    changed since (their questions show as stale)."""
     return NotePage(
         path=note.path,
         title=note.title or note.path,
@@ -254,16 +257,17 @@ def note_page(
         links=tuple(_links(note, title_of)),
         backlinks=tuple(backlinks),
         footnotes=tuple(_footnote(footnote, works) for footnote in note.footnotes),
-        questions=tuple(_question(question) for question in note.questions),
+        questions=tuple(_question(question, set(stale_runs)) for question in note.questions),
         experiments=tuple(experiments),
     )
 
 
-def _question(question: Question) -> QuestionView:
+def _question(question: Question, stale_runs: set) -> QuestionView:
+    stale = question.status != "open" and question.answered_by in stale_runs
     return QuestionView(
         number=question.number,
         text=question.text,
-        status=question.status,
+        status="stale" if stale else question.status,
         experiments=tuple(question.experiments),
         answered_by=question.answered_by,
         summary=question.summary,

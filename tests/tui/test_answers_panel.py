@@ -1,5 +1,5 @@
 """The side panel shows what a run found: an answered question with its one-line answer, an
-inconclusive one marked apart from open ones."""
+inconclusive one marked apart from open ones, and a stale one once its spec changes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from results_block_helpers import make_record  # in tests/
 
 from notebase.core.note_writer import write_block
 from notebase.experiments.results_markdown import render_block
+from notebase.experiments.spec import load_spec, spec_hash
 from notebase.tui.app import make_app
 from notebase.tui.widgets.side_panel import SidePanel
 
@@ -28,12 +29,17 @@ title: 답한 노트
 
 async def test_side_panel_shows_answers_and_inconclusive_questions(tmp_path):
     vault, experiments = write_vault(tmp_path)
+    hashes = {}
+    for name in ("meta-cost", "one-point"):  # the specs the blocks were run with
+        path = experiments / f"{name}.toml"
+        path.write_text('task = "sinusoid"\nalgorithms = ["maml", "fomaml"]\n')
+        hashes[name] = spec_hash(load_spec(path))
     note = vault / NOTE
     note.write_text(TEXT, encoding="utf-8")
-    full = {**make_record(), "quick": False}
+    full = {**make_record(), "quick": False, "spec_hash": hashes["meta-cost"]}
     write_block(note, lambda _: render_block(full, answers=(1,), language="ko"))
     # One algorithm at one sweep point: nothing to compare, nothing it learnt: inconclusive.
-    one = {**make_record("one-point", "r-one"), "quick": False}
+    one = {**make_record("one-point", "r-one"), "quick": False, "spec_hash": hashes["one-point"]}
     one["results"] = [{**one["results"][0], "post_adaptation_loss": 3.3}]
     one["spec"] = {"params": {}}
     write_block(note, lambda _: render_block(one, answers=(2,), language="ko"))
@@ -43,6 +49,10 @@ async def test_side_panel_shows_answers_and_inconclusive_questions(tmp_path):
         await app.main_screen.open_note(NOTE, push=False)
         await settle(app, pilot)
         rows = [row.text.plain for row in app.main_screen.query_one(SidePanel).rows]
+        # The spec of question 1's run changes: that answer is stale.
+        (experiments / "meta-cost.toml").write_text('task = "sinusoid"\nalgorithms = ["maml"]\n')
+        page = app.session.note_page(NOTE)
+        assert [q.status for q in page.questions] == ["stale", "inconclusive", "open"]
     first = rows.index("● 1. 메모리는 어떻게 늘어나는가?")
     assert rows[first + 1].startswith("   → fomaml: 최대 메모리 일정")
     second = rows.index("◐ 2. 한 점만으로 알 수 있는가?")

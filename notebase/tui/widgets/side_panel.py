@@ -99,7 +99,7 @@ class SidePanel(RowList):
             citations.extend(citation_rows(fn))
         section("Citations", citations, len(page.footnotes))
 
-        marks = {"answered": "● ", "inconclusive": "◐ "}  # open: ○
+        marks = {"answered": "● ", "inconclusive": "◐ ", "stale": "◌ "}  # open: ○
         questions = []
         for question in page.questions:
             questions.append(
