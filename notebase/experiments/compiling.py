@@ -64,12 +64,23 @@ def cache_folder(experiments_dir: Path) -> Path:
     return base / "notebase" / "torch"
 
 
+def _torch_default_cache() -> str | None:
+    try:
+        from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+        return os.path.abspath(default_cache_dir())
+    except Exception:  # a torch without it: nothing to tell apart
+        return None
+
+
 def use_compile_cache(experiments_dir: Path) -> Path:
     """Point torch's inductor caches at `cache_folder` (unless the user set
     ``TORCHINDUCTOR_CACHE_DIR``); returns the folder in use."""
     global _SET_BY_US
     current = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
-    if current is not None and current != _SET_BY_US:
+    # torch writes its default into the environment the first time it looks: that is not
+    # the user's choice.
+    if current is not None and current not in (_SET_BY_US, _torch_default_cache()):
         return Path(current)
     folder = cache_folder(experiments_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -158,9 +169,11 @@ def eager_seconds(meta_gradients: Callable, params, batch, device) -> float:
     return statistics.median(seen)
 
 
-def compile_now(algorithm, params, batch) -> tuple[Callable, float, str | None]:
+def compile_now(algorithm, params, batch, device) -> tuple[Callable, float, str | None]:
     """(compiled meta-gradient, seconds its first call took, ``hit``/``miss``/``mixed``/None
-    from torch's FX graph cache counters). Raises what `torch.compile` raises."""
+    from torch's FX graph cache counters). On CUDA in ``reduce-overhead`` mode (CUDA graphs:
+    the small models are bound by kernel launches there). Raises what `torch.compile`
+    raises."""
     import torch
     from torch._dynamo.utils import counters
 
@@ -169,7 +182,9 @@ def compile_now(algorithm, params, batch) -> tuple[Callable, float, str | None]:
     torch._dynamo.reset()  # a fresh graph per sweep point: no recompile limit across points
     hits, misses = counters["inductor"]["fxgraph_cache_hit"], counters["inductor"]["fxgraph_cache_miss"]
     started = time.perf_counter()
-    compiled = compiled_meta_gradients(algorithm)
+    compiled = compiled_meta_gradients(
+        algorithm, mode="reduce-overhead" if device.type == "cuda" else None
+    )
     compiled(params, batch)
     seconds = time.perf_counter() - started
     hit = counters["inductor"]["fxgraph_cache_hit"] - hits
@@ -187,7 +202,7 @@ def compile_point(
     ``compile_reason`` (see `notebase.experiments.compiling`). Falls back to eager, with a
     log line, when `torch.compile` fails."""
     setting = point.get("compile", False)
-    eager = trainer.algorithm.meta_gradients
+    eager = trainer.meta_gradients  # chunked when the trainer chunks
     fields: dict[str, Any] = {"function": eager, "compiled": False, "compile_seconds": None,
                               "compile_cache": None, "compile_reason": "compile = false"}
     if not setting:
@@ -207,7 +222,9 @@ def compile_point(
     if not wanted:
         return fields
     try:
-        function, seconds, cache_state = compile_now(trainer.algorithm, params, first)
+        first_chunk = type(first)(*(t[: trainer.chunk] for t in first.tensors()))
+        function, seconds, cache_state = compile_now(trainer.algorithm, params, first_chunk, device)
+        function = trainer.chunked(function)
         compiled_s = eager_seconds(function, params, first, device)
     except Exception as exc:  # no compiler, unsupported op...: eager still works
         log(f"{algorithm_name}: torch.compile failed, running eagerly ({exc!r:.200})")

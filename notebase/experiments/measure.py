@@ -164,6 +164,33 @@ def estimate_bytes(task: str, algorithm: str, point: dict[str, Any], tasks: int 
     return int(BYTES_PER_NUMBER * (4 * parameters + max(train, evaluation)))
 
 
+CHUNK_BUDGET_BYTES = 4 << 30
+"""With ``task_chunk = 0`` (automatic), a meta-batch whose estimated training memory exceeds
+this is split into chunks of tasks that fit it (a fixed number, not the memory free at the
+moment, so that a run's chunking, and its rounding, does not depend on the machine's load)."""
+
+
+def _batch_data_bytes(task: str, point: dict[str, Any], tasks: int) -> int:
+    """Bytes of `tasks` tasks' sampled examples (inputs and targets)."""
+    inputs, outputs, examples = _TASK_SHAPES[task](point)
+    return BYTES_PER_NUMBER * tasks * examples * (inputs + outputs)
+
+
+def task_chunk(task: str, algorithm: str, point: dict[str, Any], tasks: int) -> int:
+    """Tasks per chunk of this process's `tasks` (`tasks` itself when no chunking): the
+    spec's ``task_chunk`` when set, else as many as fit `CHUNK_BUDGET_BYTES` by the estimate.
+    Every algorithm's meta-gradient is a mean over tasks, so chunks are combined exactly
+    (`notebase.experiments.training.chunked`) and peak memory is one chunk's."""
+    if point.get("task_chunk"):
+        return max(1, min(tasks, point["task_chunk"]))
+    train_only = dict(point, eval_tasks=0)
+    one = estimate_bytes(task, algorithm, train_only, 1)
+    two = estimate_bytes(task, algorithm, train_only, 2)
+    if one is None or two is None or two <= one:
+        return tasks
+    return max(1, min(tasks, CHUNK_BUDGET_BYTES // (two - one)))
+
+
 def _cgroup_limit() -> int | None:
     """Bytes this process's memory cgroup may still use (v2 or v1); None without a limit."""
     try:
@@ -241,7 +268,10 @@ def check_memory(
     for point in points:
         tasks = math.ceil(point["meta_batch"] / world_size)
         for algorithm in algorithms:
-            estimate = estimate_bytes(spec.task, algorithm, point, tasks)
+            chunk = task_chunk(spec.task, algorithm, point, tasks)
+            estimate = estimate_bytes(spec.task, algorithm, point, chunk)
+            if estimate is not None:  # the whole batch is sampled before it is chunked
+                estimate += _batch_data_bytes(spec.task, point, tasks - chunk)
             if estimate is not None and estimate > largest:
                 largest, where = estimate, (algorithm, point)
     if where is None:

@@ -134,6 +134,7 @@ def train_point(
         {
             "meta_iterations": iterations,
             "meta_batch": meta_batch,
+            "task_chunk": trainer.chunk,
             "seconds_per_iteration": seconds,
             "tasks_per_second": meta_batch / seconds if seconds > 0 else None,
             "peak_memory_bytes": peak_bytes,

@@ -119,6 +119,11 @@ PARAM_RULES: dict[str, ParamRule] = {
         help="torch.compile the meta-gradient: true, false, or auto (when the run repays it; "
         "see notebase.experiments.compiling); falls back to eager if it cannot",
     ),
+    "task_chunk": ParamRule(
+        int, 0, maximum=COUNT_MAX,
+        help="tasks per chunk of a meta-batch, for bounded memory (0 = automatic: chunks only "
+        "when the batch's estimated memory exceeds measure.CHUNK_BUDGET_BYTES)",
+    ),
     "threads": ParamRule(
         int, 0, maximum=1024,
         help="torch CPU threads (0 = torch's default; tiny models run fastest on 1)",
@@ -145,6 +150,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "warmup": 2,
         "threads": 1,
         "compile": "auto",
+        "task_chunk": 0,
     },
     "digits": {
         "inner_steps": 1,
@@ -165,6 +171,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "warmup": 2,
         "threads": 1,
         "compile": "auto",
+        "task_chunk": 0,
     },
 }
 """Defaults per task; ``eval_lr`` defaults to ``inner_lr``."""

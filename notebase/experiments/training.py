@@ -13,6 +13,7 @@ import torch
 
 from notebase.experiments.algorithms import ALGORITHMS
 from notebase.experiments.distributed import Ranks
+from notebase.experiments.measure import task_chunk
 from notebase.experiments.tasks import TaskBatch, make_task
 
 
@@ -26,6 +27,31 @@ def meta_optimizer(parameters, lr: float) -> torch.optim.Optimizer:
         return torch.optim.Adam(parameters, lr=lr, fused=True)
     except (RuntimeError, ValueError, TypeError):  # a device or dtype without the fused kernel
         return torch.optim.Adam(parameters, lr=lr)
+
+
+def chunked(meta_gradients, chunk: int):
+    """`meta_gradients(params, batch)` computed `chunk` tasks at a time: every algorithm's
+    meta-gradient and loss are means over tasks, so the chunks' means weighted by their share
+    of the batch are the batch's (up to float rounding); only one chunk's graph is alive at a
+    time."""
+
+    def run(params, batch: TaskBatch):
+        total = batch.size
+        grads, loss = None, None
+        for start in range(0, total, chunk):
+            part = TaskBatch(*(t[start : start + chunk] for t in batch.tensors()))
+            part_grads, part_loss = meta_gradients(params, part)
+            weight = part.size / total
+            if grads is None:
+                grads = {n: g * weight for n, g in part_grads.items()}
+                loss = part_loss * weight
+            else:
+                for name, g in part_grads.items():
+                    grads[name].add_(g, alpha=weight)
+                loss = loss + part_loss * weight
+        return grads, loss
+
+    return run
 
 
 class MetaTrainer:
@@ -54,7 +80,13 @@ class MetaTrainer:
         self.ranks = ranks or Ranks()
         self.meta_batch: int = point["meta_batch"]
         self.my_tasks = self.ranks.shard(self.meta_batch)
-        self.meta_gradients = self.algorithm.meta_gradients
+        self.chunk = task_chunk(task_name, algorithm_name, point, len(self.my_tasks))
+        """Tasks per chunk of this rank's share (its size when not chunked)."""
+        self.meta_gradients = self.chunked(self.algorithm.meta_gradients)
+
+    def chunked(self, meta_gradients):
+        """`meta_gradients` over chunks of `chunk` tasks, combined (`chunked`)."""
+        return chunked(meta_gradients, self.chunk) if self.chunk < len(self.my_tasks) else meta_gradients
 
     def batch(self, iteration: int, split: str = "train", tasks=None) -> TaskBatch:
         """This rank's tasks of meta-iteration `iteration` (or `tasks`), on the device."""

@@ -178,16 +178,26 @@ class MetaAlgorithm:
         return scores
 
 
-def compiled_meta_gradients(algorithm: MetaAlgorithm):
-    """`algorithm.meta_gradients` through `torch.compile` (inductor), shapes fixed.
+def compiled_meta_gradients(algorithm: MetaAlgorithm, mode: str | None = None):
+    """`algorithm.functional_meta_gradients` through `torch.compile` (inductor), shapes fixed.
 
     Compilation happens on the first call (tens of seconds on a CPU) and fuses the many tiny
-    operations of the inner loop; the caller falls back to eager when that call fails.
+    operations of the inner loop; the caller falls back to eager when that call fails. With
+    ``mode="reduce-overhead"`` (CUDA graphs) every call starts a new graph step, so the
+    previous call's outputs may be overwritten: callers use them before calling again.
     """
     compiled = torch.compile(
         lambda params, sx, sy, qx, qy: algorithm.functional_meta_gradients(
             params, TaskBatch(sx, sy, qx, qy)
         ),
         dynamic=False,
+        mode=mode,
     )
-    return lambda params, batch: compiled(params, *batch.tensors())
+    if mode != "reduce-overhead":
+        return lambda params, batch: compiled(params, *batch.tensors())
+
+    def run(params, batch):
+        torch.compiler.cudagraph_mark_step_begin()
+        return compiled(params, *batch.tensors())
+
+    return run
