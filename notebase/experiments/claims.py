@@ -14,10 +14,18 @@ is evaluated as code.
     ratio = { of = "maml", to = "fomaml", metric = "seconds_per_iteration" }
     at_least = 2.0                   # and/or at_most
 
+    [[claims]]                       # cost at equal quality
+    text = "같은 검증 손실에 이르는 데 MAML이 FOMAML보다 싸다"
+    ratio = { of = "maml", to = "fomaml", metric = "seconds_per_iteration", target_loss = 1.0 }
+    at_most = 1.0
+
 A growth claim is *supported* when the fit (`notebase.experiments.findings.fit_growth`)
 conclusively chooses the expected model, *not supported* when it conclusively chooses
 another, else *inconclusive*. A ratio claim is supported when the ratio meets the bound at
-every sweep point, not supported when it misses it at every point, else inconclusive.
+every sweep point, not supported when it misses it at every point, else inconclusive. With
+``target_loss`` the ratio is taken *at equal quality*: between each algorithm's cheapest row
+(sweep point) whose held-out loss after adaptation reaches the target; when one of them never
+reaches it, the claim is inconclusive.
 A note points a sentence at a claim by linking ``[[experiments/NAME#ID]]`` after it.
 """
 
@@ -30,7 +38,15 @@ from pathlib import Path
 from typing import Any
 
 from notebase.errors import SpecError
-from notebase.experiments.findings import METRICS, MODELS, Growth, Ratio, growth_of, ratio_of
+from notebase.experiments.findings import (
+    METRICS,
+    MODELS,
+    Growth,
+    Ratio,
+    cheapest_reaching,
+    growth_of,
+    ratio_of,
+)
 
 VERDICTS = ("supported", "not-supported", "inconclusive")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -118,8 +134,23 @@ def _growth(path, index, claim, algorithms, swept) -> dict[str, Any]:
 
 def _ratio(path, index, claim, algorithms) -> dict[str, Any]:
     ratio = claim["ratio"]
-    if not isinstance(ratio, dict) or set(ratio) != {"of", "to", "metric"}:
-        raise _fail(path, index, "ratio: expected { of = ..., to = ..., metric = ... }")
+    if not isinstance(ratio, dict) or not {"of", "to", "metric"} <= set(ratio) <= {
+        "of",
+        "to",
+        "metric",
+        "target_loss",
+    }:
+        raise _fail(
+            path, index, "ratio: expected { of = ..., to = ..., metric = ... } (+ target_loss)"
+        )
+    target = ratio.get("target_loss")
+    if target is not None and (
+        isinstance(target, bool)
+        or not isinstance(target, int | float)
+        or not math.isfinite(target)
+        or target <= 0
+    ):
+        raise _fail(path, index, f"ratio.target_loss: got {target!r}, expected a number > 0")
     if "expect" in claim:
         raise _fail(path, index, "expect belongs to a growth claim")
     bounds = {key: claim[key] for key in ("at_least", "at_most") if key in claim}
@@ -134,14 +165,14 @@ def _ratio(path, index, claim, algorithms) -> dict[str, Any]:
             raise _fail(path, index, f"{key}: got {value!r}, expected a number > 0")
     if ratio["of"] == ratio["to"]:
         raise _fail(path, index, "ratio: of and to name the same algorithm")
-    return {
-        "ratio": {
-            "of": _algorithm(path, index, ratio["of"], algorithms),
-            "to": _algorithm(path, index, ratio["to"], algorithms),
-            "metric": _metric(path, index, ratio["metric"]),
-        },
-        **{key: float(value) for key, value in bounds.items()},
+    checked = {
+        "of": _algorithm(path, index, ratio["of"], algorithms),
+        "to": _algorithm(path, index, ratio["to"], algorithms),
+        "metric": _metric(path, index, ratio["metric"]),
     }
+    if target is not None:
+        checked["target_loss"] = float(target)
+    return {"ratio": checked, **{key: float(value) for key, value in bounds.items()}}
 
 
 # --------------------------------------------------------------------------- verdicts
@@ -158,6 +189,11 @@ class Verdict:
     ratio: Ratio | None = None
     holds_at: int = 0
     """Ratio claims: at how many sweep points the bound holds."""
+    keys: list[str] = field(default_factory=list)
+    """The run's swept parameters (where a row sits)."""
+    reaching: dict[str, dict | None] = field(default_factory=dict)
+    """Equal-quality ratio claims: each algorithm's cheapest row that reaches the target
+    held-out loss (None: none does)."""
     figures: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -176,9 +212,17 @@ def check_claim(claim: dict[str, Any], rows: list[dict], keys: list[str]) -> Ver
             verdict = "supported" if growth.model == claim["expect"] else "not-supported"
         return Verdict(claim, verdict, growth=growth)
     spec = claim["ratio"]
-    ratio = ratio_of(rows, spec["of"], spec["to"], spec["metric"], keys)
+    reaching: dict[str, dict | None] = {}
+    if "target_loss" in spec:  # at equal quality: the cheapest row of each that reaches it
+        for name in (spec["of"], spec["to"]):
+            reaching[name] = cheapest_reaching(rows, name, spec["metric"], spec["target_loss"])
+        a, b = reaching[spec["of"]], reaching[spec["to"]]
+        values = [a[spec["metric"]] / b[spec["metric"]]] if a and b and b[spec["metric"]] else []
+        ratio = Ratio(spec["of"], spec["to"], spec["metric"], values)
+    else:
+        ratio = ratio_of(rows, spec["of"], spec["to"], spec["metric"], keys)
     if not ratio.values:
-        return Verdict(claim, "inconclusive", ratio=ratio)
+        return Verdict(claim, "inconclusive", ratio=ratio, keys=list(keys), reaching=reaching)
     low, high = claim.get("at_least", -math.inf), claim.get("at_most", math.inf)
     holds = sum(1 for value in ratio.values if low <= value <= high)
     if holds == len(ratio.values):
@@ -187,7 +231,7 @@ def check_claim(claim: dict[str, Any], rows: list[dict], keys: list[str]) -> Ver
         verdict = "not-supported"
     else:
         verdict = "inconclusive"
-    return Verdict(claim, verdict, ratio=ratio, holds_at=holds)
+    return Verdict(claim, verdict, ratio=ratio, holds_at=holds, keys=list(keys), reaching=reaching)
 
 
 def check_claims(record: dict, keys: list[str]) -> list[Verdict]:

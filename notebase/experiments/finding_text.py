@@ -82,6 +82,10 @@ _WORDS = {
         "bound_most": "≤ {value}",
         "ratio_claim": "measured {low}–{high}× ({holds} of {n} sweep points meet {bound})",
         "no_rows": "no rows to compare",
+        "equal": "at equal quality (held-out loss ≤ {target}): {parts}",
+        "reach_part": "{algorithm} {value} at {where}",
+        "never": "{algorithm} never reaches it",
+        "equal_ratio": "; {of}/{to} {ratio}× ({bound})",
         "none": "nothing conclusive",
     },
     "ko": {
@@ -129,6 +133,10 @@ _WORDS = {
         "bound_most": "≤ {value}",
         "ratio_claim": "측정값 {low}–{high}배 (스윕 점 {n}개 중 {holds}개가 {bound} 충족)",
         "no_rows": "비교할 행이 없음",
+        "equal": "같은 품질(검증 손실 ≤ {target})에서: {parts}",
+        "reach_part": "{algorithm} {where}에서 {value}",
+        "never": "{algorithm}: 도달하지 못함",
+        "equal_ratio": "; {of}/{to} {ratio}배 ({bound})",
         "none": "결론 없음",
     },
 }
@@ -252,14 +260,37 @@ def verdict_line(verdict: Verdict, language: str) -> str:
     """``- `id` «text» — **verdict**: figures``."""
     w = _WORDS[language]
     claim = verdict.claim
+    bounds = []
+    if "at_least" in claim:
+        bounds.append(w["bound_least"].format(value=f"{claim['at_least']:g}"))
+    if "at_most" in claim:
+        bounds.append(w["bound_most"].format(value=f"{claim['at_most']:g}"))
     if verdict.growth is not None:
         figures = growth_sentence(verdict.growth, language)
+    elif verdict.reaching:  # a ratio at equal quality
+        metric, parts = claim["ratio"]["metric"], []
+        for algorithm, row in verdict.reaching.items():
+            if row is None:
+                parts.append(w["never"].format(algorithm=algorithm))
+            else:
+                where = _where({k: row.get(k) for k in verdict.keys}, language)
+                parts.append(
+                    w["reach_part"].format(
+                        algorithm=algorithm,
+                        value=metric_value(metric, row[metric]),
+                        where=where,
+                    )
+                )
+        target = f"{claim['ratio']['target_loss']:g}"
+        figures = w["equal"].format(target=target, parts=", ".join(parts))
+        if verdict.ratio is not None and verdict.ratio.values:
+            figures += w["equal_ratio"].format(
+                of=verdict.ratio.of,
+                to=verdict.ratio.to,
+                ratio=f"{verdict.ratio.low:.2g}",
+                bound=", ".join(bounds),
+            )
     elif verdict.ratio is not None and verdict.ratio.values:
-        bounds = []
-        if "at_least" in claim:
-            bounds.append(w["bound_least"].format(value=f"{claim['at_least']:g}"))
-        if "at_most" in claim:
-            bounds.append(w["bound_most"].format(value=f"{claim['at_most']:g}"))
         ratio = verdict.ratio
         figures = f"{ratio.of}/{ratio.to} {w[ratio.metric]}: " + w["ratio_claim"].format(
             low=f"{ratio.low:.2g}",

@@ -268,6 +268,20 @@ def ratio_of(rows: Sequence[dict], of: str, to: str, metric: str, keys: Sequence
     return Ratio(of, to, metric, values)
 
 
+def cheapest_reaching(rows: Sequence[dict], algorithm: str, metric: str, target: float):
+    """The algorithm's row with the lowest ``metric`` among those whose held-out loss after
+    adaptation is at most ``target`` (cost at equal quality); None when none reaches it."""
+    reaching = [
+        row
+        for row in rows
+        if row.get("algorithm") == algorithm
+        and isinstance(row.get("post_adaptation_loss"), int | float)
+        and row["post_adaptation_loss"] <= target
+        and isinstance(row.get(metric), int | float)
+    ]
+    return min(reaching, key=lambda row: row[metric]) if reaching else None
+
+
 @dataclass(slots=True)
 class Flag:
     """A row whose numbers should not be trusted as they stand."""

@@ -153,3 +153,30 @@ def test_findings_speak_the_notes_language():
     assert [v.verdict for v in korean.verdicts] == ["not-supported", "not-supported"]
     english = summarize(record, "en", ["inner_steps"])
     assert "maml/fomaml: time per iteration 1–1.4×" in "\n".join(english.findings)
+
+
+def test_cost_at_equal_quality_compares_the_cheapest_rows_that_reach_the_target():
+    rows = _rows()  # maml reaches 0.7 everywhere; fomaml stays at 3.3
+    rows += [{"algorithm": "anil", "inner_steps": x, "seconds_per_iteration": 0.001 * x,
+              "post_adaptation_loss": 2.0 / x} for x in X]
+    claim = load_claims("s.toml", [{
+        "id": "equal", "text": "at equal loss anil is cheaper",
+        "ratio": {"of": "maml", "to": "anil", "metric": "seconds_per_iteration",
+                  "target_loss": 0.5},
+        "at_least": 1.0,
+    }], ["maml", "fomaml", "anil"], ["inner_steps"])[0]
+    verdict = check_claim(claim, rows, ["inner_steps"])
+    # maml reaches 0.5? no (0.7): inconclusive, and said why.
+    assert verdict.verdict == "inconclusive" and verdict.reaching["maml"] is None
+    assert verdict.reaching["anil"]["inner_steps"] == 6  # 2/6 <= 0.5, cheapest such
+    claim["ratio"]["target_loss"] = 0.75  # maml's cheapest: 1 step; anil's: 3 steps
+    verdict = check_claim(claim, rows, ["inner_steps"])
+    assert verdict.ratio.values == [pytest.approx(0.003 / 0.003)]
+    assert verdict.verdict == "supported"
+    record = {"spec": {"params": {"inner_steps": X}, "claims": [claim]}, "results": rows}
+    line = summarize(record, "en", ["inner_steps"]).claims[0]
+    assert "at equal quality (held-out loss ≤ 0.75): maml 3 ms at inner steps 1, anil 3 ms at " \
+           "inner steps 3; maml/anil 1× (≥ 1)" in line
+    with pytest.raises(SpecError, match="target_loss"):
+        load_claims("s.toml", [{**claim, "ratio": {**claim["ratio"], "target_loss": -1}}],
+                    ["maml", "anil"], [])
