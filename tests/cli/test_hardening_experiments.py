@@ -408,7 +408,7 @@ def test_a_note_run_writes_its_plot_and_says_no_plot_only_when_there_is_none(wor
     # issue 11 defect 25: "no plot" was printed for a plot written outside the vault.
     tmp, vault, _ = world
     (vault / "n.md").write_text("---\nexperiments: [tiny-a]\n---\n# n\n", encoding="utf-8")
-    code, out, err = cli(capsys, tmp, "run", "n", "--quick", "--device", "cpu")
+    code, out, err = cli(capsys, tmp, "run", "n", "--device", "cpu")  # full: --quick writes nothing
     assert code == 0, err
     assert "no plot" not in out + err
     plots = list((vault / "attachments").glob("tiny-a-*.png"))
