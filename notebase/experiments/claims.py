@@ -35,18 +35,13 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from notebase.errors import SpecError
-from notebase.experiments.findings import (
-    METRICS,
-    MODELS,
-    Growth,
-    Ratio,
-    cheapest_reaching,
-    growth_of,
-    ratio_of,
-)
+from notebase.experiments.finding_words import METRICS, MODELS
+
+if TYPE_CHECKING:
+    from notebase.experiments.findings import Growth, Ratio
 
 VERDICTS = ("supported", "not-supported", "inconclusive")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -203,6 +198,8 @@ class Verdict:
 
 def check_claim(claim: dict[str, Any], rows: list[dict], keys: list[str]) -> Verdict:
     """The verdict on one checked claim; ``keys`` are the run's swept parameters."""
+    from notebase.experiments.findings import Ratio, cheapest_reaching, growth_of, ratio_of
+
     if "growth" in claim:
         spec = claim["growth"]
         growth = growth_of(rows, spec["algorithm"], spec["metric"], spec["along"])

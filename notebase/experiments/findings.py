@@ -45,10 +45,6 @@ LEARNT = 0.9
 CG_RESIDUAL = 0.1
 """An iMAML conjugate-gradient solve that ends above this relative residual did not converge."""
 
-MODELS = ("constant", "linear", "exponential")
-METRICS = ("seconds_per_iteration", "peak_memory_bytes", "tasks_per_second")
-"""The cost metrics findings and claims speak about."""
-
 
 @dataclass(slots=True)
 class Growth:
@@ -60,7 +56,7 @@ class Growth:
     xs: list[float]
     ys: list[float]
     model: str | None
-    """The winning model (`MODELS`), or None when there is no fit at all (too few points)."""
+    """The winning model (`notebase.experiments.finding_words.MODELS`), or None when there is no fit at all (too few points)."""
     conclusive: bool
     reason: str = ""
     """Why it is inconclusive, as a code (empty when conclusive): ``few-points``,

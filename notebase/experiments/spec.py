@@ -434,7 +434,7 @@ def load_spec(path: Path) -> Spec:
         allow_large=allow_large,
     )
     _check_points(path, spec)
-    if "claims" in raw:  # numpy comes with the claims' checker: only when there are claims
+    if "claims" in raw:  # [[claims]], checked in notebase.experiments.claims
         from notebase.experiments.claims import load_claims
 
         spec.claims = load_claims(path, raw["claims"], spec.algorithms, swept_keys(spec, False))
