@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -100,9 +100,9 @@ def is_short_form(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
     return 2 <= len(short) < len(full) and full[: len(short)] == short
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
-    """One author, for comparing: the family name and the given names, folded."""
+class Person(NamedTuple):
+    """One author, for comparing: the family name and the given names, folded. A tuple:
+    hashed and compared in C (the grouping keys dictionaries by them)."""
 
     family: str
     given: tuple[str, ...]

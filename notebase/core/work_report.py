@@ -24,13 +24,13 @@ app; `work_json` and `check_report` the JSON shapes.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from notebase.core.work_match import (
     ET_AL,
     TITLE_STOPWORDS,
+    Person,
     authors_compatible,
     family_key,
     key_word,
@@ -42,7 +42,7 @@ from notebase.core.work_match import (
 )
 
 if TYPE_CHECKING:
-    from notebase.core.works import Citing, Work, Works
+    from notebase.core.works import Citing, Version, Work, Works
 
 FIELD_WORDS = {"first_author": "first author", "authors": "authors", "year": "year"}
 
@@ -81,7 +81,7 @@ class Misattribution:
     bibliography: str | list[str] | int
 
 
-def describe(work: Work) -> None:
+def describe(work: Work, tally: Tally | None = None) -> None:
     """A work's shown fields: the entry's, else its citations' (the fullest title and
     author list, the most frequent year; ties go to the first citation by note path)."""
     entry = work.entry
@@ -93,21 +93,63 @@ def describe(work: Work) -> None:
             entry.year,
         )
         return
-    versions = work.versions
-    titled = [v.title for v in versions if v.title]
-    work.title = max(titled, key=lambda t: len(title_words(t))) if titled else None
-    listed = dict.fromkeys(v.authors for v in versions if v.authors)  # each list once
+    tally = tally or Tally(work.versions)
+    titles = tally.titles
+    work.title = max(titles, key=lambda t: len(title_words(t))) if titles else None
+    listed = tally.author_lists
     work.authors = max(listed, key=_fullness) if listed else ()
-    years = Counter(v.year for v in versions if v.year is not None)
-    if years:
-        top = max(years.values())
-        work.year = next(v.year for v in versions if v.year is not None and years[v.year] == top)
-    venues = Counter(venue_key(v.venue) for v in versions if v.venue)
-    if venues:
-        top = max(venues.values())
-        work.venue = next(
-            v.venue for v in versions if v.venue and venues[venue_key(v.venue)] == top
+    if tally.by_year:
+        work.year = max(tally.by_year, key=lambda y: _count(tally.by_year[y]))
+    if tally.by_venue:
+        counts: dict[str, int] = {}
+        for venue, versions in tally.by_venue.items():
+            key = venue_key(venue)
+            counts[key] = counts.get(key, 0) + _count(versions)
+        work.venue = max(tally.by_venue, key=lambda venue: counts[venue_key(venue)])
+
+
+class Tally:
+    """A work's versions sorted by what they say, in one pass (describe and conflicts
+    read it): by first author, by author list, by year, by venue; titles and author lists
+    once each. Every list holds versions in order of first appearance."""
+
+    __slots__ = ("by_first", "by_list", "by_year", "by_venue", "titles", "author_lists")
+
+    def __init__(self, versions: list[Version]) -> None:
+        by_first: dict[Person, list[Version]] = {}
+        by_list: dict[tuple, list[Version]] = {}
+        by_year: dict[int, list[Version]] = {}
+        by_venue: dict[str, list[Version]] = {}
+        titles: dict[str, None] = {}
+        author_lists: dict[tuple[str, ...], None] = {}
+        for v in versions:
+            if v.first is not None:
+                by_first.setdefault(v.first, []).append(v)
+            if v.people[0]:
+                by_list.setdefault(v.people, []).append(v)
+            if v.year is not None:
+                by_year.setdefault(v.year, []).append(v)
+            if v.venue:
+                by_venue.setdefault(v.venue, []).append(v)
+            if v.title:
+                titles[v.title] = None
+            if v.authors:
+                author_lists[v.authors] = None
+        self.by_first, self.by_list, self.by_year, self.by_venue = (
+            by_first,
+            by_list,
+            by_year,
+            by_venue,
         )
+        self.titles, self.author_lists = titles, author_lists
+
+
+def _count(versions: list[Version]) -> int:
+    return sum(len(v.places) for v in versions)
+
+
+def _places(versions: list[Version]) -> list[Citing]:
+    return [c for v in versions for c in v.places]
 
 
 def _fullness(authors: tuple[str, ...]) -> tuple[int, bool, int]:
@@ -153,44 +195,38 @@ def assign_keys(works: list[Work]) -> None:
             taken.add(key.casefold())
 
 
-def find_conflicts(work: Work) -> list[Conflict]:
+def find_conflicts(work: Work, tally: Tally | None = None) -> list[Conflict]:
     versions = work.versions
     if len(versions) < 2:
-        return []
+        return []  # every citation of it written the same way
+    tally = tally or Tally(versions)
     entry = work.entry
     conflicts: list[Conflict] = []
 
-    # First author: clusters of compatible names, the most complete name first.
-    firsts = sorted(
-        ((v.first, v) for v in versions if v.first is not None),
-        key=lambda pv: (-pv[0].completeness, pv[1].where),
+    # First author: clusters of compatible names, the most complete name first. Each
+    # distinct name is compared once (a work cited 500 times has a handful of spellings).
+    by_first = tally.by_first
+    clusters = _clusters(
+        sorted(by_first, key=lambda p: (-p.completeness, by_first[p][0].places[0])),
+        lambda rep, other: rep.compatible(other),
+        lambda first: ConflictValue(by_first[first][0].authors[0], _places(by_first[first])),
+        lambda first: _places(by_first[first]),
     )
-    clusters: list[tuple[object, ConflictValue]] = []
-    for first, version in firsts:
-        for rep, value in clusters:
-            if rep.compatible(first):
-                value.where.append(version.where)
-                break
-        else:
-            clusters.append((first, ConflictValue(version.authors[0], [version.where])))
     if len(clusters) > 1:
         entry_first = person(entry.authors[0]) if entry and entry.authors else None
         for rep, value in clusters:
             value.bibliography = entry_first is not None and rep.compatible(entry_first)
         conflicts.append(Conflict("first_author", _ordered(v for _, v in clusters)))
     else:
-        lists = sorted(
-            ((v.people, v) for v in versions if v.people[0]),
-            key=lambda pv: (-len(pv[0][0]), pv[0][1], pv[1].where),
+        by_list = tally.by_list
+        groups = _clusters(
+            sorted(by_list, key=lambda p: (-len(p[0]), p[1], by_list[p][0].places[0])),
+            authors_compatible,
+            lambda people: ConflictValue(
+                list(by_list[people][0].authors), _places(by_list[people])
+            ),
+            lambda people: _places(by_list[people]),
         )
-        groups: list[tuple[object, ConflictValue]] = []
-        for people, version in lists:
-            for rep, value in groups:
-                if authors_compatible(rep, people):
-                    value.where.append(version.where)
-                    break
-            else:
-                groups.append((people, ConflictValue(list(version.authors), [version.where])))
         if len(groups) > 1:
             entry_people = persons(entry.authors) if entry and entry.authors else None
             for rep, value in groups:
@@ -199,15 +235,27 @@ def find_conflicts(work: Work) -> list[Conflict]:
                 )
             conflicts.append(Conflict("authors", _ordered(v for _, v in groups)))
 
-    years: dict[int, ConflictValue] = {}
-    for version in versions:
-        if version.year is not None:
-            years.setdefault(version.year, ConflictValue(version.year)).where.append(version.where)
-    if len(years) > 1:
-        for year, value in years.items():
-            value.bibliography = entry is not None and entry.year == year
-        conflicts.append(Conflict("year", _ordered(years.values())))
+    if len(tally.by_year) > 1:
+        years = [
+            ConflictValue(year, _places(found), entry is not None and entry.year == year)
+            for year, found in tally.by_year.items()
+        ]
+        conflicts.append(Conflict("year", _ordered(years)))
     return conflicts
+
+
+def _clusters(items, compatible, make, places) -> list[tuple[object, ConflictValue]]:
+    """Greedy clusters of ``items`` (most complete first): each joins the first cluster
+    whose representative it is ``compatible`` with, else starts one (``make``)."""
+    clusters: list[tuple[object, ConflictValue]] = []
+    for item in items:
+        for rep, value in clusters:
+            if compatible(rep, item):
+                value.where.extend(places(item))
+                break
+        else:
+            clusters.append((item, make(item)))
+    return clusters
 
 
 def _ordered(values) -> list[ConflictValue]:
@@ -225,22 +273,17 @@ def find_misattributions(work: Work) -> list[Misattribution]:
     entry_people = persons(entry.authors)
     entry_first = entry_people[0][0] if entry_people[0] else None
     for version in work.versions:
+        wrong: list[tuple[str, object, object]] = []
         first = version.first
         if first is not None and entry_first is not None:
             if not first.compatible(entry_first):
-                found.append(
-                    Misattribution(
-                        version.where, "first_author", version.authors[0], entry.authors[0]
-                    )
-                )
+                wrong.append(("first_author", version.authors[0], entry.authors[0]))
             elif not authors_compatible(version.people, entry_people):
-                found.append(
-                    Misattribution(
-                        version.where, "authors", list(version.authors), list(entry.authors)
-                    )
-                )
+                wrong.append(("authors", list(version.authors), list(entry.authors)))
         if version.year is not None and entry.year is not None and version.year != entry.year:
-            found.append(Misattribution(version.where, "year", version.year, entry.year))
+            wrong.append(("year", version.year, entry.year))
+        found += [Misattribution(where, *what) for where in version.places for what in wrong]
+    found.sort(key=lambda m: m.where)
     return found
 
 

@@ -5,7 +5,9 @@ and pandoc citations (`Note.citekeys`) and returns `Works`: one `Work` per cited
 a stable BibTeX-style key, its authors, title, venue and year, every place that cites it,
 the conflicts between those citations and, when the bibliography has the work, the
 citations that misattribute it. Nothing here reads a file or is computed at vault load:
-callers group when they need to (``notebase citations``, ``check``, the app's panel).
+callers group when they need to (``notebase citations``, ``check``, ``search cite:``, the
+app's panel), and a work's conflicts and misattributions are worked out when first asked for
+(``search cite:`` never asks; the panel asks for the open note's works only).
 
 How citations join a work (comparisons in `notebase.core.work_match`):
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from notebase.core.bibliography import BibEntry, Bibliography
@@ -67,21 +70,32 @@ class Citing(NamedTuple):
 
 
 class Version:
-    """A footnote citation as written, one of a work's citations, with what it is compared
-    on worked out once (a vault of 10,000 notes has ~15,000 of them)."""
+    """A citation as written (authors, title, venue, year), one of a work's citations, and
+    every place that writes exactly it: identical citations are compared once (a vault of
+    10,000 notes has ~15,000 citations, many of them copies)."""
 
-    __slots__ = ("where", "authors", "title", "venue", "year", "people", "first", "family")
+    __slots__ = ("places", "authors", "title", "venue", "year", "people", "first", "family")
 
     def __init__(self, where: Citing, authors, title: str | None, venue, year: int | None):
-        self.where = where
+        self.places: list[Citing] = [where]
+        """Where it is written, the first place first (by note path)."""
         self.authors: tuple[str, ...] = tuple(authors)
         self.title = title
         self.venue: str | None = venue
         self.year = year
-        self.people: tuple[tuple[Person, ...], bool] = persons(self.authors)
+        self.people: tuple[tuple[Person, ...], bool]
         """The people it names and whether it ends in ``et al.``"""
-        self.first: Person | None = self.people[0][0] if self.people[0] else None
-        self.family = self.first.family if self.first is not None else ""
+        self.first: Person | None
+        self.family: str
+        self.people, self.first, self.family = _author_facts(self.authors)
+
+
+@lru_cache(maxsize=65536)
+def _author_facts(authors: tuple[str, ...]) -> tuple[tuple, Person | None, str]:
+    """``(people, first person, first family name)`` of an author list."""
+    people = persons(authors)
+    first = people[0][0] if people[0] else None
+    return people, first, first.family if first is not None else ""
 
 
 @dataclass(slots=True)
@@ -96,15 +110,37 @@ class Work:
     year: int | None = None
     entry: BibEntry | None = None
     versions: list[Version] = field(default_factory=list)
-    """Its footnote citations, by note path and line."""
+    """Its footnote citations, each way of writing it once, by where it first appears."""
     citekeys: list[Citing] = field(default_factory=list)
     """Its pandoc citations (``label`` is ``@key``)."""
-    conflicts: list = field(default_factory=list)
-    """`notebase.core.work_report.Conflict` for each field its citations disagree on."""
-    misattributions: list = field(default_factory=list)
-    """`notebase.core.work_report.Misattribution` of each citation the entry contradicts."""
-    cited_by: list[Citing] = field(default_factory=list)
-    """Every place citing it (footnotes and pandoc citations), by note and line."""
+    _conflicts: list | None = field(default=None, repr=False)
+    _misattributions: list | None = field(default=None, repr=False)
+    _cited_by: list[Citing] | None = field(default=None, repr=False)
+
+    @property
+    def conflicts(self) -> list:
+        """`notebase.core.work_report.Conflict` for each field its citations disagree on
+        (worked out when first asked: ``search cite:`` never needs them, the app's panel
+        only for the open note's works)."""
+        if self._conflicts is None:
+            self._conflicts = find_conflicts(self)
+        return self._conflicts
+
+    @property
+    def misattributions(self) -> list:
+        """`notebase.core.work_report.Misattribution` of each citation the bibliography
+        entry contradicts, by place (worked out when first asked)."""
+        if self._misattributions is None:
+            self._misattributions = find_misattributions(self)
+        return self._misattributions
+
+    @property
+    def cited_by(self) -> list[Citing]:
+        """Every place citing it (footnotes and pandoc citations), by note and line."""
+        if self._cited_by is None:
+            places = [c for v in self.versions for c in v.places]
+            self._cited_by = sorted(places + self.citekeys)
+        return self._cited_by
 
     @property
     def in_bibliography(self) -> bool:
@@ -124,20 +160,23 @@ class Works:
     bibliography: Bibliography | None = None
     unknown_keys: list[Citing] = field(default_factory=list)
     """Pandoc citations whose key is not in the bibliography (``label`` is ``@key``)."""
-    _by_citation: dict[tuple[str, str], Work] = field(default_factory=dict, repr=False)
+    _by_citation: dict[tuple[str, str], Work] | None = field(default=None, repr=False)
+    """Built on the first `work_of` (the app's panel asks; ``citations`` and ``check`` not)."""
     _by_key: dict[str, Work] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        for work in self.works:
-            self._by_key[work.key.casefold()] = work
-            for citing in work.cited_by:
-                self._by_citation.setdefault((citing.note, citing.label), work)
+        self._by_key = {work.key.casefold(): work for work in self.works}
 
     def get(self, key: str) -> Work | None:
         return self._by_key.get(key.casefold())
 
     def work_of(self, note: str, label: str) -> Work | None:
         """The work footnote ``label`` (or ``@key``) of ``note`` cites, if any."""
+        if self._by_citation is None:
+            self._by_citation = {}
+            for work in self.works:
+                for citing in work.cited_by:
+                    self._by_citation.setdefault((citing.note, citing.label), work)
         return self._by_citation.get((note, label))
 
     @property
@@ -193,7 +232,7 @@ def is_citation(authors, title, year) -> bool:
 class _Group:
     """A work being built: its members and what they say, for matching the next one."""
 
-    __slots__ = ("work", "families", "years", "venues", "titles")
+    __slots__ = ("work", "families", "years", "venues", "titles", "pairs", "spellings")
 
     def __init__(self, work: Work) -> None:
         self.work = work
@@ -201,6 +240,10 @@ class _Group:
         self.years: set[int] = set()
         self.venues: set[str] = set()
         self.titles: list[tuple[str, ...]] = []
+        self.pairs: set[tuple[str, int]] = set()
+        """``(first author's family name, year)`` pairs seen (`_Grouper.by_author_year`)."""
+        self.spellings: set[str] = set()
+        """Titles as written, seen (their words are in ``titles``)."""
 
     def score(self, family: str, year: int | None, venue: str) -> int:
         return (
@@ -243,21 +286,19 @@ class _Grouper:
 
     def note_facts(self, group: _Group, family: str, title, venue: str, year) -> None:
         """Remember what a new member of ``group`` says, for matching later citations."""
-        if (
-            family
-            and year is not None
-            and (family not in group.families or year not in group.years)
-        ):
-            bucket = self.by_author_year.setdefault((family, year), [])
-            if group not in bucket:
-                bucket.append(group)
+        if family and year is not None and (family, year) not in group.pairs:
+            group.pairs.add((family, year))
+            self.by_author_year.setdefault((family, year), []).append(group)
         if family:
             group.families.add(family)
         if year is not None:
             group.years.add(year)
         if venue:
             group.venues.add(venue)
-        words = title_words(title) if title else ()
+        if not title or title in group.spellings:
+            return
+        group.spellings.add(title)
+        words = title_words(title)
         key = "".join(words)
         if key and words not in group.titles:
             group.titles.append(words)
@@ -343,13 +384,20 @@ def _group(notes: list[Note], bibliography: Bibliography | None) -> Works:
     for entry in bibliography.entries if bibliography else ():
         grouper.seed(entry)
     untitled: list[Version] = []
+    written: dict[tuple, Version] = {}
     for note in notes:
         for footnote in note.footnotes:
             c = footnote.citation
-            if not is_citation(c.authors, c.title, c.year):
-                continue
+            if not c.title and (not c.authors or c.year is None):
+                continue  # not a citation (see is_citation)
             where = Citing(note.path, footnote.line, footnote.label)
-            version = Version(where, tuple(c.authors), c.title, c.venue, c.year)
+            authors = tuple(c.authors)
+            version = written.get((authors, c.title, c.venue, c.year))
+            if version is not None:  # written the same way before: the same work
+                version.places.append(where)
+                continue
+            version = Version(where, authors, c.title, c.venue, c.year)
+            written[authors, c.title, c.venue, c.year] = version
             (grouper.add(version) if c.title else untitled.append(version))
     for version in untitled:  # after every titled one: they join works by author and year
         grouper.add(version)
@@ -365,10 +413,7 @@ def _group(notes: list[Note], bibliography: Bibliography | None) -> Works:
                 unknown.append(where)  # a bare @word counts once there is a bibliography
     works = [g.work for g in grouper.groups]
     for work in works:
-        work.cited_by = sorted([v.where for v in work.versions] + work.citekeys)
-        describe(work)
-        work.conflicts = find_conflicts(work)
-        work.misattributions = find_misattributions(work)
+        describe(work)  # conflicts and misattributions: when asked for
     assign_keys(works)
     works.sort(key=lambda w: w.key.casefold())
     return Works(works, bibliography, unknown)
