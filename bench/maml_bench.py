@@ -37,6 +37,7 @@ import maml_reference as reference  # noqa: E402
 
 from notebase.experiments.algorithms import ALGORITHMS  # noqa: E402
 from notebase.experiments.algorithms.base import compiled_meta_gradients  # noqa: E402
+from notebase.experiments.compiling import use_compile_cache  # noqa: E402
 from notebase.experiments.measure import peak_memory, synchronize  # noqa: E402
 from notebase.experiments.spec import DEFAULTS  # noqa: E402
 from notebase.experiments.training import MetaTrainer, meta_optimizer  # noqa: E402
@@ -155,10 +156,7 @@ def held_out_losses(steps, device, iterations):
 
     for t in range(iterations):
         batch = double(trainer.batch(t))
-        grads, _ = trainer.meta_gradients(trainer.params, batch)
-        for name, parameter in trainer.named_parameters:
-            parameter.grad = grads[name]
-        trainer.optimizer.step()
+        trainer.apply(trainer.meta_gradients(trainer.params, batch)[0])
         anchor.method.step(batch.tensors())
     held_out = double(trainer.batch(0, "eval", range(100)))
     scores = {}
@@ -270,6 +268,8 @@ def main() -> None:
                 f"  {name}: {pre:.5f} -> {post:.5f}" for name, (pre, post) in scores.items())
                 + f"  |difference| {gap:.1e}")
 
+    if args.compile:  # the runs' compile cache (experiments/.cache/torch): warm after a run
+        use_compile_cache(Path(__file__).resolve().parents[1] / "experiments")
     names = ["ours", "reference", "loop"] + (["compiled"] if args.compile else [])
     print(f"\n== speed, end to end (sampling + meta-gradient + Adam): meta-iterations/s, median "
           f"of {args.repeats} x {args.timing_iterations}, interleaved ==")

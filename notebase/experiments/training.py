@@ -97,10 +97,16 @@ class MetaTrainer:
         """One meta-iteration; returns the mean query loss of the meta-batch (a tensor)."""
         grads, loss = self.meta_gradients(self.params, self.batch(iteration))
         grads, loss = self.ranks.combine(grads, loss, len(self.my_tasks), self.meta_batch)
-        for name, parameter in self.named_parameters:
-            parameter.grad = grads[name]
-        self.optimizer.step()
+        self.apply(grads)
         return loss
+
+    def apply(self, grads: dict[str, torch.Tensor]) -> None:
+        """Adam step with these gradients. They are made contiguous first: torch's fused CPU
+        Adam reads a gradient's storage in memory order, ignoring its strides (torch 2.13:
+        the transposed gradient of ``body.2.weight`` was applied to the wrong elements)."""
+        for name, parameter in self.named_parameters:
+            parameter.grad = grads[name].contiguous()
+        self.optimizer.step()
 
     def evaluate(self) -> dict[str, float]:
         """Pre/post-adaptation scores on the held-out tasks (all of them, on every rank)."""

@@ -46,3 +46,23 @@ def test_a_chunked_run_records_its_chunk_and_trains_like_an_unchunked_one(tmp_pa
         assert one["task_chunk"] == 4 and two["task_chunk"] == 3
         for key in ("pre_adaptation_loss", "post_adaptation_loss", "meta_train_loss"):
             assert two[key] == pytest.approx(one[key], rel=1e-5), key
+
+
+def test_the_meta_optimizer_step_equals_plain_adam_on_every_parameter():
+    """torch's fused CPU Adam ignores a non-contiguous gradient's strides; the trainer's step
+    (MetaTrainer.apply) must give plain Adam's update to every element anyway."""
+    from notebase.experiments.training import MetaTrainer
+
+    point = dict(DEFAULTS["sinusoid"], hidden=6, meta_batch=3, inner_steps=1)
+    trainer = MetaTrainer("sinusoid", "maml", point, torch.device("cpu"))
+    plain = {n: p.detach().clone().requires_grad_() for n, p in trainer.named_parameters}
+    adam = torch.optim.Adam(plain.values(), lr=point["meta_lr"])
+    for t in range(3):
+        grads, _ = trainer.meta_gradients(trainer.params, trainer.batch(t))
+        assert not all(g.is_contiguous() for g in grads.values())  # the case that matters
+        for name, value in plain.items():
+            value.grad = grads[name].clone()
+        adam.step()
+        trainer.apply(grads)
+    for name, value in plain.items():
+        assert torch.allclose(trainer.params[name], value.detach(), atol=1e-7), name
