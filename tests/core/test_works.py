@@ -281,3 +281,23 @@ def test_an_author_is_found_under_every_spelling_the_work_joined(tmp_path):
 def test_a_footnote_that_is_no_citation_makes_no_work(tmp_path, footnote):
     works = build(tmp_path, {"a.md": note("A", "메모.", {"1": footnote})})
     assert [w.key for w in works.works if w.cited_by] == []
+
+
+def test_a_korean_paper_written_with_other_spacing_is_one_work(tmp_path):
+    one = "김철수, 이영희. “메타러닝의 계산 비용.” *정보과학회논문지*, 2023."
+    two = "김철수, 이영희. “메타 러닝의 계산비용.” *정보과학회논문지*, 2024."
+    works = build(
+        tmp_path,
+        {
+            "비용.md": note("비용", "이중 루프.", {"1": one}),
+            "요약.md": note("요약", "짧게.", {"가": two}),
+        },
+    )
+    (work,) = works.works
+    assert work.authors == ("김철수", "이영희") and work.key == "김철수2023메타러닝의"
+    (conflict,) = work.conflicts
+    assert [(v.value, v.notes) for v in conflict.values] == [
+        (2023, ["비용.md"]),
+        (2024, ["요약.md"]),
+    ]
+    assert works.notes_citing("김철수") == works.notes_citing("이영희") == {"비용.md", "요약.md"}
