@@ -124,6 +124,10 @@ def note_json(vault: Vault, note: Note, experiments_dir: Path | None = None) -> 
         "footnotes": [footnote_json(f) for f in note.footnotes],
         "undefined_footnotes": list(note.undefined_footnotes),
         "unused_footnotes": list(note.unused_footnotes),
+        "citekeys": [
+            {"key": key, "line": line, "locator": locator, "bracketed": bracketed}
+            for key, line, locator, bracketed in note.citekeys
+        ],
         "questions": [question_json(q, question_status(note, q, stale)) for q in note.questions],
         "results_blocks": [
             {
@@ -188,6 +192,10 @@ def run_show(args: argparse.Namespace) -> int:
             lines.append(f"  [^{footnote.label}] ({refs}) {first_line}")
         for label in note.undefined_footnotes:
             lines.append(f"  [^{label}] referenced but never defined")
+    if note.citekeys:
+        lines.append("pandoc citations (resolved by `notebase citations`):")
+        for key, line, locator, _bracketed in note.citekeys:
+            lines.append(f"  {line:>4}  @{key}" + (f", {locator}" if locator else ""))
     if note.questions:
         lines.append("questions:")
         for question in note.questions:

@@ -244,3 +244,13 @@ def test_search_cite_finds_notes_under_every_spelling_the_works_joined(
     code, out, _ = run(capsys, "--vault", str(vault), "search", "--json", query)
     assert code == 0
     assert sorted(hit["path"] for hit in json.loads(out)) == expected
+
+
+def test_show_lists_a_notes_pandoc_citations(vault, capsys):
+    code, out, _ = run(capsys, "--vault", str(vault), "show", "--json", "알고리즘/MAML")
+    assert code == 0
+    assert json.loads(out)["citekeys"] == [
+        {"key": "finn2017model", "line": 3, "locator": "p. 3", "bracketed": True}
+    ]
+    _, out, _ = run(capsys, "--vault", str(vault), "show", "알고리즘/MAML")
+    assert "     3  @finn2017model, p. 3" in out
