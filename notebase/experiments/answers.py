@@ -33,7 +33,9 @@ def stale_runs(vault, experiments_dir: Path) -> set[tuple[str, str | None]]:
         found = stale_results(vault, experiments_dir)
     except UserError:  # no experiments folder to compare with: nothing can be called stale
         return set()
-    return {(item["note"], item["run_id"]) for item in found}
+    # A block without spec= (typed by hand, or from before specs were hashed) cannot be
+    # compared: its questions keep their status (`check` still lists it).
+    return {(item["note"], item["run_id"]) for item in found if item["spec_hash"]}
 
 
 def question_status(note, question, stale: set[tuple[str, str | None]]) -> str:

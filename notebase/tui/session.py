@@ -304,14 +304,6 @@ class VaultSession:
         if note is None:
             return None
         backlinks = [(p, self._title_of(p)) for p in vault.backlinks(note.path)]
-        # A block whose spec changed since its run answers nothing current: its questions
-        # show as stale (`notebase.experiments.answers`; the CLI derives it the same way).
-        stale = {
-            block.run_id
-            for block in note.results_blocks
-            if self.experiments_dir.is_dir()
-            and self._specs.hash_of(block.experiment) != block.spec_hash
-        }
         return note_page(
             note,
             note_markdown(note),
@@ -319,8 +311,20 @@ class VaultSession:
             backlinks,
             self._experiments(note),
             self._cited_works(note) if note.footnotes else None,
-            stale_runs=stale,
+            stale_runs=self._stale_runs(note),
         )
+
+    def _stale_runs(self, note: Note) -> set[str | None]:
+        """Runs of the note's blocks whose spec changed (or went) since: their questions show
+        as stale (`notebase.experiments.answers`; the CLI derives it the same way)."""
+        if not note.results_blocks or not self.experiments_dir.is_dir():
+            return set()
+        return {
+            block.run_id
+            for block in note.results_blocks
+            if block.spec_hash is not None  # a hand-typed block names no spec: never stale
+            and self._specs.hash_of(block.experiment) != block.spec_hash
+        }
 
     def _vault_works(self):
         """The vault's works, grouped again only once the notes or the bibliography changed
@@ -410,7 +414,9 @@ class VaultSession:
             if self._vault is None:
                 return []
             pairs = list(self._vault.questions(open_only=False))
-            rows = [question_row(note, question) for note, question in pairs]
+            rows = [
+                question_row(note, question, self._stale_runs(note)) for note, question in pairs
+            ]
         rows.sort(key=lambda row: (row.note_title.casefold(), row.note_path, row.number))
         return rows
 

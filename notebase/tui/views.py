@@ -195,6 +195,8 @@ class QuestionRow:
     """Run id of the results block that answers it."""
     answered_experiment: str | None = None
     """The experiment of that results block, when the note names it."""
+    summary: str | None = None
+    """That block's one-line answer."""
 
 
 def note_row(note: Note) -> NoteRow:
@@ -262,19 +264,25 @@ def note_page(
     )
 
 
+def _status(question: Question, stale_runs: set) -> str:
+    """The parser's status, or ``stale`` when its run's spec changed since."""
+    if question.status != "open" and question.answered_by in stale_runs:
+        return "stale"
+    return question.status
+
+
 def _question(question: Question, stale_runs: set) -> QuestionView:
-    stale = question.status != "open" and question.answered_by in stale_runs
     return QuestionView(
         number=question.number,
         text=question.text,
-        status="stale" if stale else question.status,
+        status=_status(question, stale_runs),
         experiments=tuple(question.experiments),
         answered_by=question.answered_by,
         summary=question.summary,
     )
 
 
-def question_row(note: Note, question: Question) -> QuestionRow:
+def question_row(note: Note, question: Question, stale_runs: set = frozenset()) -> QuestionRow:
     """A question of the vault-wide view, with the experiment whose results answer it."""
     answered_experiment = None
     if question.answered_by:
@@ -292,8 +300,9 @@ def question_row(note: Note, question: Question) -> QuestionRow:
         note_title=note.title or note.path,
         number=question.number,
         text=question.text,
-        status=question.status,
+        status=_status(question, stale_runs),
         experiments=list(question.experiments),
         answered_by=question.answered_by,
         answered_experiment=answered_experiment,
+        summary=question.summary,
     )

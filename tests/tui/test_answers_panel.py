@@ -9,6 +9,7 @@ from notebase.core.note_writer import write_block
 from notebase.experiments.results_markdown import render_block
 from notebase.experiments.spec import load_spec, spec_hash
 from notebase.tui.app import make_app
+from notebase.tui.screens.questions import question_rows
 from notebase.tui.widgets.side_panel import SidePanel
 
 from .conftest import SIZE, settle, write_vault
@@ -53,6 +54,13 @@ async def test_side_panel_shows_answers_and_inconclusive_questions(tmp_path):
         (experiments / "meta-cost.toml").write_text('task = "sinusoid"\nalgorithms = ["maml"]\n')
         page = app.session.note_page(NOTE)
         assert [q.status for q in page.questions] == ["stale", "inconclusive", "open"]
+        # The vault-wide questions view says the same, with the answers under them.
+        mine = [q for q in app.session.questions() if q.note_path == NOTE]
+        listed = [row.text.plain for row in question_rows(mine, open_only=True)]
+    assert listed[1].startswith("  ◌ 1. 메모리는 어떻게 늘어나는가?  stale")
+    assert listed[2].startswith("      → fomaml: 최대 메모리 일정")
+    assert listed[3].startswith("  ◐ 2. 한 점만으로 알 수 있는가?  inconclusive")
+    assert listed[4:] == ["      → 결론 없음", "  ○ 3. 아직 열린 질문"]
     first = rows.index("● 1. 메모리는 어떻게 늘어나는가?")
     assert rows[first + 1].startswith("   → fomaml: 최대 메모리 일정")
     second = rows.index("◐ 2. 한 점만으로 알 수 있는가?")

@@ -44,13 +44,18 @@ def question_rows(questions: list[QuestionRow], open_only: bool) -> list[Row]:
             text.append(f"  ✓ {by}", style="green")
             if question.answered_by:
                 text.append(f" run {question.answered_by}", style="dim")
-        else:
+        else:  # open, inconclusive (◐) or stale (◌: its spec changed since the run)
+            mark = {"inconclusive": "  ◐ ", "stale": "  ◌ "}.get(question.status, "  ○ ")
             text = Text.assemble(
-                ("  ○ ", "yellow"), f"{question.number}. {plain_inline(question.text)}"
+                (mark, "yellow"), f"{question.number}. {plain_inline(question.text)}"
             )
+            if question.status != "open":
+                text.append(f"  {question.status}", style="yellow")
             if question.experiments:
                 text.append("  ⚗ " + ", ".join(question.experiments), style="magenta")
         rows.append(Row(key, text))
+        if question.summary:  # the run's one-line answer
+            rows.append(Row(None, Text(f"      → {question.summary}", style="dim")))
     return rows
 
 
