@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from notebase.experiments.claims import Verdict, check_claims
+from notebase.experiments.finding_words import MODEL_NAMES, PARAMETERS, UNIT_OF, WORDS
 from notebase.experiments.findings import (
     Growth,
     Ratio,
@@ -34,121 +35,6 @@ def language_of(text: str) -> str:
     hangul = len(_HANGUL.findall(text))
     latin = len(_LATIN.findall(text))
     return "ko" if hangul and hangul >= KOREAN_SHARE * (hangul + latin) else "en"
-
-
-_WORDS = {
-    "en": {
-        "seconds_per_iteration": "time per iteration",
-        "peak_memory_bytes": "peak memory",
-        "tasks_per_second": "tasks/s",
-        "constant": "stays flat",
-        "linear": "grows linearly",
-        "exponential": "grows exponentially",
-        "supported": "supported",
-        "not-supported": "not supported",
-        "inconclusive": "inconclusive",
-        "answer": "Answer",
-        "findings": "Findings",
-        "claims": "Claims",
-        "per": "per",
-        "step": "step",
-        "better": "{winner} fits {times}× better than {other}",
-        "points": "{n} points",
-        "few-points": "too few sweep points ({n}; 3 are needed)",
-        "shape": "it grows, but {n} points cannot tell linear from exponential",
-        "not-finite": "a value is missing",
-        "tie": "flat and {other} fit about equally well",
-        "noise": "the noise is as large as the change over the sweep",
-        "weak": "{winner} fits only {times}× better than {other}",
-        "undecided": "{metric} {along}: inconclusive ({why})",
-        "growth": "{metric} {model} with {along}{rate} ({how})",
-        "flat": "{metric} stays flat along {along} (about {value}; {how})",
-        "flat_how": "no growth model fits better",
-        "ratio": "{of}/{to}: {parts}",
-        "ratio_part": "{metric} {low}–{high}×",
-        "one_ratio": "{metric} {low}×",
-        "learnt": "Held-out loss after adaptation (lowest per algorithm): {parts}",
-        "learnt_part": "{algorithm} {post} (before {pre})",
-        "did-not-learn": "{algorithm} did not learn at {where} (held-out loss {pre} → {post})",
-        "cg-curvature": (
-            "{algorithm}: conjugate gradient met non-positive curvature ({share} of steps) "
-            "at {where}; its implicit gradient is unreliable there"
-        ),
-        "cg-residual": (
-            "{algorithm}: conjugate gradient did not converge at {where} (relative residual "
-            "{residual}); its implicit gradient is unreliable there"
-        ),
-        "bound_least": "≥ {value}",
-        "bound_most": "≤ {value}",
-        "ratio_claim": "measured {low}–{high}× ({holds} of {n} sweep points meet {bound})",
-        "no_rows": "no rows to compare",
-        "equal": "at equal quality (held-out loss ≤ {target}): {parts}",
-        "reach_part": "{algorithm} {value} at {where}",
-        "never": "{algorithm} never reaches it",
-        "equal_ratio": "; {of}/{to} {ratio}× ({bound})",
-        "none": "nothing conclusive",
-    },
-    "ko": {
-        "seconds_per_iteration": "반복당 시간",
-        "peak_memory_bytes": "최대 메모리",
-        "tasks_per_second": "초당 작업 수",
-        "constant": "일정하다",
-        "linear": "선형으로 늘어난다",
-        "exponential": "지수적으로 늘어난다",
-        "supported": "지지됨",
-        "not-supported": "지지되지 않음",
-        "inconclusive": "판단 불가",
-        "answer": "답",
-        "findings": "발견",
-        "claims": "주장 검증",
-        "per": "당",
-        "step": "스텝",
-        "better": "{winner} 모형이 {other} 모형보다 {times}배 잘 맞음",
-        "points": "점 {n}개",
-        "few-points": "스윕 점이 너무 적음 ({n}개, 3개 필요)",
-        "shape": "늘어나지만 점 {n}개로는 선형과 지수를 가를 수 없음",
-        "not-finite": "값이 빠져 있음",
-        "tie": "일정 모형과 {other} 모형이 비슷하게 맞음",
-        "noise": "잡음이 스윕 전체의 변화만큼 큼",
-        "weak": "{winner} 모형이 {other} 모형보다 {times}배밖에 낫지 않음",
-        "undecided": "{metric}의 {along}에 따른 변화: 판단 불가 ({why})",
-        "growth": "{metric}: {along}에 따라 {model}{rate} ({how})",
-        "flat": "{metric}: {along}와 무관하게 일정하다 (약 {value}; {how})",
-        "flat_how": "증가 모형이 더 잘 맞지 않음",
-        "ratio": "{of}/{to}: {parts}",
-        "ratio_part": "{metric} {low}–{high}배",
-        "one_ratio": "{metric} {low}배",
-        "learnt": "적응 후 검증 손실 (알고리즘별 최저): {parts}",
-        "learnt_part": "{algorithm} {post} (적응 전 {pre})",
-        "did-not-learn": "{algorithm}: {where}에서 학습하지 못했다 (검증 손실 {pre} → {post})",
-        "cg-curvature": (
-            "{algorithm}: 켤레 기울기법이 {where}에서 양이 아닌 곡률을 만났다 (스텝의 {share}); "
-            "그 암묵적 그래디언트는 믿기 어렵다"
-        ),
-        "cg-residual": (
-            "{algorithm}: 켤레 기울기법이 {where}에서 수렴하지 않았다 (상대 잔차 {residual}); "
-            "그 암묵적 그래디언트는 믿기 어렵다"
-        ),
-        "bound_least": "≥ {value}",
-        "bound_most": "≤ {value}",
-        "ratio_claim": "측정값 {low}–{high}배 (스윕 점 {n}개 중 {holds}개가 {bound} 충족)",
-        "no_rows": "비교할 행이 없음",
-        "equal": "같은 품질(검증 손실 ≤ {target})에서: {parts}",
-        "reach_part": "{algorithm} {where}에서 {value}",
-        "never": "{algorithm}: 도달하지 못함",
-        "equal_ratio": "; {of}/{to} {ratio}배 ({bound})",
-        "none": "결론 없음",
-    },
-}
-_MODEL_NAMES = {
-    "en": {"constant": "flat", "linear": "linear", "exponential": "exponential"},
-    "ko": {"constant": "일정", "linear": "선형", "exponential": "지수"},
-}
-_PARAMETERS = {
-    "en": {"inner_steps": "inner steps", "meta_batch": "meta-batch size", "shots": "shots"},
-    "ko": {"inner_steps": "내부 스텝 수", "meta_batch": "메타 배치 크기", "shots": "샷 수"},
-}
-_UNIT_OF = {"inner_steps": {"en": "step", "ko": "스텝"}}
 
 
 def _number(value: float) -> str:
@@ -175,7 +61,7 @@ def _times(value: float) -> str:
 
 
 def _where(point: dict, language: str) -> str:
-    names = _PARAMETERS[language]
+    names = PARAMETERS[language]
     return ", ".join(f"{names.get(k, k)} {v}" for k, v in point.items()) or "—"
 
 
@@ -184,7 +70,7 @@ def _where_all(points: list[dict], language: str) -> str:
     keys = {key for point in points for key in point}
     if len(keys) == 1:
         (key,) = keys
-        name = _PARAMETERS[language].get(key, key)
+        name = PARAMETERS[language].get(key, key)
         return f"{name} " + ", ".join(str(point[key]) for point in points)
     return "; ".join(_where(point, language) for point in points)
 
@@ -196,10 +82,10 @@ def _span(values: list[float], spec: str) -> str:
 
 def growth_sentence(growth: Growth, language: str) -> str:
     """One algorithm's growth of one metric, with its figures and how clearly it was chosen."""
-    w = _WORDS[language]
+    w = WORDS[language]
     metric = w[growth.metric]
-    along = _PARAMETERS[language].get(growth.along, growth.along)
-    models = _MODEL_NAMES[language]
+    along = PARAMETERS[language].get(growth.along, growth.along)
+    models = MODEL_NAMES[language]
     points = w["points"].format(n=len(growth.xs))
     if not growth.conclusive:
         why = w[growth.reason].format(
@@ -223,7 +109,7 @@ def growth_sentence(growth: Growth, language: str) -> str:
         return f"{growth.algorithm}: " + w["flat"].format(
             metric=metric, along=along, value=metric_value(growth.metric, mean), how=how
         )
-    unit = _UNIT_OF.get(growth.along, {}).get(language, growth.along)
+    unit = UNIT_OF.get(growth.along, {}).get(language, growth.along)
     if growth.model == "linear":
         sign = "+" if growth.slope >= 0 else ""
         rate = f", {sign}{metric_value(growth.metric, growth.slope)}/{unit}"
@@ -236,9 +122,9 @@ def growth_sentence(growth: Growth, language: str) -> str:
 
 def short_growth(growth: Growth, language: str) -> str:
     """A conclusive growth in a few words: ``peak memory linear (+279 KiB/step)``."""
-    w = _WORDS[language]
-    name = _MODEL_NAMES[language][growth.model or "constant"]
-    unit = _UNIT_OF.get(growth.along, {}).get(language, growth.along)
+    w = WORDS[language]
+    name = MODEL_NAMES[language][growth.model or "constant"]
+    unit = UNIT_OF.get(growth.along, {}).get(language, growth.along)
     if growth.model == "linear":
         rate = f"+{metric_value(growth.metric, growth.slope)}/{unit}"
     elif growth.model == "exponential":
@@ -249,7 +135,7 @@ def short_growth(growth: Growth, language: str) -> str:
 
 
 def ratio_text(ratio: Ratio, language: str) -> str:
-    w = _WORDS[language]
+    w = WORDS[language]
     low, high = f"{ratio.low:.2g}", f"{ratio.high:.2g}"
     if low == high:
         return w["one_ratio"].format(metric=w[ratio.metric], low=low)
@@ -258,7 +144,7 @@ def ratio_text(ratio: Ratio, language: str) -> str:
 
 def verdict_line(verdict: Verdict, language: str) -> str:
     """``- `id` «text» — **verdict**: figures``."""
-    w = _WORDS[language]
+    w = WORDS[language]
     claim = verdict.claim
     bounds = []
     if "at_least" in claim:
@@ -321,7 +207,7 @@ class Summary:
 
 def summarize(record: dict, language: str, keys: list[str]) -> Summary:
     """Findings and verdicts for a record's rows; ``keys`` are its swept parameters."""
-    w = _WORDS[language]
+    w = WORDS[language]
     rows = [row for row in record.get("results") or [] if isinstance(row, dict)]
     algorithms = list(dict.fromkeys(str(row.get("algorithm")) for row in rows))
     findings: list[str] = []
