@@ -42,27 +42,35 @@ class Helper:
 
     def __init__(self, files: list[NoteFile], config: VaultConfig) -> None:
         self.files = files
-        self._answer = tempfile.TemporaryFile()
-        with tempfile.TemporaryFile() as job:
-            pickle.dump((config, [(f.path, str(f.abs_path)) for f in files]), job)
-            job.seek(0)
-            package_root = str(Path(__file__).resolve().parents[2])
-            env = dict(os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "notebase.core.parse_helper"],
-                stdin=job,
-                stdout=self._answer,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            )
+        self._answer = None
+        self._process = None
+        try:
+            self._answer = tempfile.TemporaryFile()
+            with tempfile.TemporaryFile() as job:
+                pickle.dump((config, [(f.path, str(f.abs_path)) for f in files]), job)
+                job.seek(0)
+                package_root = str(Path(__file__).resolve().parents[2])
+                env = dict(os.environ)
+                env["PYTHONPATH"] = os.pathsep.join(
+                    filter(None, [package_root, env.get("PYTHONPATH")])
+                )
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", "notebase.core.parse_helper"],
+                    stdin=job,
+                    stdout=self._answer,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                )
+        except OSError:  # no process can be started here (limits, no interpreter)
+            if self._answer is not None:
+                self._answer.close()
 
     def result(self, config: VaultConfig) -> dict[str, Note]:
         """The parsed note of each file (path -> note), every one: those the helper did not
         answer for are parsed here."""
         notes: dict[str, Note] = {}
         try:
-            if self._process.wait() == 0:
+            if self._process is not None and self._process.wait() == 0:
                 self._answer.seek(0)
                 answered = note_cache._PlainUnpickler(io.BytesIO(self._answer.read())).load()
                 for path, encoded in answered.items():
@@ -71,17 +79,21 @@ class Helper:
         except Exception:  # a garbled answer: parse everything here
             notes = {}
         finally:
-            self._answer.close()
+            self._close_answer()
         for file in self.files:
             if file.path not in notes:
                 notes[file.path] = read_note_file(file, config)
         return notes
 
     def stop(self) -> None:
-        if self._process.poll() is None:
+        if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
-        self._answer.close()
+        self._close_answer()
+
+    def _close_answer(self) -> None:
+        if self._answer is not None:
+            self._answer.close()
 
 
 def _encoded(note: Note) -> list | None:

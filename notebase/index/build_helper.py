@@ -52,25 +52,33 @@ class Helper:
 
     def __init__(self, folder: Path, config: VaultConfig, files: list[ScannedFile]) -> None:
         self.files = files
-        self._answer = tempfile.TemporaryFile()
-        with tempfile.TemporaryFile() as job:
-            pickle.dump((str(folder), config, [tuple(f) for f in files]), job)
-            job.seek(0)
-            package_root = str(Path(__file__).resolve().parents[2])
-            env = dict(os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "notebase.index.build_helper"],
-                stdin=job,
-                stdout=self._answer,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            )
+        self._answer = None
+        self._process = None
+        try:
+            self._answer = tempfile.TemporaryFile()
+            with tempfile.TemporaryFile() as job:
+                pickle.dump((str(folder), config, [tuple(f) for f in files]), job)
+                job.seek(0)
+                package_root = str(Path(__file__).resolve().parents[2])
+                env = dict(os.environ)
+                env["PYTHONPATH"] = os.pathsep.join(
+                    filter(None, [package_root, env.get("PYTHONPATH")])
+                )
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", "notebase.index.build_helper"],
+                    stdin=job,
+                    stdout=self._answer,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                )
+        except OSError:  # no process can be started here (limits, no interpreter)
+            if self._answer is not None:
+                self._answer.close()
 
     def result(self) -> HelperResult | None:
         """The helper's segments and manifest entries; None when it failed."""
         try:
-            if self._process.wait() != 0:
+            if self._process is None or self._process.wait() != 0:
                 return None
             self._answer.seek(0)
             segments, states = pickle.load(self._answer)
@@ -78,14 +86,18 @@ class Helper:
         except Exception:  # a garbled answer: the caller indexes these notes itself
             return None
         finally:
-            self._answer.close()
+            self._close_answer()
 
     def stop(self) -> None:
         """End the helper (the caller was interrupted or failed)."""
-        if self._process.poll() is None:
+        if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
-        self._answer.close()
+        self._close_answer()
+
+    def _close_answer(self) -> None:
+        if self._answer is not None:
+            self._answer.close()
 
 
 def _run(folder: str, config: VaultConfig, files: list[ScannedFile]):

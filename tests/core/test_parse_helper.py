@@ -80,13 +80,16 @@ def test_a_helped_load_is_the_one_process_load(vault_root, monkeypatch):
     assert helped.backlinks("알고리즘/MAML.md") == expected.backlinks("알고리즘/MAML.md")
 
 
-def test_a_failed_helper_costs_only_time(vault_root, monkeypatch):
+@pytest.mark.parametrize("failure", ["garbage", "cannot start"])
+def test_a_failed_helper_costs_only_time(vault_root, monkeypatch, failure):
     expected = Vault.load(vault_root, use_cache=False)
     monkeypatch.setattr(parse_helper, "MIN_NOTES", 4)
     monkeypatch.setattr(parse_helper.os, "cpu_count", lambda: 2)
     real_popen = subprocess.Popen
 
     def crashing(argv, **kwargs):
+        if failure == "cannot start":
+            raise OSError(11, "Resource temporarily unavailable")
         return real_popen([argv[0], "-c", "print('not a pickle')"], **kwargs)
 
     monkeypatch.setattr(parse_helper.subprocess, "Popen", crashing)

@@ -98,7 +98,7 @@ def test_a_build_larger_than_a_chunk_commits_the_helper_with_the_first_chunk(
     assert index.update().added == 0
 
 
-@pytest.mark.parametrize("failure", ["crash", "garbage"])
+@pytest.mark.parametrize("failure", ["crash", "garbage", "cannot start"])
 def test_a_failed_helper_costs_only_time(vault, open_vault_index, monkeypatch, failure):
     _write_vault(vault, 40)
     monkeypatch.setattr(build_helper, "MIN_NOTES", 10)
@@ -106,6 +106,8 @@ def test_a_failed_helper_costs_only_time(vault, open_vault_index, monkeypatch, f
     real_popen = subprocess.Popen
 
     def broken(argv, **kwargs):
+        if failure == "cannot start":
+            raise OSError(11, "Resource temporarily unavailable")
         code = "import sys; sys.exit(3)" if failure == "crash" else "print('not a pickle')"
         return real_popen([argv[0], "-c", code], **kwargs)
 
