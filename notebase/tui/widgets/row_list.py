@@ -202,12 +202,17 @@ class RowList(LineWidget, can_focus=True):
         if index == -1 or index == self.cursor:
             self._scroll_to_cursor()
             return
-        self.cursor = index
+        old, self.cursor = self.cursor, index
         key = self.highlighted_key
         if key is not None:
             self.announce(self.Highlighted(self, key))
+        scrolled = self.scroll_offset
         self._scroll_to_cursor()
-        self.refresh()
+        if old >= 0 and self.scroll_offset == scrolled:
+            self.refresh_line(old)  # only the two rows whose look changed
+            self.refresh_line(index)
+        else:
+            self.refresh()
 
     def announce(self, message: RowMessage) -> None:
         """Post ``Highlighted`` (it bubbles up like any message)."""
