@@ -17,8 +17,9 @@
   compile iff ``compile_s + n * e / speedup < n * e``. ``compile_s`` and ``speedup`` are the
   last measured ones for this shape key (`CompileLog`); without a measurement, a cold compile
   is `COLD_COMPILE_S` and a compile after one (a cache hit expected) `WARM_FRACTION` of the
-  last cold one; the speedup defaults to `DEFAULT_SPEEDUP`. The decision and its numbers are
-  one line in the row (``compile_reason``).
+  last cold one; the speedup defaults to `DEFAULT_SPEEDUP`. Shapes whose compile failed before
+  (iMAML's forward-over-reverse `jvp` here) stay eager under auto. The decision and its numbers
+  are one line in the row (``compile_reason``).
 
 A compiled meta-gradient equals the eager one up to float rounding, so a run that compiles can
 differ from one that does not in the last digits; ``compile = false`` gives bit-for-bit
@@ -38,8 +39,10 @@ from typing import Any
 
 COLD_COMPILE_S = {"cpu": 35.0, "cuda": 60.0}
 """Expected seconds of a first compile with an empty cache (CPU measured 8-45 s per point)."""
-WARM_FRACTION = 0.1
-"""Expected warm compile / last cold compile of the same key (measured 2.4 / 33.4 s)."""
+WARM_FRACTION = 0.3
+"""Expected warm compile / last cold compile of the same key: measured 0.05-0.3 (MAML sinusoid,
+1-10 inner steps: 2.4 / 33.4 s at 5 steps, 4.5 / 15.4 s at 10; Dynamo's tracing, which is not
+cached, grows with the steps); the high end, so that auto does not compile on a hope."""
 DEFAULT_SPEEDUP = 2.0
 """Expected eager / compiled seconds per meta-gradient before one is measured (MAML sinusoid at
 5 steps measured 3.0x; kept lower, as other algorithms and sizes gain less)."""
@@ -211,6 +214,9 @@ def compile_point(
     record = CompileLog(cache) if cache is not None else None
     key = shape_key(task, algorithm_name, point, device, len(trainer.my_tasks))
     entry = record.get(key) if record is not None else {}
+    if setting == "auto" and entry.get("failed"):
+        fields["compile_reason"] = f"auto: torch.compile failed before for these shapes ({entry['failed']})"
+        return fields
     expected, source = expected_compile(entry, device.type)
     eager_s = eager_seconds(eager, params, first, device)
     speedup = entry.get("speedup")
@@ -229,9 +235,11 @@ def compile_point(
     except Exception as exc:  # no compiler, unsupported op...: eager still works
         log(f"{algorithm_name}: torch.compile failed, running eagerly ({exc!r:.200})")
         fields["compile_reason"] += "; torch.compile failed, eager"
+        if record is not None:
+            record.update(key, failed=f"{type(exc).__name__}: {exc}"[:160].replace("\n", " "))
         return fields
     if record is not None:
-        record.update(key, compile_seconds=seconds, cache=cache_state,
+        record.update(key, compile_seconds=seconds, cache=cache_state, failed=None,
                       speedup=eager_s / compiled_s if compiled_s > 0 else None,
                       eager_ms=eager_s * 1e3, compiled_ms=compiled_s * 1e3)
     fields.update(function=function, compiled=True, compile_seconds=seconds,

@@ -80,3 +80,27 @@ def test_a_second_compile_hits_torchs_cache_and_auto_uses_the_measurement(tmp_pa
     assert third["compiled"] and third["compile_reason"].startswith("auto:")
     for name in ("pre_adaptation_loss", "post_adaptation_loss"):
         assert third[name] == pytest.approx(first[name], rel=1e-4)
+
+
+def test_a_failed_compile_is_remembered_and_auto_then_stays_eager(tmp_path, monkeypatch):
+    def fails(*args, **kwargs):
+        raise RuntimeError("no compiler for this")
+
+    monkeypatch.setattr(compiling, "compile_now", fails)
+    spec = load_spec(tiny_spec(tmp_path, algorithms='["fomaml"]'))
+    spec.params["compile"] = True
+    (row,) = run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs")["results"]
+    assert row["compiled"] is False and row["compile_reason"].endswith("torch.compile failed, eager")
+    assert row["post_adaptation_loss"] > 0  # trained eagerly
+
+    def never(*args, **kwargs):
+        raise AssertionError("auto tried to compile shapes that failed before")
+
+    monkeypatch.setattr(compiling, "compile_now", never)
+    monkeypatch.setattr(compiling, "decide", lambda *args: (True, "auto: would compile"))
+    spec.params["compile"] = "auto"
+    (row,) = run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs")["results"]
+    assert row["compiled"] is False
+    assert row["compile_reason"] == (
+        "auto: torch.compile failed before for these shapes (RuntimeError: no compiler for this)"
+    )
