@@ -246,8 +246,10 @@ def write_record(
     vault's heading settings (``config``, a `VaultConfig`), and so is the findings'
     language. A block of this experiment that the new one replaces is first kept, byte for
     byte, beside the run record (``record_path``) as ``<run_id>.replaced.md``: nothing
-    published vanishes. Returns where the block went, the plot (None when it could not be
-    drawn) and the warnings (why not).
+    published vanishes. Nothing is written outside the vault; when neither the note nor its
+    sidecar can take the block, it goes beside the run record as ``<run_id>.results.md``.
+    Returns where the block went, the plot (None when it could not be drawn) and the
+    warnings (why not).
     """
     from notebase.core.parse import parse_note
     from notebase.core.results_edit import find_blocks
@@ -260,7 +262,7 @@ def write_record(
     embed = None
     try:  # a hand-edited record's bad name or run id is "no plot", not a crash
         plot_file = plot_path(vault_root, experiment, str(record.get("run_id")))
-        plot_record(record, plot_file)
+        plot_record(record, plot_file, vault_root=vault_root)
         embed = plot_file.relative_to(vault_root).as_posix()
     except Exception as exc:  # a plot is a nicety: the numbers still get written
         warnings.append(f"no plot: {exc}")
@@ -289,6 +291,10 @@ def write_record(
         make_block,
         question_patterns=config.question_heading_patterns,
         sources_patterns=config.sources_heading_patterns,
+        vault_root=vault_root,
+        fallback=(
+            record_path.with_name(record_path.stem + ".results.md") if record_path else None
+        ),
     )
     if written.replaced and written.status == "written" and old_block and record_path:
         saved = Path(record_path).with_name(f"{record.get('run_id')}.replaced.md")

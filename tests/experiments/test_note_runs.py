@@ -4,6 +4,7 @@ runners for the endings a tiny real run cannot produce (a failure, a crash)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from pathlib import Path
@@ -334,3 +335,46 @@ def test_vault_heading_settings_decide_placement(vault):
     assert "answers=1 " in text  # the configured heading's items are the questions
     assert delete_block_lines(note_file.read_bytes(), "tiny-cost") == original.encode()
 
+
+def test_write_back_writes_nothing_outside_the_vault(vault, tmp_path):
+    """A linked attachments/ and a note linked to a file outside the vault: the plot is not
+    drawn there, the outside file keeps its bytes, and the block lands in the sidecar."""
+    outside = tmp_path / "바깥"
+    (outside / "그림").mkdir(parents=True)
+    (vault / "attachments").symlink_to(outside / "그림")
+    target = outside / "남의 노트.md"
+    target.write_text("## 질문\n\n1. 왜? [[experiments/tiny-cost]]\n")
+    before = target.read_bytes()
+    note_file = vault / "링크 노트.md"
+    note_file.symlink_to(target)
+    written, plot, warnings = write_record(
+        vault, note_file, make_record("tiny-cost", "20261127T151000Z-ab12"), VaultConfig()
+    )
+    assert plot is None and any(w.startswith("no plot") for w in warnings)
+    assert list((outside / "그림").iterdir()) == []
+    assert target.read_bytes() == before
+    assert written.status == "sidecar" and written.written_to.parent == vault
+
+
+def test_results_go_beside_the_record_when_the_note_folder_is_read_only(vault, tmp_path):
+    folder = vault / "잠긴 폴더"
+    folder.mkdir()
+    note_file = folder / "노트.md"
+    note_file.write_text("## 질문\n\n1. 얼마나? [[experiments/tiny-cost]]\n")
+    before = note_file.read_bytes()
+    record_path = tmp_path / "runs" / "20261127T151000Z-ab12.json"
+    record_path.parent.mkdir()
+    folder.chmod(0o555)
+    try:
+        if os.access(folder, os.W_OK) and os.geteuid() != 0:
+            pytest.skip("the folder stays writable here")
+        written, _, _ = write_record(
+            vault, note_file, make_record("tiny-cost", "20261127T151000Z-ab12"), VaultConfig(),
+            record_path=record_path,
+        )
+    finally:
+        folder.chmod(0o755)
+    assert note_file.read_bytes() == before
+    assert written.status == "not-written" and written.written_to.parent == record_path.parent
+    assert str(written.written_to) in written.reason
+    assert "notebase:results experiment=tiny-cost" in written.written_to.read_text()
