@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
+
+from notebase.core import helper_process
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -16,6 +19,26 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+@pytest.fixture
+def helper_fails(monkeypatch):
+    """``helper_fails(failure)``: every helper process (``core/helper_process.py``) started
+    from then on fails: "cannot start" (OSError), "crash" (exit 3) or "garbage" (an answer
+    that is no pickle)."""
+
+    def fail(failure: str) -> None:
+        real_popen = subprocess.Popen
+
+        def broken(argv, **kwargs):
+            if failure == "cannot start":
+                raise OSError(11, "Resource temporarily unavailable")
+            code = "import sys; sys.exit(3)" if failure == "crash" else "print('not a pickle')"
+            return real_popen([argv[0], "-c", code], **kwargs)
+
+        monkeypatch.setattr(helper_process.subprocess, "Popen", broken)
+
+    return fail
 
 
 TINY_SPEC = """name = "{name}"

@@ -7,7 +7,7 @@ parses the first half itself meanwhile. The helper answers with the notes as the
 cache stores them (``cache.encode_note``: plain tuples, read back without allowing any
 class), so a note parsed there is exactly the note a warm load gives.
 
-Job and answer are pickles in temporary files (no pipe to fill). A helper that cannot
+Starting it and passing job and answer is ``core/helper_process.py``. A helper that cannot
 start, crashes or answers garbage costs only time: the caller parses those notes itself;
 so does a note the helper could not encode.
 """
@@ -15,15 +15,12 @@ so does a note the helper could not encode.
 from __future__ import annotations
 
 import io
-import os
-import pickle
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from notebase.config import VaultConfig
 from notebase.core import cache as note_cache
+from notebase.core import helper_process
 from notebase.core.note import Note
 from notebase.core.vault_files import NoteFile, read_note_file
 
@@ -34,7 +31,7 @@ process importing the parser) costs ~0.25 s."""
 
 def wanted(note_count: int) -> bool:
     """Whether a load that must parse ``note_count`` notes should start a helper."""
-    return note_count >= MIN_NOTES and (os.cpu_count() or 1) >= 2
+    return helper_process.wanted(note_count, MIN_NOTES)
 
 
 class Helper:
@@ -42,58 +39,30 @@ class Helper:
 
     def __init__(self, files: list[NoteFile], config: VaultConfig) -> None:
         self.files = files
-        self._answer = None
-        self._process = None
-        try:
-            self._answer = tempfile.TemporaryFile()
-            with tempfile.TemporaryFile() as job:
-                pickle.dump((config, [(f.path, str(f.abs_path)) for f in files]), job)
-                job.seek(0)
-                package_root = str(Path(__file__).resolve().parents[2])
-                env = dict(os.environ)
-                env["PYTHONPATH"] = os.pathsep.join(
-                    filter(None, [package_root, env.get("PYTHONPATH")])
-                )
-                self._process = subprocess.Popen(
-                    [sys.executable, "-m", "notebase.core.parse_helper"],
-                    stdin=job,
-                    stdout=self._answer,
-                    stderr=subprocess.DEVNULL,
-                    env=env,
-                )
-        except OSError:  # no process can be started here (limits, no interpreter)
-            if self._answer is not None:
-                self._answer.close()
+        self._process = helper_process.HelperProcess(
+            "notebase.core.parse_helper", (config, [(f.path, str(f.abs_path)) for f in files])
+        )
 
     def result(self, config: VaultConfig) -> dict[str, Note]:
         """The parsed note of each file (path -> note), every one: those the helper did not
         answer for are parsed here."""
         notes: dict[str, Note] = {}
         try:
-            if self._process is not None and self._process.wait() == 0:
-                self._answer.seek(0)
-                answered = note_cache._PlainUnpickler(io.BytesIO(self._answer.read())).load()
+            answer = self._process.answer()
+            if answer is not None:
+                answered = note_cache._PlainUnpickler(io.BytesIO(answer)).load()
                 for path, encoded in answered.items():
                     if encoded is not None:
                         notes[path] = note_cache.decode_note(encoded)
         except Exception:  # a garbled answer: parse everything here
             notes = {}
-        finally:
-            self._close_answer()
         for file in self.files:
             if file.path not in notes:
                 notes[file.path] = read_note_file(file, config)
         return notes
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
-        self._close_answer()
-
-    def _close_answer(self) -> None:
-        if self._answer is not None:
-            self._answer.close()
+        self._process.stop()
 
 
 def _encoded(note: Note) -> list | None:
@@ -103,15 +72,16 @@ def _encoded(note: Note) -> list | None:
         return None
 
 
-def main() -> int:
-    config, files = pickle.load(sys.stdin.buffer)
-    answer = {
+def _parse(job: tuple) -> dict[str, list | None]:
+    config, files = job
+    return {
         path: _encoded(read_note_file(NoteFile(path, Path(abs_path), 0, 0), config))
         for path, abs_path in files
     }
-    pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    sys.stdout.flush()
-    return 0
+
+
+def main() -> int:
+    return helper_process.serve(_parse)
 
 
 if __name__ == "__main__":

@@ -10,22 +10,20 @@ returns it with the manifest entries of its notes; the caller commits no segment
 the helper runs (a commit deletes files of segments it does not list), then commits the
 helper's along with its own.
 
-The job and the answer are pickles in temporary files (no pipe to fill). Anything going
+Starting it and passing job and answer is ``core/helper_process.py``. Anything going
 wrong in the helper (it cannot start, crashes, answers nothing usable) costs only time:
 the caller indexes those notes itself.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
-import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from notebase.config import VaultConfig
+from notebase.core import helper_process
 from notebase.index.manifest import FileState
 from notebase.index.scan import ScannedFile
 
@@ -36,7 +34,7 @@ importing whoosh and the parser) costs ~0.2 s."""
 
 def wanted(note_count: int) -> bool:
     """Whether a build of ``note_count`` notes should start a helper."""
-    return note_count >= MIN_NOTES and (os.cpu_count() or 1) >= 2
+    return helper_process.wanted(note_count, MIN_NOTES)
 
 
 @dataclass
@@ -52,52 +50,24 @@ class Helper:
 
     def __init__(self, folder: Path, config: VaultConfig, files: list[ScannedFile]) -> None:
         self.files = files
-        self._answer = None
-        self._process = None
-        try:
-            self._answer = tempfile.TemporaryFile()
-            with tempfile.TemporaryFile() as job:
-                pickle.dump((str(folder), config, [tuple(f) for f in files]), job)
-                job.seek(0)
-                package_root = str(Path(__file__).resolve().parents[2])
-                env = dict(os.environ)
-                env["PYTHONPATH"] = os.pathsep.join(
-                    filter(None, [package_root, env.get("PYTHONPATH")])
-                )
-                self._process = subprocess.Popen(
-                    [sys.executable, "-m", "notebase.index.build_helper"],
-                    stdin=job,
-                    stdout=self._answer,
-                    stderr=subprocess.DEVNULL,
-                    env=env,
-                )
-        except OSError:  # no process can be started here (limits, no interpreter)
-            if self._answer is not None:
-                self._answer.close()
+        self._process = helper_process.HelperProcess(
+            "notebase.index.build_helper", (str(folder), config, [tuple(f) for f in files])
+        )
 
     def result(self) -> HelperResult | None:
         """The helper's segments and manifest entries; None when it failed."""
         try:
-            if self._process is None or self._process.wait() != 0:
+            answer = self._process.answer()
+            if answer is None:
                 return None
-            self._answer.seek(0)
-            segments, states = pickle.load(self._answer)
+            segments, states = pickle.loads(answer)
             return HelperResult(segments, {path: FileState(*s) for path, s in states.items()})
         except Exception:  # a garbled answer: the caller indexes these notes itself
             return None
-        finally:
-            self._close_answer()
 
     def stop(self) -> None:
         """End the helper (the caller was interrupted or failed)."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
-        self._close_answer()
-
-    def _close_answer(self) -> None:
-        if self._answer is not None:
-            self._answer.close()
+        self._process.stop()
 
 
 def _run(folder: str, config: VaultConfig, files: list[ScannedFile]):
@@ -121,12 +91,13 @@ def _run(folder: str, config: VaultConfig, files: list[ScannedFile]):
     return ([writer._finalize_segment()] if states else []), states
 
 
+def _serve(job: tuple):
+    folder, config, files = job
+    return _run(folder, config, [ScannedFile(*f) for f in files])
+
+
 def main() -> int:
-    folder, config, files = pickle.load(sys.stdin.buffer)
-    result = _run(folder, config, [ScannedFile(*f) for f in files])
-    pickle.dump(result, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    sys.stdout.flush()
-    return 0
+    return helper_process.serve(_serve)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,11 @@ helper that fails costs only time."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from notebase.core import parse_helper
+from notebase.core import helper_process, parse_helper
 from notebase.core.vault import Vault
 
 EXAMPLE_VAULT = Path(__file__).resolve().parents[2] / "notes"
@@ -68,7 +67,7 @@ def test_a_helped_load_is_the_one_process_load(vault_root, monkeypatch):
     monkeypatch.setattr(parse_helper, "MIN_NOTES", 10**9)
     expected = Vault.load(vault_root, use_cache=False)
     monkeypatch.setattr(parse_helper, "MIN_NOTES", 4)
-    monkeypatch.setattr(parse_helper.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(helper_process.os, "cpu_count", lambda: 2)
     events = _spy(monkeypatch)
     parsed_here = _parsed_here(monkeypatch)
     helped = Vault.load(vault_root, use_cache=False)
@@ -81,18 +80,11 @@ def test_a_helped_load_is_the_one_process_load(vault_root, monkeypatch):
 
 
 @pytest.mark.parametrize("failure", ["garbage", "cannot start"])
-def test_a_failed_helper_costs_only_time(vault_root, monkeypatch, failure):
+def test_a_failed_helper_costs_only_time(vault_root, monkeypatch, helper_fails, failure):
     expected = Vault.load(vault_root, use_cache=False)
     monkeypatch.setattr(parse_helper, "MIN_NOTES", 4)
-    monkeypatch.setattr(parse_helper.os, "cpu_count", lambda: 2)
-    real_popen = subprocess.Popen
-
-    def crashing(argv, **kwargs):
-        if failure == "cannot start":
-            raise OSError(11, "Resource temporarily unavailable")
-        return real_popen([argv[0], "-c", "print('not a pickle')"], **kwargs)
-
-    monkeypatch.setattr(parse_helper.subprocess, "Popen", crashing)
+    monkeypatch.setattr(helper_process.os, "cpu_count", lambda: 2)
+    helper_fails(failure)
     parsed_here = _parsed_here(monkeypatch)
     assert _state(Vault.load(vault_root, use_cache=False)) == _state(expected)
     assert len(parsed_here) == len(expected.notes) - len(expected.notes) // 2

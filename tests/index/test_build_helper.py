@@ -5,11 +5,11 @@ and a helper that fails costs only time."""
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
 from index_helpers import write_note
 
+from notebase.core import helper_process
 from notebase.index import build_helper, index_folder
 from notebase.index import writer as index_writer
 
@@ -68,7 +68,7 @@ def test_a_helped_build_answers_as_a_one_process_build(vault, open_vault_index, 
 
     started = _helpers_started(monkeypatch)
     monkeypatch.setattr(build_helper, "MIN_NOTES", 10)
-    monkeypatch.setattr(build_helper.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(helper_process.os, "cpu_count", lambda: 2)
     helped = open_vault_index()
     rebuilt = helped.rebuild()
     assert started == [30, "answered"]  # half of the notes went to the helper
@@ -87,7 +87,7 @@ def test_a_build_larger_than_a_chunk_commits_the_helper_with_the_first_chunk(
 ):
     _write_vault(vault, 50)
     monkeypatch.setattr(build_helper, "MIN_NOTES", 10)
-    monkeypatch.setattr(build_helper.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(helper_process.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(index_writer, "CHUNK_DOCUMENTS", 10)
     started = _helpers_started(monkeypatch)
     index = open_vault_index()
@@ -99,19 +99,13 @@ def test_a_build_larger_than_a_chunk_commits_the_helper_with_the_first_chunk(
 
 
 @pytest.mark.parametrize("failure", ["crash", "garbage", "cannot start"])
-def test_a_failed_helper_costs_only_time(vault, open_vault_index, monkeypatch, failure):
+def test_a_failed_helper_costs_only_time(
+    vault, open_vault_index, monkeypatch, helper_fails, failure
+):
     _write_vault(vault, 40)
     monkeypatch.setattr(build_helper, "MIN_NOTES", 10)
-    monkeypatch.setattr(build_helper.os, "cpu_count", lambda: 2)
-    real_popen = subprocess.Popen
-
-    def broken(argv, **kwargs):
-        if failure == "cannot start":
-            raise OSError(11, "Resource temporarily unavailable")
-        code = "import sys; sys.exit(3)" if failure == "crash" else "print('not a pickle')"
-        return real_popen([argv[0], "-c", code], **kwargs)
-
-    monkeypatch.setattr(build_helper.subprocess, "Popen", broken)
+    monkeypatch.setattr(helper_process.os, "cpu_count", lambda: 2)
+    helper_fails(failure)
     started = _helpers_started(monkeypatch)
     index = open_vault_index()
     stats = index.update()
@@ -124,7 +118,7 @@ def test_a_failed_helper_costs_only_time(vault, open_vault_index, monkeypatch, f
 def test_small_builds_and_updates_start_no_helper(vault, open_vault_index, monkeypatch):
     _write_vault(vault, 30)
     started = _helpers_started(monkeypatch)
-    monkeypatch.setattr(build_helper.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(helper_process.os, "cpu_count", lambda: 2)
     index = open_vault_index()
     index.update()  # below MIN_NOTES
     monkeypatch.setattr(build_helper, "MIN_NOTES", 10)
