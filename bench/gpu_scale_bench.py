@@ -33,7 +33,7 @@ import torch
 
 from notebase.experiments.compiling import compile_now, use_compile_cache
 from notebase.experiments.measure import peak_memory, synchronize
-from notebase.experiments.spec import DEFAULTS
+from notebase.experiments.params import DEFAULTS
 from notebase.experiments.training import MetaTrainer
 
 POINTS = [(25, 40), (128, 128), (512, 256), (1024, 256), (1024, 512), (2048, 512)]

@@ -39,7 +39,7 @@ from notebase.experiments.algorithms import ALGORITHMS  # noqa: E402
 from notebase.experiments.algorithms.base import compiled_meta_gradients  # noqa: E402
 from notebase.experiments.compiling import use_compile_cache  # noqa: E402
 from notebase.experiments.measure import peak_memory, synchronize  # noqa: E402
-from notebase.experiments.spec import DEFAULTS  # noqa: E402
+from notebase.experiments.params import DEFAULTS  # noqa: E402
 from notebase.experiments.training import MetaTrainer, meta_optimizer  # noqa: E402
 
 META_BATCH = 25

@@ -42,7 +42,8 @@ def heavy_loaded(code: str) -> set[str]:
         (
             "listing and validating the shipped experiment specs (registry names only)",
             "from pathlib import Path\n"
-            "from notebase.experiments.spec import list_specs, sweep_points\n"
+            "from notebase.experiments.spec import list_specs\n"
+            "from notebase.experiments.sweep import sweep_points\n"
             "specs = list_specs(Path('experiments'))\n"
             "assert len(specs) >= 5, specs\n"
             "for s in specs: sweep_points(s, quick=True)",

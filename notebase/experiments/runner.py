@@ -38,14 +38,8 @@ from notebase.errors import UserError
 from notebase.experiments import distributed, records, stopping
 from notebase.experiments.device import DEVICE_CHOICES
 from notebase.experiments.distributed import Ranks
-from notebase.experiments.spec import (
-    Spec,
-    load_spec,
-    resolved_params,
-    spec_hash,
-    sweep_points,
-    swept_keys,
-)
+from notebase.experiments.spec import Spec, load_spec, spec_hash
+from notebase.experiments.sweep import resolved_params, sweep_points, swept_keys
 
 EventSink = Callable[[dict[str, Any]], None]
 PROGRESS_INTERVAL_S = 0.1

@@ -14,17 +14,18 @@ Bounds, so that a spec cannot hang validation or escape its folder:
 - Only spec files inside the experiments folder are found (`spec_files`): a ``*.toml`` link
   that resolves elsewhere is refused, and a folder named ``x.toml`` is not a spec.
 - Two specs with the same name are an error naming both files, never a silent pick.
-- A sweep has at most `MAX_SWEEP_POINTS` points (the product of its lists' lengths), counted
-  without building them; a spec file is at most `MAX_SPEC_BYTES`.
-- Numbers are finite, and integers lie in the range their rule gives (`PARAM_RULES`).
+- A sweep has at most `sweep.MAX_SWEEP_POINTS` points (the product of its lists' lengths),
+  counted without building them; a spec file is at most `MAX_SPEC_BYTES`.
+- Numbers are finite, and integers lie in the range their rule gives (`params.PARAM_RULES`).
+
+The parameters' rules and defaults are ``experiments/params.py``; the sweep (resolved
+parameters, points, their count and combined checks) is ``experiments/sweep.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-import math
 import os
 import tomllib
 import unicodedata
@@ -34,6 +35,8 @@ from typing import Any
 
 from notebase.errors import EXPERIMENTS_HINT, SpecError, folder_problem
 from notebase.experiments import registry
+from notebase.experiments.params import check_params, field_error
+from notebase.experiments.sweep import check_points, swept_keys
 
 TOP_LEVEL_KEYS = (
     "name", "title", "description", "task", "algorithms", "params", "quick", "allow_large",
@@ -42,142 +45,9 @@ TOP_LEVEL_KEYS = (
 
 MAX_NAME_CHARS = 100
 """Longest spec name: a plot file is ``<name>-<run_id>.png`` and must stay a valid file name."""
-MAX_SWEEP_POINTS = 1000
-"""Most points one sweep (``[params]``, or ``[params]`` with ``[quick]``) may have."""
 MAX_SPEC_BYTES = 1 << 20
 """Largest spec file read (1 MiB)."""
-COUNT_MAX = 2**31 - 1
-"""Largest value of a count parameter (steps, sizes, tasks): the int32 range."""
 
-
-@dataclass(frozen=True)
-class ParamRule:
-    """How one parameter is checked and what it defaults to."""
-
-    kind: type
-    """`int`, `float` or `bool` (an int is accepted where a float is expected)."""
-    minimum: float | None = None
-    """Smallest allowed value (inclusive), if any."""
-    exclusive_minimum: bool = False
-    """True when the minimum itself is not allowed (e.g. a learning rate > 0)."""
-    maximum: float | None = None
-    """Largest allowed value (inclusive), if any."""
-    tasks: tuple[str, ...] | None = None
-    """Tasks this parameter applies to (None: every task in the registry)."""
-    help: str = ""
-    """What the parameter does, in one phrase (read by people here; no message prints it)."""
-    words: tuple[str, ...] = ()
-    """Strings allowed besides values of `kind` (``compile = "auto"``)."""
-
-    def applies_to(self, task: str) -> bool:
-        return self.tasks is None or task in self.tasks
-
-    def allowed(self) -> str:
-        kind = {int: "an integer", float: "a number", bool: "true or false"}[self.kind]
-        kind += "".join(f' or "{word}"' for word in self.words)
-        if self.minimum is None:
-            return kind
-        op = ">" if self.exclusive_minimum else ">="
-        text = f"{kind} {op} {self.minimum:g}"
-        if self.maximum is not None:
-            text += f" and <= {self.maximum}" if self.kind is int else f" and <= {self.maximum:g}"
-        return text
-
-
-PARAM_RULES: dict[str, ParamRule] = {
-    "inner_steps": ParamRule(
-        int, 1, maximum=COUNT_MAX, help="gradient steps of task adaptation in meta-training"
-    ),
-    "inner_lr": ParamRule(float, 0, True, help="step size of task adaptation"),
-    "meta_lr": ParamRule(float, 0, True, help="Adam step size of the meta-update"),
-    "meta_batch": ParamRule(int, 1, maximum=COUNT_MAX, help="tasks per meta-iteration"),
-    "meta_iterations": ParamRule(int, 1, maximum=COUNT_MAX, help="meta-updates per sweep point"),
-    "shots": ParamRule(
-        int, 1, maximum=COUNT_MAX,
-        help="support examples per task (per class for classification)",
-    ),
-    "query": ParamRule(
-        int, 1, maximum=COUNT_MAX, help="query examples per task (per class for classification)"
-    ),
-    "ways": ParamRule(int, 2, maximum=5, tasks=("digits",), help="classes per task"),
-    "eval_tasks": ParamRule(
-        int, 1, maximum=COUNT_MAX, help="held-out tasks for pre/post-adaptation loss"
-    ),
-    "eval_steps": ParamRule(int, 0, maximum=COUNT_MAX, help="adaptation steps on held-out tasks"),
-    "eval_lr": ParamRule(float, 0, True, help="adaptation step size on held-out tasks"),
-    # torch.manual_seed takes 64 bits; TOML integers are signed 64-bit.
-    "seed": ParamRule(int, 0, maximum=2**63 - 1, help="seed of model init and task sampling"),
-    "hidden": ParamRule(int, 1, maximum=COUNT_MAX, help="width of the hidden layers"),
-    "lam": ParamRule(float, 0, True, help="iMAML proximal regulariser lambda"),
-    "cg_steps": ParamRule(int, 1, maximum=COUNT_MAX, help="iMAML conjugate-gradient steps"),
-    "first_order": ParamRule(bool, help="ANIL: drop the second-order term of head adaptation"),
-    "warmup": ParamRule(
-        int, 0, maximum=COUNT_MAX, help="meta-iterations left out of the timing median"
-    ),
-    "compile": ParamRule(
-        bool, words=("auto",),
-        help="torch.compile the meta-gradient: true, false, or auto (when the run repays it; "
-        "see notebase.experiments.compiling); falls back to eager if it cannot",
-    ),
-    "task_chunk": ParamRule(
-        int, 0, maximum=COUNT_MAX,
-        help="tasks per chunk of a meta-batch, for bounded memory (0 = automatic: chunks only "
-        "when the batch's estimated memory exceeds measure.CHUNK_BUDGET_BYTES)",
-    ),
-    "threads": ParamRule(
-        int, 0, maximum=1024,
-        help="torch CPU threads (0 = torch's default; tiny models run fastest on 1)",
-    ),
-}
-"""Every parameter a spec may set, with its check."""
-
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "sinusoid": {
-        "inner_steps": 1,
-        "inner_lr": 0.01,
-        "meta_lr": 0.001,
-        "meta_batch": 25,
-        "meta_iterations": 1000,
-        "shots": 10,
-        "query": 10,
-        "eval_tasks": 100,
-        "eval_steps": 10,
-        "seed": 0,
-        "hidden": 40,
-        "lam": 5.0,
-        "cg_steps": 10,
-        "first_order": False,
-        "warmup": 2,
-        "threads": 1,
-        "compile": "auto",
-        "task_chunk": 0,
-    },
-    "digits": {
-        "inner_steps": 1,
-        "inner_lr": 0.4,
-        "meta_lr": 0.001,
-        "meta_batch": 16,
-        "meta_iterations": 500,
-        "ways": 5,
-        "shots": 1,
-        "query": 5,
-        "eval_tasks": 100,
-        "eval_steps": 10,
-        "seed": 0,
-        "hidden": 64,
-        "lam": 1.0,
-        "cg_steps": 5,
-        "first_order": False,
-        "warmup": 2,
-        "threads": 1,
-        "compile": "auto",
-        "task_chunk": 0,
-    },
-}
-"""Defaults per task; ``eval_lr`` defaults to ``inner_lr``."""
-
-# Samples per class in the digits meta-test split is at least this (load_digits: 174+).
-DIGITS_MIN_PER_CLASS = 170
 
 
 @dataclass
@@ -221,8 +91,6 @@ class Spec:
         }
 
 
-def _fail(path: Path, key: str, problem: str) -> SpecError:
-    return SpecError(f"{path}: {key}: {problem}")
 
 
 def _name_char_ok(char: str) -> bool:
@@ -255,105 +123,6 @@ def is_valid_name(name: object) -> bool:
     return check_name(name) is None
 
 
-def _check_value(path: Path, where: str, key: str, value: Any, task: str) -> None:
-    rule = PARAM_RULES[key]
-    if not rule.applies_to(task):
-        only = ", ".join(rule.tasks or ())
-        raise _fail(path, where, f"not used by task '{task}' (only by {only})")
-    if isinstance(value, str) and value in rule.words:
-        return
-    ok_type = (
-        isinstance(value, bool)
-        if rule.kind is bool
-        else isinstance(value, int) and not isinstance(value, bool)
-        if rule.kind is int
-        else isinstance(value, int | float) and not isinstance(value, bool)
-    )
-    if not ok_type:
-        raise _fail(path, where, f"got {value!r}, expected {rule.allowed()}")
-    if rule.kind is bool:
-        return
-    if not math.isfinite(value):  # inf and nan (TOML has both) are never a parameter
-        raise _fail(path, where, f"got {value!r}, expected a finite number ({rule.allowed()})")
-    too_small = rule.minimum is not None and (
-        value <= rule.minimum if rule.exclusive_minimum else value < rule.minimum
-    )
-    too_big = rule.maximum is not None and value > rule.maximum
-    if too_small or too_big:
-        raise _fail(path, where, f"got {value!r}, expected {rule.allowed()}")
-
-
-def _check_params(path: Path, table: str, params: Any, task: str) -> None:
-    if not isinstance(params, dict):
-        raise _fail(path, table, "must be a table of parameters")
-    for key, value in params.items():
-        where = f"{table}.{key}"
-        if key not in PARAM_RULES:
-            allowed = ", ".join(sorted(k for k, r in PARAM_RULES.items() if r.applies_to(task)))
-            raise _fail(path, where, f"unknown parameter (allowed: {allowed})")
-        values = value if isinstance(value, list) else [value]
-        if not values:
-            raise _fail(path, where, "an empty list sweeps nothing; give at least one value")
-        for item in values:
-            _check_value(path, where, key, item, task)
-        if isinstance(value, list) and len(set(map(repr, values))) != len(values):
-            raise _fail(path, where, f"repeated value in sweep {value!r}")
-
-
-def _values(merged: dict[str, Any], key: str) -> list[Any]:
-    value = merged[key]
-    return value if isinstance(value, list) else [value]
-
-
-def sweep_size(spec: Spec, quick: bool) -> int:
-    """How many points `sweep_points` would give: the product of the lists' lengths, counted
-    without building a single point."""
-    merged = resolved_params(spec, quick)
-    return math.prod(len(_values(merged, key)) for key in swept_keys(spec, quick))
-
-
-def _check_points(path: Path, spec: Spec) -> None:
-    """Checks that need several parameters together (impossible combinations), on the
-    extremes of each swept parameter: no sweep point is built, so a huge sweep costs nothing
-    here (and is refused beyond `MAX_SWEEP_POINTS`)."""
-    for table in ("params", "quick"):
-        if "first_order" in getattr(spec, table) and "anil" not in spec.algorithms:
-            raise _fail(path, f"{table}.first_order", "only used by anil, which is not listed")
-    for quick in (False, True):
-        table = "quick" if quick else "params"
-        size = sweep_size(spec, quick)
-        if size > MAX_SWEEP_POINTS:
-            lengths = " x ".join(
-                str(len(_values(resolved_params(spec, quick), key)))
-                for key in swept_keys(spec, quick)
-            )
-            raise _fail(
-                path,
-                table,
-                f"the sweep has {size:,} points ({lengths}); at most {MAX_SWEEP_POINTS:,} are "
-                "allowed: sweep fewer values, or split it into several specs",
-            )
-        merged = resolved_params(spec, quick)
-        # Every combination exists in a cartesian product, so the worst one is made of the
-        # extremes of each list.
-        if spec.task == "digits":
-            per_class = max(_values(merged, "shots")) + max(_values(merged, "query"))
-            if per_class > DIGITS_MIN_PER_CLASS:
-                raise _fail(
-                    path,
-                    f"{table}.shots",
-                    f"shots + query = {per_class} examples per class, "
-                    f"but digits has only {DIGITS_MIN_PER_CLASS} per class",
-                )
-        warmup, iterations = max(_values(merged, "warmup")), min(_values(merged, "meta_iterations"))
-        if warmup >= iterations:
-            raise _fail(
-                path,
-                f"{table}.warmup",
-                f"warmup ({warmup}) must be smaller than meta_iterations ({iterations})",
-            )
-
-
 def load_spec(path: Path) -> Spec:
     """Read and validate one spec file; raises `SpecError` (one line) on any mistake.
 
@@ -381,46 +150,46 @@ def load_spec(path: Path) -> Spec:
 
     for key in raw:
         if key not in TOP_LEVEL_KEYS:
-            raise _fail(path, key, f"unknown key (allowed: {', '.join(TOP_LEVEL_KEYS)})")
+            raise field_error(path, key, f"unknown key (allowed: {', '.join(TOP_LEVEL_KEYS)})")
     name = raw.get("name", path.stem)
     title = raw.get("title", name)
     description = raw.get("description", "")
     for key, value in (("name", name), ("title", title), ("description", description)):
         if not isinstance(value, str):
-            raise _fail(path, key, f"got {value!r}, expected a string")
+            raise field_error(path, key, f"got {value!r}, expected a string")
     if not name.strip():
-        raise _fail(path, "name", "must not be empty")
+        raise field_error(path, "name", "must not be empty")
     problem = check_name(name)
     if problem is not None:
         source = "" if "name" in raw else " (from the file name: rename the file or set name =)"
-        raise _fail(path, "name", f"{name!r}{source}: {problem}")
+        raise field_error(path, "name", f"{name!r}{source}: {problem}")
     allow_large = raw.get("allow_large", False)
     if not isinstance(allow_large, bool):
-        raise _fail(path, "allow_large", f"got {allow_large!r}, expected true or false")
+        raise field_error(path, "allow_large", f"got {allow_large!r}, expected true or false")
 
     tasks = ", ".join(registry.TASKS)
     task = raw.get("task")
     if task is None:
-        raise _fail(path, "task", f"missing (allowed: {tasks})")
+        raise field_error(path, "task", f"missing (allowed: {tasks})")
     if not isinstance(task, str) or task not in registry.TASKS:
-        raise _fail(path, "task", f"unknown task {task!r} (allowed: {tasks})")
+        raise field_error(path, "task", f"unknown task {task!r} (allowed: {tasks})")
 
     names = ", ".join(registry.ALGORITHMS)
     algorithms = raw.get("algorithms")
     if algorithms is None:
-        raise _fail(path, "algorithms", f"missing (allowed: {names})")
+        raise field_error(path, "algorithms", f"missing (allowed: {names})")
     if not isinstance(algorithms, list) or not algorithms:
-        raise _fail(path, "algorithms", f"expected a non-empty list of {names}")
+        raise field_error(path, "algorithms", f"expected a non-empty list of {names}")
     for algorithm in algorithms:
         if not isinstance(algorithm, str) or algorithm not in registry.ALGORITHMS:
-            raise _fail(path, "algorithms", f"unknown algorithm {algorithm!r} (allowed: {names})")
+            raise field_error(path, "algorithms", f"unknown algorithm {algorithm!r} (allowed: {names})")
     if len(set(algorithms)) != len(algorithms):
-        raise _fail(path, "algorithms", "an algorithm is listed twice")
+        raise field_error(path, "algorithms", "an algorithm is listed twice")
 
     params = raw.get("params", {})
     quick = raw.get("quick", {})
-    _check_params(path, "params", params, task)
-    _check_params(path, "quick", quick, task)
+    check_params(path, "params", params, task)
+    check_params(path, "quick", quick, task)
 
     spec = Spec(
         name=name,
@@ -433,7 +202,7 @@ def load_spec(path: Path) -> Spec:
         description=description,
         allow_large=allow_large,
     )
-    _check_points(path, spec)
+    check_points(path, spec)
     if "claims" in raw:  # [[claims]], checked in notebase.experiments.claims
         from notebase.experiments.claims import load_claims
 
@@ -568,39 +337,3 @@ def spec_hash(spec: Spec) -> str:
         meaning["claims"] = spec.claims
     text = json.dumps(meaning, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
-def resolved_params(spec: Spec, quick: bool) -> dict[str, Any]:
-    """Task defaults, then ``[params]``, then ``[quick]`` when asked (lists still unexpanded)."""
-    merged = dict(DEFAULTS[spec.task])
-    merged.update(spec.params)
-    if quick:
-        merged.update(spec.quick)
-    return merged
-
-
-def sweep_points(spec: Spec, quick: bool) -> list[dict[str, Any]]:
-    """One dict of concrete parameters per combination of the list-valued parameters.
-
-    `SpecError` beyond `MAX_SWEEP_POINTS` (a spec changed in code after `load_spec`)."""
-    size = sweep_size(spec, quick)
-    if size > MAX_SWEEP_POINTS:
-        raise _fail(
-            spec.path, "quick" if quick else "params",
-            f"the sweep has {size:,} points; at most {MAX_SWEEP_POINTS:,} are allowed",
-        )
-    merged = resolved_params(spec, quick)
-    swept = swept_keys(spec, quick)
-    points = []
-    for combo in itertools.product(*(merged[key] for key in swept)):
-        point = dict(merged)
-        point.update(zip(swept, combo, strict=True))
-        point.setdefault("eval_lr", point["inner_lr"])
-        points.append(point)
-    return points
-
-
-def swept_keys(spec: Spec, quick: bool) -> list[str]:
-    """Names of the parameters that take more than one value in this run."""
-    merged = resolved_params(spec, quick)
-    return [key for key, value in merged.items() if isinstance(value, list)]

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from notebase.experiments import measure
+from notebase.experiments.params import DEFAULTS
 from notebase.experiments.runner import run_experiment
-from notebase.experiments.spec import DEFAULTS, load_spec
+from notebase.experiments.spec import load_spec
 from notebase.experiments.training import chunked
 from tests.experiments.test_experiment_runner import tiny_spec
 from tests.experiments.test_meta_gradients import assert_close, setup

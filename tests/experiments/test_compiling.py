@@ -9,8 +9,9 @@ import pytest
 
 from notebase.errors import SpecError
 from notebase.experiments import compiling
+from notebase.experiments.params import DEFAULTS
 from notebase.experiments.runner import run_experiment
-from notebase.experiments.spec import DEFAULTS, load_spec
+from notebase.experiments.spec import load_spec
 from tests.experiments.test_experiment_runner import tiny_spec
 
 

@@ -15,9 +15,10 @@ import pytest
 import torch
 
 from notebase.cli import main as cli_main
+from notebase.experiments.params import DEFAULTS
 from notebase.experiments.records import list_records, load_record
 from notebase.experiments.runner import iter_events, run_experiment, start_run_process
-from notebase.experiments.spec import DEFAULTS, load_spec
+from notebase.experiments.spec import load_spec
 from notebase.experiments.tasks import make_task
 
 TINY = """\

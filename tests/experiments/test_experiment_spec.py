@@ -8,15 +8,14 @@ import pytest
 
 from notebase.errors import SpecError
 from notebase.experiments import registry
+from notebase.experiments.params import DEFAULTS, PARAM_RULES
 from notebase.experiments.spec import (
-    DEFAULTS,
-    PARAM_RULES,
     find_spec,
     list_specs,
     load_spec,
     spec_hash,
-    sweep_points,
 )
+from notebase.experiments.sweep import sweep_points
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "experiments"
@@ -335,7 +334,7 @@ def test_huge_sweeps_are_counted_not_built(tmp_path):
 
 
 def test_a_sweep_at_the_cap_loads_and_its_size_is_counted(tmp_path):
-    from notebase.experiments.spec import MAX_SWEEP_POINTS, sweep_size
+    from notebase.experiments.sweep import MAX_SWEEP_POINTS, sweep_size
 
     text = GOOD.replace("inner_steps = [1, 5]", f"inner_steps = {list(range(1, 126))}").replace(
         "meta_batch = [4, 8]", f"meta_batch = {list(range(1, 9))}"

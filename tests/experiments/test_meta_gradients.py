@@ -7,7 +7,7 @@ import torch
 
 from notebase.experiments.algorithms import ALGORITHMS
 from notebase.experiments.algorithms.imaml import implicit_gradient
-from notebase.experiments.spec import DEFAULTS
+from notebase.experiments.params import DEFAULTS
 from notebase.experiments.tasks import make_task
 
 

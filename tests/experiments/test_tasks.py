@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from notebase.experiments.spec import DEFAULTS
+from notebase.experiments.params import DEFAULTS
 from notebase.experiments.tasks import _digits_by_class, make_task, task_keys, task_uniforms
 
 
