@@ -142,6 +142,23 @@ class MetaAlgorithm:
         scale = 1.0 / (x.shape[0] * self.task.examples_per_loss(y))
         return self.task.task_losses_sum(forward(fast, x), y) * scale
 
+    def batched_meta_gradients(
+        self, params: Params, batch: TaskBatch, *, first_order: bool
+    ) -> tuple[Params, torch.Tensor]:
+        """MAML's meta-gradient (FOMAML's with `first_order`), every task at once: the shared
+        parameters viewed per task, adapted by `batched_sgd_steps`, the mean query loss
+        differentiated back to the shared parameters."""
+        sx, sy, qx, qy = batch.tensors()
+        with torch.enable_grad():
+            leaves = leaves_of(params)
+            fast = self.model.per_task_parameters(leaves, batch.size)
+            adapted = self.batched_sgd_steps(
+                fast, sx, sy, self.inner_steps, self.inner_lr, first_order=first_order
+            )
+            loss = self.batched_mean_loss(adapted, qx, qy)
+            grads = torch.autograd.grad(loss, tuple(leaves.values()))
+        return dict(zip(leaves, grads, strict=True)), loss.detach()
+
     # -- a meta-batch -----------------------------------------------------------------------
     def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
         """(gradient of the meta-objective w.r.t. every parameter, mean query loss)."""

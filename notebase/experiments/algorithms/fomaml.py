@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch.func import grad_and_value
 
-from notebase.experiments.algorithms.base import MetaAlgorithm, Params, leaves_of, mean_of_tasks
+from notebase.experiments.algorithms.base import MetaAlgorithm, Params, mean_of_tasks
 from notebase.experiments.tasks import TaskBatch
 
 
@@ -30,13 +30,4 @@ class FOMAML(MetaAlgorithm):
         return mean_of_tasks(self.task_gradient, params, batch)
 
     def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
-        sx, sy, qx, qy = batch.tensors()
-        with torch.enable_grad():
-            leaves = leaves_of(params)
-            fast = self.model.per_task_parameters(leaves, batch.size)
-            adapted = self.batched_sgd_steps(
-                fast, sx, sy, self.inner_steps, self.inner_lr, first_order=True
-            )
-            loss = self.batched_mean_loss(adapted, qx, qy)
-            grads = torch.autograd.grad(loss, tuple(leaves.values()))
-        return dict(zip(leaves, grads, strict=True)), loss.detach()
+        return self.batched_meta_gradients(params, batch, first_order=True)

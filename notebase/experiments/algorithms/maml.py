@@ -24,7 +24,6 @@ import torch
 from notebase.experiments.algorithms.base import (
     MetaAlgorithm,
     Params,
-    leaves_of,
     mean_task_gradients,
 )
 from notebase.experiments.tasks import TaskBatch
@@ -45,13 +44,4 @@ class MAML(MetaAlgorithm):
 
     # -- torch.autograd, all tasks at once on per-task parameters ----------------------------
     def meta_gradients(self, params: Params, batch: TaskBatch) -> tuple[Params, torch.Tensor]:
-        sx, sy, qx, qy = batch.tensors()
-        with torch.enable_grad():
-            leaves = leaves_of(params)
-            fast = self.model.per_task_parameters(leaves, batch.size)
-            adapted = self.batched_sgd_steps(
-                fast, sx, sy, self.inner_steps, self.inner_lr, first_order=False
-            )
-            loss = self.batched_mean_loss(adapted, qx, qy)
-            grads = torch.autograd.grad(loss, tuple(leaves.values()))
-        return dict(zip(leaves, grads, strict=True)), loss.detach()
+        return self.batched_meta_gradients(params, batch, first_order=False)
