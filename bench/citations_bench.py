@@ -27,18 +27,13 @@ Medians of ``--runs``; wall and CPU time. Shares are of CPU time, which a busy m
 
 from __future__ import annotations
 
-import argparse
 import gc
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_GEN = REPO.parent / "shared" / "bench" / "gen_vault.py"
+from bench_vault import REPO, bench_vault, vault_arguments
 
 
 def timed(fn) -> tuple[float, float, object]:
@@ -69,12 +64,7 @@ def write_bibliography(root: Path, notes) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=10000, help="notes to generate")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--dir", type=Path, help="vault folder to (re)use")
-    parser.add_argument("--gen", type=Path, default=DEFAULT_GEN, help="gen_vault.py")
-    args = parser.parse_args()
+    args = vault_arguments(__doc__.split("\n")[0], runs=5)
 
     sys.path.insert(0, str(REPO))
     from notebase.core import parse as parse_module
@@ -84,102 +74,97 @@ def main() -> int:
     from notebase.core.vault_files import iter_note_files
     from notebase.core.works import group_works
 
-    temp = None
-    root = args.dir
-    if root is None:
-        temp = tempfile.mkdtemp(prefix="notebase-citations-bench-")
-        root = Path(temp) / "vault"
-    if not root.is_dir() or not any(root.glob("*.md")):
-        if not args.gen.is_file():
-            print(f"gen_vault.py not found at {args.gen} (pass --gen)", file=sys.stderr)
+    with bench_vault(args, "notebase-citations-bench-") as root:
+        if root is None:
             return 2
-        subprocess.run([sys.executable, str(args.gen), str(root), "--n", str(args.n)], check=True)
-    try:
-        (root / "references.bib").unlink(missing_ok=True)
-        Vault.load(root)  # fills the parse cache
-        warm = [timed(lambda: Vault.load(root)) for _ in range(args.runs)]
-        vault = warm[-1][2]
-        notes = list(vault.notes.values())
-        citations = sum(len(n.footnotes) for n in notes)
-        entries = write_bibliography(root, notes)
-        print(f"vault: {root} ({len(notes)} notes, {citations} footnote citations)")
-
-        bare = [timed(lambda: group_works(notes)) for _ in range(args.runs)]
-        with_bib = [
-            timed(lambda: group_works(notes, read_bibliography(root, vault.config)))
-            for _ in range(args.runs)
-        ]
-        works = bare[-1][2]
-        authority = with_bib[-1][2]
-
-        def everything(bibliography: bool):
-            found = group_works(
-                notes, read_bibliography(root, vault.config) if bibliography else None
-            )
-            return found, sum(len(w.conflicts) + len(w.misattributions) for w in found.works)
-
-        full_bare = [timed(lambda: everything(False)) for _ in range(args.runs)]
-        full = [timed(lambda: everything(True)) for _ in range(args.runs)]
-        lookups = [timed(lambda: works.notes_citing("Kim")) for _ in range(args.runs)]
-
-        # The app: a note's page groups once per vault change (here: each time, after a
-        # generation bump), then reuses the works.
-        from notebase.tui.session import VaultSession
-
-        session = VaultSession(root, root.parent / "no-experiments", use_cache=True)
-        session.load()
-        cited_note = next(n.path for n in notes if n.footnotes)
-
-        def page_after_a_change():
-            session._generation += 1  # what a watcher event does to the cache's stamp
-            return session.note_page(cited_note)
-
-        first_pages = [timed(page_after_a_change) for _ in range(args.runs)]
-        next_pages = [timed(lambda: session.note_page(cited_note)) for _ in range(args.runs)]
-        session.close()
-
-        texts = [(f.path, f.abs_path.read_bytes()) for f in iter_note_files(root)]
-        original = parse_module.citekeys
-        with_scan, without_scan = [], []
-        gc.disable()  # as the vault parses: no collector pauses in the figures
         try:
-            for _ in range(3):  # alternated, so a busy moment hits both sides
-                with_scan.append(timed(lambda: [parse_note(p, d) for p, d in texts]))
-                parse_module.citekeys = lambda text, line: []
-                without_scan.append(timed(lambda: [parse_note(p, d) for p, d in texts]))
-                parse_module.citekeys = original
-        finally:
-            parse_module.citekeys = original
-            gc.enable()
-
-        _, warm_cpu = median(warm)
-
-        def line(name: str, samples, share: bool = False) -> None:
-            wall, cpu = median(samples)
-            extra = f"  = {cpu / warm_cpu:6.1%} of the warm load (CPU)" if share else ""
-            print(f"{name:<44} wall {wall * 1e3:8.1f} ms  cpu {cpu * 1e3:8.1f} ms{extra}")
-
-        line("warm load (parse cache)", warm)
-        line(f"group {len(works.works)} works, no bibliography", bare, share=True)
-        line("  + every conflict", full_bare, share=True)
-        line(f"group with references.bib ({entries} entries)", with_bib, share=True)
-        line("  + every conflict and misattribution", full, share=True)
-        line("cite:Kim lookup (notes_citing)", lookups)
-        line("app: a cited note's page after a change", first_pages)
-        line("app: the same page again (works kept)", next_pages)
-        line("cold parse of every note, [@key] scan on", with_scan)
-        line("cold parse of every note, [@key] scan off", without_scan)
-        scan_on, scan_off = median(with_scan)[1], median(without_scan)[1]
-        print(f"parser cost of the [@key] scan: {(scan_on - scan_off) / scan_off:+.1%} CPU")
-        conflicts = sum(len(w.conflicts) for w in works.works)
-        wrong = sum(len(w.misattributions) for w in authority.works)
-        print(f"found: {conflicts} conflicts (no bibliography), {wrong} misattributions (with it)")
-        print("grouping is lazy: a vault load does not group, so the warm load itself is unchanged")
-    finally:
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
-        elif args.dir is not None:
             (root / "references.bib").unlink(missing_ok=True)
+            Vault.load(root)  # fills the parse cache
+            warm = [timed(lambda: Vault.load(root)) for _ in range(args.runs)]
+            vault = warm[-1][2]
+            notes = list(vault.notes.values())
+            citations = sum(len(n.footnotes) for n in notes)
+            entries = write_bibliography(root, notes)
+            print(f"vault: {root} ({len(notes)} notes, {citations} footnote citations)")
+
+            bare = [timed(lambda: group_works(notes)) for _ in range(args.runs)]
+            with_bib = [
+                timed(lambda: group_works(notes, read_bibliography(root, vault.config)))
+                for _ in range(args.runs)
+            ]
+            works = bare[-1][2]
+            authority = with_bib[-1][2]
+
+            def everything(bibliography: bool):
+                found = group_works(
+                    notes, read_bibliography(root, vault.config) if bibliography else None
+                )
+                return found, sum(len(w.conflicts) + len(w.misattributions) for w in found.works)
+
+            full_bare = [timed(lambda: everything(False)) for _ in range(args.runs)]
+            full = [timed(lambda: everything(True)) for _ in range(args.runs)]
+            lookups = [timed(lambda: works.notes_citing("Kim")) for _ in range(args.runs)]
+
+            # The app: a note's page groups once per vault change (here: each time, after a
+            # generation bump), then reuses the works.
+            from notebase.tui.session import VaultSession
+
+            session = VaultSession(root, root.parent / "no-experiments", use_cache=True)
+            session.load()
+            cited_note = next(n.path for n in notes if n.footnotes)
+
+            def page_after_a_change():
+                session._generation += 1  # what a watcher event does to the cache's stamp
+                return session.note_page(cited_note)
+
+            first_pages = [timed(page_after_a_change) for _ in range(args.runs)]
+            next_pages = [timed(lambda: session.note_page(cited_note)) for _ in range(args.runs)]
+            session.close()
+
+            texts = [(f.path, f.abs_path.read_bytes()) for f in iter_note_files(root)]
+            original = parse_module.citekeys
+            with_scan, without_scan = [], []
+            gc.disable()  # as the vault parses: no collector pauses in the figures
+            try:
+                for _ in range(3):  # alternated, so a busy moment hits both sides
+                    with_scan.append(timed(lambda: [parse_note(p, d) for p, d in texts]))
+                    parse_module.citekeys = lambda text, line: []
+                    without_scan.append(timed(lambda: [parse_note(p, d) for p, d in texts]))
+                    parse_module.citekeys = original
+            finally:
+                parse_module.citekeys = original
+                gc.enable()
+
+            _, warm_cpu = median(warm)
+
+            def line(name: str, samples, share: bool = False) -> None:
+                wall, cpu = median(samples)
+                extra = f"  = {cpu / warm_cpu:6.1%} of the warm load (CPU)" if share else ""
+                print(f"{name:<44} wall {wall * 1e3:8.1f} ms  cpu {cpu * 1e3:8.1f} ms{extra}")
+
+            line("warm load (parse cache)", warm)
+            line(f"group {len(works.works)} works, no bibliography", bare, share=True)
+            line("  + every conflict", full_bare, share=True)
+            line(f"group with references.bib ({entries} entries)", with_bib, share=True)
+            line("  + every conflict and misattribution", full, share=True)
+            line("cite:Kim lookup (notes_citing)", lookups)
+            line("app: a cited note's page after a change", first_pages)
+            line("app: the same page again (works kept)", next_pages)
+            line("cold parse of every note, [@key] scan on", with_scan)
+            line("cold parse of every note, [@key] scan off", without_scan)
+            scan_on, scan_off = median(with_scan)[1], median(without_scan)[1]
+            print(f"parser cost of the [@key] scan: {(scan_on - scan_off) / scan_off:+.1%} CPU")
+            conflicts = sum(len(w.conflicts) for w in works.works)
+            wrong = sum(len(w.misattributions) for w in authority.works)
+            print(
+                f"found: {conflicts} conflicts (no bibliography), {wrong} misattributions (with it)"
+            )
+            print(
+                "grouping is lazy: a vault load does not group, so the warm load itself is unchanged"
+            )
+        finally:
+            if args.dir is not None:  # a temporary vault goes with its bibliography
+                (root / "references.bib").unlink(missing_ok=True)
     return 0
 
 

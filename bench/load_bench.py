@@ -12,18 +12,13 @@ Targets for 10,000 notes: cold <= 3 s, warm <= 0.4 s (issue 16; issue 2 asked 5 
 
 from __future__ import annotations
 
-import argparse
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_GEN = REPO.parent / "shared" / "bench" / "gen_vault.py"
+from bench_vault import REPO, bench_vault, vault_arguments
 
 
 def _children_cpu() -> float:
@@ -45,12 +40,7 @@ def timed(fn) -> tuple[float, float, object, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=10000, help="notes to generate")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--dir", type=Path, help="vault folder to (re)use")
-    parser.add_argument("--gen", type=Path, default=DEFAULT_GEN, help="gen_vault.py")
-    args = parser.parse_args()
+    args = vault_arguments(__doc__.split("\n")[0], runs=3)
 
     sys.path.insert(0, str(REPO))
     from markdown_it import MarkdownIt
@@ -59,17 +49,9 @@ def main() -> int:
     from notebase.core.vault import Vault
     from notebase.core.vault_files import iter_note_files
 
-    temp = None
-    root = args.dir
-    if root is None:
-        temp = tempfile.mkdtemp(prefix="notebase-bench-")
-        root = Path(temp) / "vault"
-    if not root.is_dir() or not any(root.glob("*.md")):
-        if not args.gen.is_file():
-            print(f"gen_vault.py not found at {args.gen} (pass --gen)", file=sys.stderr)
+    with bench_vault(args, "notebase-bench-") as root:
+        if root is None:
             return 2
-        subprocess.run([sys.executable, str(args.gen), str(root), "--n", str(args.n)], check=True)
-    try:
         files = iter_note_files(root)
         texts = [f.abs_path.read_text(encoding="utf-8") for f in files]
         print(f"vault: {root} ({len(files)} notes, {sum(len(t) for t in texts) / 1e6:.1f} M chars)")
@@ -112,9 +94,6 @@ def main() -> int:
             f"scaled to the issue's reference machine (markdown-it 0.35 ms/note): "
             f"cold ~{cold_wall * scale:.2f} s, warm ~{warm_wall * scale:.2f} s (targets 3 s, 0.4 s)"
         )
-    finally:
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
     return 0
 
 
