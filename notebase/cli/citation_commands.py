@@ -1,6 +1,6 @@
 """``notebase citations``: every work the vault cites, who cites it, and what disagrees.
 
-Text for people, ``--json`` for scripts (the shape is `notebase.core.work_report.work_json`,
+Text for people, ``--json`` for scripts (the shape is `notebase.core.work_json.work_json`,
 a contract), ``--bibtex`` for a BibTeX file of every work (the bibliography's entry as
 written where the work has one, else an entry made from its citations). ``--conflicts``
 keeps the works whose citations conflict or misattribute them. Problems reading the
@@ -57,7 +57,7 @@ def load_works(args: argparse.Namespace, vault: Vault | None = None) -> Works:
 
 
 def run_citations(args: argparse.Namespace) -> int:
-    from notebase.core.work_report import work_json
+    from notebase.core.work_json import work_json
 
     works = load_works(args)
     shown = [w for w in works.works if not args.conflicts or w.conflicts or w.misattributions]

@@ -41,6 +41,7 @@ from typing import NamedTuple
 
 from notebase.core.bibliography import BibEntry, Bibliography
 from notebase.core.note import Note
+from notebase.core.work_json import check_report
 from notebase.core.work_match import (
     Person,
     family_key,
@@ -53,7 +54,6 @@ from notebase.core.work_match import (
 )
 from notebase.core.work_report import (
     assign_keys,
-    check_report,
     describe,
     find_conflicts,
     find_misattributions,
@@ -184,7 +184,7 @@ class Works:
         return list(self.bibliography.problems) if self.bibliography else []
 
     def check(self) -> dict:
-        """The citation part of ``notebase check --json`` (`work_report.check_report`)."""
+        """The citation part of ``notebase check --json`` (`work_json.check_report`)."""
         return check_report(self)
 
     def notes_citing(self, query: str) -> set[str]:
