@@ -10,6 +10,9 @@ Reading never writes a note. The only thing written is the parse cache under
 
 Which files are notes and how they are named is `notebase.core.vault_files`; how a link
 finds its file is `notebase.core.link_resolution`.
+
+Over 400 lines because `Vault` is one object: loading, refreshing and the queries share the
+backlinks, tags and links it rebuilds together on every change.
 """
 
 from __future__ import annotations
