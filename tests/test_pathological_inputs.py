@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from yaml_bomb import alias_bomb  # in tests/
 
 from notebase.cli import main
 from notebase.core.parse import parse_note
@@ -25,18 +26,9 @@ BUDGET_SECONDS = 2.0
 RUN = 50_000
 
 
-def _alias_bomb(levels: int = 9, width: int = 9) -> str:
-    names = "abcdefghijklmnopqrstuvwxyz"
-    lines = [f"a: &a [{','.join(['lol'] * width)}]"]
-    for level in range(1, levels):
-        name, previous = names[level], names[level - 1]
-        lines.append(f"{name}: &{name} [{','.join([f'*{previous}'] * width)}]")
-    return "---\n" + "\n".join(lines) + "\n---\n# bomb\n"
-
-
 INPUTS: dict[str, str | bytes] = {
     # frontmatter
-    "yaml alias bomb": _alias_bomb(),
+    "yaml alias bomb": alias_bomb(),
     "yaml self alias": "---\na: &a [1, *a]\n---\n",
     "yaml deep nesting": "---\na: " + "[" * 5_000 + "]" * 5_000 + "\n---\n",
     "yaml unclosed": "---\n" + "a: [" * 5_000,

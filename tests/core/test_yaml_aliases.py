@@ -9,22 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
+from yaml_bomb import alias_bomb  # in tests/
 
 from notebase.core import cache as note_cache
 from notebase.core.parse import parse_note
 from notebase.core.vault import Vault
 from notebase.core.yaml_aliases import alias_problem
-
-
-def alias_bomb(levels: int = 9, width: int = 9) -> str:
-    """``levels`` lists of ``width`` aliases of the list before: width**levels strings."""
-    names = "abcdefghijklmnopqrstuvwxyz"
-    lines = [f"a: &a [{','.join(['lol'] * width)}]"]
-    for level in range(1, levels):
-        name, previous = names[level], names[level - 1]
-        lines.append(f"{name}: &{name} [{','.join([f'*{previous}'] * width)}]")
-    return "---\n" + "\n".join(lines) + "\n---\n# 폭탄\n"
-
 
 BOMB = alias_bomb()
 SELF = "---\na: &a [1, *a]\nb: &b {x: *b}\n---\n본문\n"
