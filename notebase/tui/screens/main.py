@@ -10,6 +10,9 @@ painted, a worker prepares the pages of the notes above and below it in the list
 and rendered), so that the arrow keys show them at once. Lists arrive the same way
 (``ListingLoaded``; ``vault_changed`` with a ``VaultUpdate``), and only what changed is
 redrawn.
+
+Just over 400 lines because the history, the page prefetch and the partial redraws share the
+screen's state (the note wanted, the pages held); split apart they would pass it around.
 """
 
 from __future__ import annotations
