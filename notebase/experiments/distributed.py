@@ -1,15 +1,24 @@
-"""Splitting a meta-batch across processes started by ``torchrun`` (gloo on CPU, NCCL on GPU).
+"""Splitting a meta-batch across processes started by ``torchrun`` (gloo on CPU, NCCL on GPU),
+with the same result for any number of processes.
 
-Rank ``r`` of ``W`` takes a contiguous slice of the meta-batch's *global* task indices, so it
-samples exactly the tasks the single-process run would give those indices (see
-`notebase.experiments.tasks`). Every algorithm's meta-gradient is a mean over tasks, so each
-rank weights its local mean by ``local tasks / meta_batch`` and one all-reduce (sum) yields the
-meta-gradient of the whole batch; all ranks then take the same optimizer step. Only rank 0
-writes the run record and prints events.
+The meta-batch is cut into fixed *groups* of ``unit`` consecutive global task indices (the
+last may be shorter); ``unit`` depends on the spec alone, never on the world size (see
+`notebase.experiments.training.reduction_unit`). Rank ``r`` of ``W`` takes a contiguous run of
+whole groups, so it samples exactly the tasks the single-process run gives those indices (see
+`notebase.experiments.tasks`) in exactly the same batched shapes. Every algorithm's
+meta-gradient is a mean over tasks, so each group contributes its mean weighted by
+``group size / meta_batch``, flattened with its loss into one vector. The ranks all-gather
+those vectors and every rank adds them in global group order (`ordered_sum`); the one-process
+path adds the same vectors in the same order. Float addition is not associative, so this —
+not an all-reduce, whose order follows the world size — is what makes 1, 2 or N processes
+train identically for hundreds of meta-iterations (Adam amplifies any rounding difference).
+All ranks then take the same optimizer step. Only rank 0 writes the run record and prints
+events.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -27,29 +36,42 @@ class Ranks:
     def is_main(self) -> bool:
         return self.rank == 0
 
-    def shard(self, meta_batch: int) -> range:
-        """This rank's global task indices in a meta-batch of `meta_batch` tasks."""
-        start = self.rank * meta_batch // self.world_size
-        end = (self.rank + 1) * meta_batch // self.world_size
-        return range(start, end)
+    def shard(self, meta_batch: int, unit: int) -> range:
+        """This rank's global task indices: its contiguous run of whole groups of `unit`."""
+        groups = math.ceil(meta_batch / unit)
+        first = self.rank * groups // self.world_size
+        last = (self.rank + 1) * groups // self.world_size
+        return range(min(first * unit, meta_batch), min(last * unit, meta_batch))
 
-    def combine(self, grads: dict, loss, local_tasks: int, meta_batch: int):
-        """Turn this rank's mean over its tasks into the mean over the whole meta-batch."""
+    def gather_groups(self, flats: list, size: int, meta_batch: int, unit: int, device) -> list:
+        """Every group's weighted vector of the whole meta-batch, in global group order
+        (`flats` are this rank's, `size` their length)."""
         if self.world_size == 1:
-            return grads, loss
+            return flats
         import torch
         import torch.distributed as dist
 
-        weight = local_tasks / meta_batch
-        names = list(grads)
-        flat = torch.cat([grads[n].reshape(-1) for n in names] + [loss.reshape(1)]) * weight
-        dist.all_reduce(flat, op=dist.ReduceOp.SUM)
-        combined, offset = {}, 0
-        for name in names:
-            size = grads[name].numel()
-            combined[name] = flat[offset : offset + size].view_as(grads[name])
-            offset += size
-        return combined, flat[offset]
+        groups = math.ceil(meta_batch / unit)
+        most = math.ceil(groups / self.world_size)
+        mine = torch.zeros(most, size, dtype=torch.float32, device=device)
+        for row, flat in enumerate(flats):
+            mine[row] = flat
+        every = [torch.empty_like(mine) for _ in range(self.world_size)]
+        dist.all_gather(every, mine)
+        ordered = []
+        for rank, rows in enumerate(every):
+            count = (rank + 1) * groups // self.world_size - rank * groups // self.world_size
+            ordered.extend(rows[:count])
+        return ordered
+
+
+def ordered_sum(flats: list):
+    """The groups' vectors added one by one in global group order: the single order every
+    world size uses."""
+    total = flats[0].clone()
+    for flat in flats[1:]:
+        total.add_(flat)
+    return total
 
 
 def init_from_environment(device_type: str) -> Ranks:

@@ -95,6 +95,12 @@ PARAM_RULES: dict[str, ParamRule] = {
         help="tasks per chunk of a meta-batch, for bounded memory (0 = automatic: chunks only "
         "when the batch's estimated memory exceeds measure.CHUNK_BUDGET_BYTES)",
     ),
+    "reduce_groups": ParamRule(
+        int, 1, maximum=COUNT_MAX,
+        help="fixed groups a meta-batch is cut into, each one batched meta-gradient, added in "
+        "task order; runs on up to this many processes then train identically to one "
+        "(see notebase.experiments.distributed); 1 = one batched call",
+    ),
     "threads": ParamRule(
         int, 0, maximum=1024,
         help="torch CPU threads (0 = torch's default; tiny models run fastest on 1)",
@@ -122,6 +128,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "threads": 1,
         "compile": "auto",
         "task_chunk": 0,
+        "reduce_groups": 1,
     },
     "digits": {
         "inner_steps": 1,
@@ -143,6 +150,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "threads": 1,
         "compile": "auto",
         "task_chunk": 0,
+        "reduce_groups": 1,
     },
 }
 """Defaults per task; ``eval_lr`` defaults to ``inner_lr``."""

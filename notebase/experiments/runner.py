@@ -15,8 +15,9 @@ reported as an ``error`` event before anything runs). This module imports torch 
 the run.
 
 Under ``torchrun --nproc_per_node=N -m notebase.experiments.runner ...`` the ranks split every
-meta-batch by global task index and all-reduce the meta-gradients (gloo on CPU); rank 0
-prints the events and writes the record with ``world_size = N``.
+meta-batch into its fixed groups and add the gathered groups in task order, as one process
+does (`notebase.experiments.distributed`; gloo on CPU); rank 0 prints the events and writes
+the record with ``world_size = N``.
 """
 
 from __future__ import annotations
@@ -178,10 +179,12 @@ def run_experiment(
     torch_device = resolve_device(device)
     points = sweep_points(spec, quick)
     for point in points:
-        if point["meta_batch"] < ranks.world_size:
+        groups = min(point["meta_batch"], point.get("reduce_groups") or 1)
+        if groups < ranks.world_size:
             raise UserError(
-                f"{spec.path}: params.meta_batch: {point['meta_batch']} tasks cannot be split "
-                f"across {ranks.world_size} processes"
+                f"{spec.path}: params.reduce_groups: a meta-batch of {groups} group(s) cannot "
+                f"be split across {ranks.world_size} processes; set reduce_groups (and "
+                f"meta_batch) to at least {ranks.world_size}"
             )
     if not (allow_large or spec.allow_large):
         check_memory(spec, spec.algorithms, points, torch_device, ranks.world_size)

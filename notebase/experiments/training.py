@@ -7,12 +7,13 @@ what the bench measures is what a run pays.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
 
 from notebase.experiments.algorithms import ALGORITHMS
-from notebase.experiments.distributed import Ranks
+from notebase.experiments.distributed import Ranks, ordered_sum
 from notebase.experiments.measure import task_chunk
 from notebase.experiments.tasks import TaskBatch, make_task
 
@@ -29,29 +30,55 @@ def meta_optimizer(parameters, lr: float) -> torch.optim.Optimizer:
         return torch.optim.Adam(parameters, lr=lr)
 
 
-def chunked(meta_gradients, chunk: int):
+def reduction_unit(task: str, algorithm: str, point: dict[str, Any]) -> int:
+    """Tasks per group of a meta-batch (see `notebase.experiments.distributed`): the batch cut
+    into ``reduce_groups`` groups, smaller when one group's estimated memory needs it
+    (`measure.task_chunk` of the whole batch). A function of the spec alone, so every world
+    size computes and adds the same groups."""
+    meta_batch = point["meta_batch"]
+    groups = max(1, min(meta_batch, point.get("reduce_groups") or 1))
+    return max(1, min(math.ceil(meta_batch / groups), task_chunk(task, algorithm, point, meta_batch)))
+
+
+class Chunked:
     """`meta_gradients(params, batch)` computed `chunk` tasks at a time: every algorithm's
-    meta-gradient and loss are means over tasks, so the chunks' means weighted by their share
-    of the batch are the batch's (up to float rounding); only one chunk's graph is alive at a
-    time."""
+    meta-gradient and loss are means over tasks, so each chunk's mean weighted by its share of
+    the meta-batch (``total`` tasks; the batch's own size by default), flattened with its loss
+    (`flats`) and added in task order (`distributed.ordered_sum`) is the batch's, up to float
+    rounding; only one chunk's graph is alive at a time. Calling it gives ``(grads, loss)``."""
 
-    def run(params, batch: TaskBatch):
-        total = batch.size
-        grads, loss = None, None
-        for start in range(0, total, chunk):
-            part = TaskBatch(*(t[start : start + chunk] for t in batch.tensors()))
-            part_grads, part_loss = meta_gradients(params, part)
-            weight = part.size / total
-            if grads is None:
-                grads = {n: g * weight for n, g in part_grads.items()}
-                loss = part_loss * weight
-            else:
-                for name, g in part_grads.items():
-                    grads[name].add_(g, alpha=weight)
-                loss = loss + part_loss * weight
-        return grads, loss
+    def __init__(self, meta_gradients, chunk: int, total: int | None = None):
+        self.meta_gradients, self.chunk, self.total = meta_gradients, chunk, total
 
-    return run
+    def flats(self, params, batch: TaskBatch) -> tuple[list[str], list[torch.Tensor]]:
+        """The parameter names and one weighted vector (gradients, then loss) per chunk."""
+        total = self.total or batch.size
+        names, flats = list(params), []
+        for start in range(0, batch.size, self.chunk):
+            part = TaskBatch(*(t[start : start + self.chunk] for t in batch.tensors()))
+            grads, loss = self.meta_gradients(params, part)
+            flat = torch.cat([grads[n].reshape(-1) for n in names] + [loss.reshape(1)])
+            flats.append(flat * (part.size / total))
+        return names, flats
+
+    def __call__(self, params, batch: TaskBatch):
+        names, flats = self.flats(params, batch)
+        return unflatten(params, names, ordered_sum(flats))
+
+
+def chunked(meta_gradients, chunk: int) -> Chunked:
+    """`Chunked` over a whole batch (its own size is the total)."""
+    return Chunked(meta_gradients, chunk)
+
+
+def unflatten(params, names: list[str], flat: torch.Tensor):
+    """``(grads, loss)`` from a vector of the gradients in `names` order, then the loss."""
+    grads, offset = {}, 0
+    for name in names:
+        size = params[name].numel()
+        grads[name] = flat[offset : offset + size].view_as(params[name])
+        offset += size
+    return grads, flat[offset]
 
 
 class MetaTrainer:
@@ -79,14 +106,14 @@ class MetaTrainer:
         self.optimizer = meta_optimizer(self.model.parameters(), point["meta_lr"])
         self.ranks = ranks or Ranks()
         self.meta_batch: int = point["meta_batch"]
-        self.my_tasks = self.ranks.shard(self.meta_batch)
-        self.chunk = task_chunk(task_name, algorithm_name, point, len(self.my_tasks))
-        """Tasks per chunk of this rank's share (its size when not chunked)."""
+        self.chunk = reduction_unit(task_name, algorithm_name, point)
+        """Tasks per group (`reduction_unit`); this rank computes whole groups."""
+        self.my_tasks = self.ranks.shard(self.meta_batch, self.chunk)
         self.meta_gradients = self.chunked(self.algorithm.meta_gradients)
 
-    def chunked(self, meta_gradients):
-        """`meta_gradients` over chunks of `chunk` tasks, combined (`chunked`)."""
-        return chunked(meta_gradients, self.chunk) if self.chunk < len(self.my_tasks) else meta_gradients
+    def chunked(self, meta_gradients) -> Chunked:
+        """`meta_gradients` over this rank's groups of `chunk` tasks (`Chunked`)."""
+        return Chunked(meta_gradients, self.chunk, self.meta_batch)
 
     def batch(self, iteration: int, split: str = "train", tasks=None) -> TaskBatch:
         """This rank's tasks of meta-iteration `iteration` (or `tasks`), on the device."""
@@ -95,8 +122,15 @@ class MetaTrainer:
 
     def step(self, iteration: int) -> torch.Tensor:
         """One meta-iteration; returns the mean query loss of the meta-batch (a tensor)."""
-        grads, loss = self.meta_gradients(self.params, self.batch(iteration))
-        grads, loss = self.ranks.combine(grads, loss, len(self.my_tasks), self.meta_batch)
+        if self.ranks.world_size == 1:
+            grads, loss = self.meta_gradients(self.params, self.batch(iteration))
+        else:
+            flats = []
+            if self.my_tasks:  # a rank with no group still joins the gather
+                _, flats = self.meta_gradients.flats(self.params, self.batch(iteration))
+            size = sum(p.numel() for p in self.params.values()) + 1
+            flats = self.ranks.gather_groups(flats, size, self.meta_batch, self.chunk, self.device)
+            grads, loss = unflatten(self.params, list(self.params), ordered_sum(flats))
         self.apply(grads)
         return loss
 

@@ -59,7 +59,7 @@ def test_the_meta_optimizer_step_equals_plain_adam_on_every_parameter():
     plain = {n: p.detach().clone().requires_grad_() for n, p in trainer.named_parameters}
     adam = torch.optim.Adam(plain.values(), lr=point["meta_lr"])
     for t in range(3):
-        grads, _ = trainer.meta_gradients(trainer.params, trainer.batch(t))
+        grads, _ = trainer.algorithm.meta_gradients(trainer.params, trainer.batch(t))
         assert not all(g.is_contiguous() for g in grads.values())  # the case that matters
         for name, value in plain.items():
             value.grad = grads[name].clone()

@@ -15,6 +15,8 @@ import pytest
 import torch
 
 from notebase.cli import main as cli_main
+from notebase.errors import UserError
+from notebase.experiments.distributed import Ranks
 from notebase.experiments.params import DEFAULTS
 from notebase.experiments.records import list_records, load_record
 from notebase.experiments.runner import iter_events, run_experiment, start_run_process
@@ -308,16 +310,40 @@ def test_progress_events_are_throttled(tmp_path):
     assert len(progress) <= 10 * elapsed + 2
 
 
+LONG = """\
+name = "long"
+title = "long"
+task = "sinusoid"
+algorithms = ["maml", "fomaml", "reptile", "imaml", "anil"]
+[params]
+inner_steps = 2
+hidden = 8
+meta_batch = 5
+reduce_groups = 3
+shots = 3
+query = 3
+meta_iterations = 250
+eval_tasks = 3
+eval_steps = 2
+warmup = 1
+threads = 1
+compile = false
+"""
+
+
 @pytest.mark.slow
-def test_two_torchrun_ranks_reproduce_the_single_process_run(tmp_path):
-    """gloo on CPU: the meta-batch split by global task index gives the same training."""
-    spec_path = tiny_spec(tmp_path, algorithms='["maml", "reptile"]', iterations=6)
-    single = run_experiment(load_spec(spec_path), quick=True, device="cpu",
-                            runs_dir=tmp_path / "single")
+def test_two_torchrun_ranks_train_exactly_like_one_process_for_hundreds_of_iterations(tmp_path):
+    """gloo on CPU, 250 meta-iterations of every algorithm: the groups (2 + 2 + 1 tasks, rank 0
+    one group, rank 1 two) are gathered and added in task order, so two ranks give the single
+    process's losses. Measured: equal to the last bit (relative difference 0)."""
+    spec_path = tmp_path / "experiments" / "long.toml"
+    spec_path.parent.mkdir()
+    spec_path.write_text(LONG, encoding="utf-8")
+    single = run_experiment(load_spec(spec_path), device="cpu", runs_dir=tmp_path / "single")
     done = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
          "--standalone", "-m", "notebase.experiments.runner", "--spec", str(spec_path),
-         "--quick", "--device", "cpu", "--runs-dir", str(tmp_path / "two")],
+         "--device", "cpu", "--runs-dir", str(tmp_path / "two")],
         capture_output=True, text=True, timeout=240,
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -326,8 +352,17 @@ def test_two_torchrun_ranks_reproduce_the_single_process_run(tmp_path):
     (record,) = list_records(tmp_path / "two")
     assert record["world_size"] == 2 and record["status"] == "ok"
     for one, two in zip(single["results"], record["results"], strict=True):
+        assert one["meta_iterations"] == 250
         for key in ("pre_adaptation_loss", "post_adaptation_loss", "meta_train_loss"):
             assert two[key] == pytest.approx(one[key], rel=1e-5), (one["algorithm"], key)
+            assert two[key] == one[key], (one["algorithm"], key, one[key], two[key])
+
+
+def test_more_processes_than_groups_is_refused(tmp_path):
+    spec = load_spec(tiny_spec(tmp_path))
+    with pytest.raises(UserError, match="reduce_groups"):
+        run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs",
+                       ranks=Ranks(rank=0, world_size=2))
 
 
 @pytest.mark.slow
