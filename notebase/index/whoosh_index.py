@@ -35,7 +35,7 @@ from notebase.config import VaultConfig
 from notebase.core.ports import CitedNotes, ParsedNotes, ProgressCallback, SearchHit, UpdateStats
 from notebase.errors import UserError
 from notebase.index import folder as index_dir
-from notebase.index import health, index_folder
+from notebase.index import health, index_folder, ranking
 from notebase.index import manifest as manifest_file
 from notebase.index.lock import FolderLock, IndexBusyError
 from notebase.index.manifest import VALID, Manifest, ManifestError
@@ -324,15 +324,17 @@ class WhooshNoteIndex:
     def _search(self, compiled, highlighter, limit: int) -> list[SearchHit]:
         with self._search_lock:
             searcher = self._current_searcher()
-            results = searcher.search(compiled, limit=limit)
+            ranked = ranking.top_docs(searcher, compiled, limit)
+            if ranked is None:
+                ranked = [(hit.docnum, hit.score) for hit in searcher.search(compiled, limit=limit)]
             hits = []
-            for hit in results:
-                fields = hit.fields()
+            for docnum, score in ranked:
+                fields = searcher.stored_fields(docnum)
                 hits.append(
                     SearchHit(
                         path=fields["path"],
                         title=fields.get("title", ""),
-                        score=float(hit.score),
+                        score=float(score),
                         snippet=make_snippet(fields.get("body", ""), highlighter),
                     )
                 )

@@ -1,0 +1,98 @@
+"""``index/ranking.py`` ranks as whoosh scores: for each query shape, its top N is whoosh's
+full ranking (every match scored by whoosh's matcher, sorted by score then note number), score
+for score, also across the two segments a helped build writes. (whoosh's own ``limit=N``
+search can miss better notes in a later segment; that is why notebase ranks itself.)"""
+
+from __future__ import annotations
+
+import pytest
+from index_helpers import write_note
+
+from notebase.core import helper_process
+from notebase.index import build_helper, ranking
+from notebase.index.query import compile_query, parse_query
+
+QUERIES = [
+    "메타러닝",
+    "메타 러닝",
+    "메타러닝에서",
+    "gradient",
+    "gradient descent",
+    "tag:ml",
+    "tag:ml 메모리",
+    '"가상 메모리"',
+    '"내부 루프"',
+    "title:노트",
+    'title:"가상 메모리"',
+    "-tag:ml 메모리",
+    '-"가상 메모리" 메모리',
+    "메모리 -tag:ml -tag:cs",
+    "embedding OR 임베딩",
+    "빛",
+    "빛 공해",
+    "alias:메모",
+]
+WORDS = [
+    "메타러닝",
+    "가상",
+    "메모리",
+    "내부",
+    "루프",
+    "gradient",
+    "descent",
+    "임베딩",
+    "빛",
+    "공해",
+]
+
+
+def _write_vault(vault, count: int = 90) -> None:
+    for i in range(count):
+        words = [WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(3 + i % 5)]
+        body = " ".join(words) + (" 가상 메모리" if i % 4 == 0 else "") + f" embedding {i % 3}\n"
+        tags = ["ml"] if i % 3 == 0 else (["cs"] if i % 3 == 1 else [])
+        write_note(vault, f"n{i:03}.md", body * (1 + i % 3), title=f"노트 {words[0]}", tags=tags)
+
+
+def _whoosh_ranking(searcher, query, limit):
+    every = [(hit.docnum, hit.score) for hit in searcher.search(query, limit=None)]
+    return sorted(every, key=lambda item: (-item[1], item[0]))[:limit]
+
+
+@pytest.fixture
+def two_segment_index(vault, open_vault_index, monkeypatch):
+    _write_vault(vault)
+    monkeypatch.setattr(build_helper, "MIN_NOTES", 10)
+    monkeypatch.setattr(helper_process.os, "cpu_count", lambda: 2)
+    index = open_vault_index()
+    index.update()
+    assert index.segment_count() == 2
+    return index
+
+
+@pytest.mark.parametrize("limit", [1, 3, 20])
+def test_the_top_n_is_whooshs_full_ranking_score_for_score(two_segment_index, limit):
+    searcher = two_segment_index._current_searcher()
+    for text in QUERIES:
+        query = compile_query(parse_query(text))
+        expected = _whoosh_ranking(searcher, query, limit)
+        assert ranking.top_docs(searcher, query, limit) == expected, text
+        assert ranking.top_docs(searcher, query, limit) == expected, text  # from the cache
+    assert _whoosh_ranking(searcher, compile_query(parse_query("메모리")), 20)
+
+
+def test_search_returns_that_ranking(two_segment_index):
+    searcher = two_segment_index._current_searcher()
+    for text in QUERIES:
+        expected = _whoosh_ranking(searcher, compile_query(parse_query(text)), 20)
+        hits = two_segment_index.search(text)
+        assert [(h.path, h.score) for h in hits] == [
+            (searcher.stored_fields(docnum)["path"], score) for docnum, score in expected
+        ], text
+
+
+def test_a_shape_it_does_not_evaluate_is_left_to_whoosh(two_segment_index):
+    searcher = two_segment_index._current_searcher()
+    query = compile_query(parse_query("path:n0 메모리"))  # a prefix query
+    assert ranking.top_docs(searcher, query, 20) is None
+    assert [h.path for h in two_segment_index.search("path:n0 메모리")]
