@@ -18,6 +18,7 @@ from heapq import nlargest
 
 from whoosh.matching import binary, mcore, wrappers
 from whoosh.query.spans import SpanNear2
+from whoosh.scoring import BM25FScorer, bm25
 
 MAX_TERMS = 1024
 """Terms whose scores a searcher keeps; the oldest is dropped beyond this."""
@@ -79,7 +80,8 @@ def _evaluate(m, leaf, cache) -> dict[int, float]:
 
 
 def _term(m, leaf, cache) -> list:
-    """``[{doc: score}, {doc: positions} or None]`` for the term ``m`` reads."""
+    """``[{doc: score}, {doc: positions}]`` for the term ``m`` reads (positions only of the
+    notes a phrase asked about)."""
     key = (id(leaf), m.term())
     entry = cache.get(key)
     if entry is None:
@@ -87,27 +89,40 @@ def _term(m, leaf, cache) -> list:
         # AndMaybe and phrase matchers look ahead when they are made).
         fieldname, text = m.term()
         reader = leaf.postings(fieldname, text)
+        scorer = reader.scorer
         scores = {}
-        while reader.is_active():
-            scores[reader.id()] = reader.score()
-            reader.next()
+        if type(scorer) is BM25FScorer:
+            # scorer.score(reader), with each note's field length looked up once per searcher
+            lengths = cache.setdefault((id(leaf), "lengths", fieldname), {})
+            dfl, idf, avgfl, b, k1 = scorer.dfl, scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+            while reader.is_active():
+                doc = reader.id()
+                length = lengths.get(doc)
+                if length is None:
+                    length = lengths[doc] = dfl(doc)
+                scores[doc] = bm25(idf, reader.weight(), length, avgfl, b, k1)
+                reader.next()
+        else:
+            while reader.is_active():
+                scores[reader.id()] = reader.score()
+                reader.next()
         if len(cache) >= MAX_TERMS:
             del cache[next(iter(cache))]
-        entry = cache[key] = [scores, None]
+        entry = cache[key] = [scores, {}]
     return entry
 
 
-def _positions(m, leaf, cache) -> dict[int, frozenset[int]]:
-    entry = _term(m, leaf, cache)
-    if entry[1] is None:
+def _positions(m, leaf, cache, docs: list[int]) -> dict[int, frozenset[int]]:
+    """The positions of ``m``'s term in ``docs`` (ascending, all in its postings)."""
+    known = _term(m, leaf, cache)[1]
+    missing = [doc for doc in docs if doc not in known]
+    if missing:
         fieldname, text = m.term()
         reader = leaf.reader().postings(fieldname, text)
-        positions = {}
-        while reader.is_active():
-            positions[reader.id()] = frozenset(reader.value_as("positions"))
-            reader.next()
-        entry[1] = positions
-    return entry[1]
+        for doc in missing:
+            reader.skip_to(doc)
+            known[doc] = frozenset(reader.value_as("positions"))
+    return known
 
 
 def _phrase(m, leaf, cache) -> dict[int, float]:
@@ -120,7 +135,8 @@ def _phrase(m, leaf, cache) -> dict[int, float]:
     candidates = _evaluate(m.child, leaf, cache)
     if m.boost != 1.0:
         raise _Unsupported("boosted span")
-    word_positions = [_positions(sub, leaf, cache) for sub in m.ms]
+    docs = sorted(candidates)
+    word_positions = [_positions(sub, leaf, cache, docs) for sub in m.ms]
     kept = {}
     for doc, score in candidates.items():
         starts = word_positions[0][doc]
