@@ -55,6 +55,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "available (also: allow_large = true in the spec, or NOTEBASE_ALLOW_LARGE=1)"
         ),
     )
+    run.add_argument("--nproc", type=int, default=1,
+                     help="runner processes on this machine, started by torch.distributed.run "
+                     "(each meta-batch split between them; see reduce_groups)")
+    run.add_argument("--nnodes", type=int, default=1, help="machines taking part (torchrun's)")
+    run.add_argument("--node-rank", type=int, default=0, help="this machine's rank (torchrun's)")
+    run.add_argument("--rdzv-endpoint", default=None,
+                     help="HOST:PORT where the machines meet (torchrun's; needed with --nnodes)")
     run.set_defaults(handler=run_command)
 
 
@@ -112,6 +119,17 @@ def _allow_large(force: bool) -> Iterator[None]:
             os.environ["NOTEBASE_ALLOW_LARGE"] = previous
 
 
+def launch_from(args: argparse.Namespace):
+    """The `Launch` that ``--nproc``/``--nnodes``/``--node-rank``/``--rdzv-endpoint`` ask for."""
+    from notebase.experiments.launch import Launch
+
+    nproc, nnodes = getattr(args, "nproc", 1), getattr(args, "nnodes", 1)
+    if nproc < 1 or nnodes < 1:
+        raise UserError("--nproc and --nnodes must be at least 1")
+    return Launch(nproc=nproc, nnodes=nnodes, node_rank=getattr(args, "node_rank", 0),
+                  rdzv_endpoint=getattr(args, "rdzv_endpoint", None))
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.note is not None:
         return run_note_command(args)
@@ -130,6 +148,7 @@ def _run(args: argparse.Namespace) -> int:
         device=args.device,
         runs_dir=Path(args.experiments) / "runs",
         show_progress=not args.json,
+        launch=launch_from(args),
     )
     if args.json:
         print_json(summary)
@@ -166,7 +185,8 @@ def _bar(fraction: float, width: int = 24) -> str:
 
 
 def run_spec_subprocess(
-    spec_path: Path, *, quick: bool, device: str, runs_dir: Path, show_progress: bool
+    spec_path: Path, *, quick: bool, device: str, runs_dir: Path, show_progress: bool,
+    launch=None,
 ) -> dict[str, Any]:
     """Run a spec (`note_runs.run_spec`); return ``{run_id, experiment, device, ...}``.
 
@@ -224,9 +244,10 @@ def run_spec_subprocess(
     with _ctrl_c_cancels() as cancel:
         run = run_spec(
             spec_path, quick=quick, device=device, runs_dir=runs_dir, on_event=on_event,
-            cancel=cancel,
+            cancel=cancel, **({"launch": launch} if launch is not None else {}),
         )
-    summary.update(status=run.status, error=run.error)
+    summary.update(status=run.status, error=run.error,
+                   world_size=(run.record or {}).get("world_size", 1))
     if run.record_path is not None:
         summary["record"] = str(run.record_path)
     if show_progress and run.status != "ok":
@@ -383,6 +404,7 @@ def run_note_command(args) -> int:
                 on_event=_progress_printer(spec.name),
                 cancel=cancel,
                 stderr=sys.stderr,  # the runner's own output stays visible, as it comes
+                launch=launch_from(args),
             )
             outcomes.append(outcome)
             if not getattr(args, "json", False):

@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from notebase.core.note_writer import WriteOutcome, write_block
 from notebase.errors import UserError
+from notebase.experiments.launch import ONE, Launch
 from notebase.experiments.results_markdown import render_block
 from notebase.experiments.run_process import (
     PROCESS_STDERR,
@@ -185,6 +186,7 @@ def run_note_experiment(
     on_event: EventHandler | None = None,
     cancel: Cancel = None,
     stderr: IO[str] | None = PROCESS_STDERR,
+    launch: Launch = ONE,
 ) -> RunOutcome:
     """Run one experiment for one note (`run_spec`) and write its results back: the one
     driver of ``notebase run NOTE`` and of the app's ``r``.
@@ -201,7 +203,7 @@ def run_note_experiment(
     runs_dir = Path(runs_dir) if runs_dir is not None else Path(spec.path).parent / "runs"
     run = run_spec(
         spec.path, quick=quick, device=device, runs_dir=runs_dir, on_event=on_event,
-        cancel=cancel, stderr=stderr,
+        cancel=cancel, stderr=stderr, launch=launch,
     )
     outcome = RunOutcome(
         spec.name,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from notebase.errors import UserError
+from notebase.experiments.launch import ONE, Launch
 from notebase.experiments.records import try_load_record
 
 EventHandler = Callable[[dict], None]
@@ -130,6 +131,7 @@ def run_spec(
     on_event: EventHandler | None = None,
     cancel: Cancel = None,
     stderr: IO[str] | None = PROCESS_STDERR,
+    launch: Launch = ONE,
 ) -> RunEnd:
     """Run one spec in the runner subprocess, to its end.
 
@@ -140,6 +142,7 @@ def run_spec(
     copied to ``stderr`` as they come (a text stream; by default this process's stderr;
     None: nowhere); its last line explains a runner that died without reporting its end.
     Raises UserError when the runner refuses to start (e.g. ``cuda`` without a GPU).
+    `launch` runs it on several processes through torch's launcher (`notebase.experiments.launch`).
     """
     from notebase.experiments.runner import iter_events, start_run_process
 
@@ -147,7 +150,7 @@ def run_spec(
     proc = start_run_process(
         spec_path, quick=quick, device=device, runs_dir=runs_dir, stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,  # never the terminal an app is reading
-        start_new_session=True,
+        start_new_session=True, launch=launch,
     )
     tail: deque[str] = deque(maxlen=1)
     copier = _copy_stderr(proc.stderr, sink, tail) if proc.stderr is not None else None

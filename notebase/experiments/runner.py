@@ -39,6 +39,7 @@ from notebase.errors import UserError
 from notebase.experiments import distributed, records, stopping
 from notebase.experiments.device import DEVICE_CHOICES
 from notebase.experiments.distributed import Ranks
+from notebase.experiments.launch import ONE, Launch
 from notebase.experiments.spec import Spec, load_spec, spec_hash
 from notebase.experiments.sweep import resolved_params, sweep_points, swept_keys
 
@@ -283,6 +284,7 @@ def start_run_process(
     device: str = "auto",
     runs_dir: Path,
     allow_large: bool = False,
+    launch: Launch = ONE,
     **popen_kwargs: Any,
 ) -> subprocess.Popen:
     """Start ``python -m notebase.experiments.runner`` for this spec; read it with `iter_events`.
@@ -290,13 +292,16 @@ def start_run_process(
     Checks first that run records can be written in `runs_dir` (`UserError`, one line, when
     not: nothing starts). The runner is told this process's pid: it stops, recording
     ``interrupted``, when this process ends. `allow_large` skips the memory check (as does
-    ``NOTEBASE_ALLOW_LARGE=1`` in the environment, which the runner inherits).
+    ``NOTEBASE_ALLOW_LARGE=1`` in the environment, which the runner inherits). `launch` with
+    several processes starts torch's launcher instead, one runner per rank (`launch`).
     """
     records.check_runs_dir(runs_dir)
     command = [
-        sys.executable, "-m", "notebase.experiments.runner", "--spec", str(spec_path),
-        "--device", device, "--runs-dir", str(runs_dir), "--parent-pid", str(os.getpid()),
+        *launch.command(), "--spec", str(spec_path),
+        "--device", device, "--runs-dir", str(runs_dir),
     ]
+    if not launch.distributed:  # under torchrun a rank's parent is torchrun's agent
+        command += ["--parent-pid", str(os.getpid())]
     if quick:
         command.append("--quick")
     if allow_large:

@@ -196,6 +196,21 @@ def test_cli_quick_run_prints_summary_and_leaves_a_record(tmp_path):
     assert record["run_id"] == summary["run_id"]
 
 
+@pytest.mark.slow  # two runner ranks train (torch start-up)
+def test_cli_nproc_2_runs_two_ranks_through_torchrun_and_writes_one_record(tmp_path):
+    path = tiny_spec(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "threads = 1\n", "threads = 1\nreduce_groups = 2\n"), encoding="utf-8")
+    done = run_cli("run", "--experiment", "작은-실험", "--quick", "--device", "cpu", "--json",
+                   "--nproc", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["status"] == "ok" and summary["world_size"] == 2
+    (record,) = list_records(tmp_path / "experiments" / "runs")
+    assert record["world_size"] == 2 and record["run_id"] == summary["run_id"]
+    assert [r["algorithm"] for r in record["results"]] == ["maml", "fomaml"]
+
+
 @pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_cli_shows_progress_for_people(tmp_path):
     tiny_spec(tmp_path)
@@ -265,6 +280,29 @@ def test_sigint_leaves_an_interrupted_record(tmp_path):
     assert rest[-1]["event"] == "end" and rest[-1]["status"] == "interrupted"
     (record,) = list_records(runs)
     assert record["status"] == "interrupted" and record["ended_at"]
+
+
+@pytest.mark.slow  # two runner ranks train (torch start-up)
+def test_cancelling_a_two_rank_run_leaves_one_interrupted_record(tmp_path):
+    from notebase.experiments.launch import Launch
+    from notebase.experiments.run_process import run_spec
+
+    path = tiny_spec(tmp_path, iterations=100_000)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "threads = 1\n", "threads = 1\nreduce_groups = 2\n"), encoding="utf-8")
+    cancel = threading.Event()
+    started = []
+
+    def on_event(event):
+        if event["event"] == "progress" and not cancel.is_set():
+            started.append(time.monotonic())
+            cancel.set()
+
+    end = run_spec(path, device="cpu", runs_dir=tmp_path / "runs", on_event=on_event,
+                   cancel=cancel, stderr=None, launch=Launch(nproc=2))
+    assert end.status == "interrupted" and time.monotonic() - started[0] < 30
+    (record,) = list_records(tmp_path / "runs")
+    assert record["status"] == "interrupted" and record["world_size"] == 2
 
 
 @pytest.mark.slow  # a runner subprocess trains (torch start-up)
