@@ -20,8 +20,26 @@ from whoosh.matching import binary, mcore, wrappers
 from whoosh.query.spans import SpanNear2
 from whoosh.scoring import BM25FScorer, bm25
 
-MAX_TERMS = 1024
-"""Terms whose scores a searcher keeps; the oldest is dropped beyond this."""
+MAX_POSTINGS = 1_000_000
+"""Postings (note, score) a searcher keeps, over all its terms (about 100 MB at most); the
+oldest terms are dropped beyond this."""
+
+
+class _Cache(dict):
+    """Term entries, oldest first, with their postings counted; field lengths apart."""
+
+    def __init__(self):
+        super().__init__()
+        self.postings = 0
+        self.lengths: dict = {}
+
+    def add(self, key, entry) -> None:
+        size = len(entry[0])
+        while self and self.postings + size > MAX_POSTINGS:
+            self.postings -= len(self.pop(next(iter(self)))[0])
+        self[key] = entry
+        self.postings += size
+
 
 _PHRASE = SpanNear2.SpanNear2Matcher
 
@@ -33,7 +51,7 @@ class _Unsupported(Exception):
 def top_docs(searcher, query, limit: int) -> list[tuple[int, float]] | None:
     """``[(docnum, score)]``, best first, as ``searcher.search(query, limit=limit)`` ranks
     them; None when the query has a part this module does not evaluate."""
-    cache = searcher.__dict__.setdefault("_notebase_term_scores", {})
+    cache = searcher.__dict__.setdefault("_notebase_term_scores", _Cache())
     scored: list[tuple[int, float]] = []
     try:
         for leaf, offset in searcher.leaf_searchers():
@@ -93,7 +111,7 @@ def _term(m, leaf, cache) -> list:
         scores = {}
         if type(scorer) is BM25FScorer:
             # scorer.score(reader), with each note's field length looked up once per searcher
-            lengths = cache.setdefault((id(leaf), "lengths", fieldname), {})
+            lengths = cache.lengths.setdefault((id(leaf), fieldname), {})
             dfl, idf, avgfl, b, k1 = scorer.dfl, scorer.idf, scorer.avgfl, scorer.B, scorer.K1
             while reader.is_active():
                 doc = reader.id()
@@ -106,9 +124,8 @@ def _term(m, leaf, cache) -> list:
             while reader.is_active():
                 scores[reader.id()] = reader.score()
                 reader.next()
-        if len(cache) >= MAX_TERMS:
-            del cache[next(iter(cache))]
-        entry = cache[key] = [scores, {}]
+        entry = [scores, {}]
+        cache.add(key, entry)
     return entry
 
 

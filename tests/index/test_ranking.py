@@ -96,3 +96,15 @@ def test_a_shape_it_does_not_evaluate_is_left_to_whoosh(two_segment_index):
     query = compile_query(parse_query("path:n0 메모리"))  # a prefix query
     assert ranking.top_docs(searcher, query, 20) is None
     assert [h.path for h in two_segment_index.search("path:n0 메모리")]
+
+
+def test_a_full_cache_drops_its_oldest_terms_and_ranks_the_same(two_segment_index, monkeypatch):
+    monkeypatch.setattr(ranking, "MAX_POSTINGS", 40)
+    searcher = two_segment_index._current_searcher()
+    for text in QUERIES:
+        query = compile_query(parse_query(text))
+        assert ranking.top_docs(searcher, query, 20) == _whoosh_ranking(searcher, query, 20)
+    cache = searcher._notebase_term_scores
+    assert len(cache) > 0
+    assert cache.postings == sum(len(entry[0]) for entry in cache.values())
+    assert cache.postings <= 40 or len(cache) == 1
