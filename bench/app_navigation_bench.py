@@ -165,7 +165,10 @@ async def watch(vault: Path, rounds: int) -> None:
                 changed[-1].set_result(None)
 
         screen.vault_changed = timed
-        titled = sorted(vault.glob("*.md"))[-2 * rounds : -rounds]
+        titled = [
+            p for p in sorted(vault.glob("*.md"))[-2 * rounds - 1 : -rounds] if p != open_file
+        ]
+        run = time.strftime("%H%M%S")  # every title written differs from the one on disk
         scenarios = (
             ("a line added to a note not open", others, False),
             ("a line added to the open note", [open_file] * rounds, False),
@@ -176,14 +179,14 @@ async def watch(vault: Path, rounds: int) -> None:
             idle: list[float] = []
             walls: list[float] = []
             handler.clear()
-            for number, path in enumerate(files):
+            for number, path in enumerate(files[:rounds]):
                 changed.append(loop.create_future())
                 began, wall = time.thread_time(), time.perf_counter()
                 if retitle:
                     text = path.read_text(encoding="utf-8")
                     start = text.index("title: ") + len("title: ")
                     end = text.index("\n", start)
-                    path.write_text(f"{text[:start]}{number} 새 제목{text[end:]}", "utf-8")
+                    path.write_text(f"{text[:start]}{number} 새 제목 {run}{text[end:]}", "utf-8")
                 else:
                     with path.open("a", encoding="utf-8") as handle:
                         handle.write(f"\n벤치마크 줄 {number} — one more line\n")
