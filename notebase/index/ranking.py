@@ -92,22 +92,33 @@ def _evaluate(m, leaf, cache) -> dict[int, float]:
         return {doc: score * boost for doc, score in child.items()}
     if kind is _PHRASE:
         return _phrase(m, leaf, cache)
-    if m.is_leaf() and m.term() is not None and kind.__name__ == "W3LeafMatcher":
-        return _term(m, leaf, cache)[0]
+    term = _leaf_term(m)
+    if term is not None:
+        return _term(term, leaf, cache)[0]
     raise _Unsupported(kind.__name__)
 
 
-def _term(m, leaf, cache) -> list:
-    """``[{doc: score}, {doc: positions}]`` for the term ``m`` reads (positions only of the
-    notes a phrase asked about)."""
-    key = (id(leaf), m.term())
+def _leaf_term(m):
+    """The term a posting-list matcher reads, also one that skips a segment's deleted notes
+    (whoosh wraps it in an excluding ``FilterMatcher``); None for any other matcher."""
+    if type(m) is wrappers.FilterMatcher and m._exclude and m.boost == 1.0:
+        m = m.child
+    if type(m).__name__ == "W3LeafMatcher":
+        return m.term()
+    return None
+
+
+def _term(term, leaf, cache) -> list:
+    """``[{doc: score}, {doc: positions}]`` for ``term`` (positions only of the notes a
+    phrase asked about)."""
+    key = (id(leaf), term)
     entry = cache.get(key)
     if entry is None:
         # A fresh reader: building the tree may already have moved ``m`` (whoosh's AndNot,
         # AndMaybe and phrase matchers look ahead when they are made).
-        fieldname, text = m.term()
-        reader = leaf.postings(fieldname, text)
-        scorer = reader.scorer
+        fieldname, text = term
+        reader = leaf.postings(fieldname, text)  # without deleted notes, as whoosh reads
+        scorer = getattr(reader, "scorer", None) or reader.child.scorer
         scores = {}
         if type(scorer) is BM25FScorer:
             # scorer.score(reader), with each note's field length looked up once per searcher
@@ -129,12 +140,12 @@ def _term(m, leaf, cache) -> list:
     return entry
 
 
-def _positions(m, leaf, cache, docs: list[int]) -> dict[int, frozenset[int]]:
-    """The positions of ``m``'s term in ``docs`` (ascending, all in its postings)."""
-    known = _term(m, leaf, cache)[1]
+def _positions(term, leaf, cache, docs: list[int]) -> dict[int, frozenset[int]]:
+    """The positions of ``term`` in ``docs`` (ascending, all in its postings)."""
+    known = _term(term, leaf, cache)[1]
     missing = [doc for doc in docs if doc not in known]
     if missing:
-        fieldname, text = m.term()
+        fieldname, text = term
         reader = leaf.reader().postings(fieldname, text)
         for doc in missing:
             reader.skip_to(doc)
@@ -145,15 +156,14 @@ def _positions(m, leaf, cache, docs: list[int]) -> dict[int, frozenset[int]]:
 def _phrase(m, leaf, cache) -> dict[int, float]:
     """whoosh's ``Phrase``: the words' intersection (its score), kept where the words stand
     at consecutive positions."""
-    if (m.slop, m.ordered, m.mindist) != (1, True, 1) or not all(
-        type(sub).__name__ == "W3LeafMatcher" for sub in m.ms
-    ):
+    terms = [_leaf_term(sub) for sub in m.ms]
+    if (m.slop, m.ordered, m.mindist) != (1, True, 1) or None in terms:
         raise _Unsupported("phrase")
     candidates = _evaluate(m.child, leaf, cache)
     if m.boost != 1.0:
         raise _Unsupported("boosted span")
     docs = sorted(candidates)
-    word_positions = [_positions(sub, leaf, cache, docs) for sub in m.ms]
+    word_positions = [_positions(term, leaf, cache, docs) for term in terms]
     kept = {}
     for doc, score in candidates.items():
         starts = word_positions[0][doc]

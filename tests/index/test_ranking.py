@@ -108,3 +108,18 @@ def test_a_full_cache_drops_its_oldest_terms_and_ranks_the_same(two_segment_inde
     assert len(cache) > 0
     assert cache.postings == sum(len(entry[0]) for entry in cache.values())
     assert cache.postings <= 40 or len(cache) == 1
+
+
+def test_segments_with_deleted_notes_are_ranked_here_too(two_segment_index, vault):
+    for name in ("n000.md", "n050.md"):  # one in each segment: both get a deleted note
+        note = vault / name
+        note.write_text(note.read_text(encoding="utf-8") + "\n가상 메모리 edit\n", encoding="utf-8")
+    two_segment_index.update()
+    assert two_segment_index.segment_count() >= 3
+    searcher = two_segment_index._current_searcher()
+    assert any(leaf.reader().has_deletions() for leaf, _ in searcher.leaf_searchers())
+    for text in QUERIES:
+        query = compile_query(parse_query(text))
+        ranked = ranking.top_docs(searcher, query, 20)
+        assert ranked is not None, text
+        assert ranked == _whoosh_ranking(searcher, query, 20), text
