@@ -268,7 +268,7 @@ def run_experiment(
             finish("interrupted", stopping.stop_reason())
             raise KeyboardInterrupt from exc
         emit({"event": "log", "message": traceback.format_exc()})
-        finish("failed", f"{type(exc).__name__}: {exc}")
+        finish("failed", ranks.describe_failure(exc))
     else:
         finish("ok", None)
     return record

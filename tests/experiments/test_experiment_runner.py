@@ -305,6 +305,42 @@ def test_cancelling_a_two_rank_run_leaves_one_interrupted_record(tmp_path):
     assert record["status"] == "interrupted" and record["world_size"] == 2
 
 
+def _rank_pids(parent: int) -> dict[int, int]:
+    """torchrun's worker processes under `parent`, by their RANK."""
+    ranks = {}
+    for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
+        environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+        rank = [e for e in environ if e.startswith(b"RANK=")]
+        if rank:
+            ranks[int(rank[0][5:])] = int(child)
+    return ranks
+
+
+@pytest.mark.slow  # two runner ranks train (torch start-up)
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_rank_fails_the_run_quickly_and_the_record_says_so(tmp_path):
+    from notebase.experiments.launch import Launch
+
+    path = tiny_spec(tmp_path, iterations=100_000)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "threads = 1\n", "threads = 1\nreduce_groups = 2\n"), encoding="utf-8")
+    proc = start_run_process(path, device="cpu", runs_dir=tmp_path / "runs",
+                             launch=Launch(nproc=2), stderr=subprocess.DEVNULL)
+    events = iter_events(proc)
+    for event in events:
+        if event["event"] == "progress":
+            break
+    os.kill(_rank_pids(proc.pid)[1], signal.SIGKILL)
+    killed = time.monotonic()
+    rest = list(events)
+    assert proc.wait(timeout=90) != 0
+    assert time.monotonic() - killed < 60
+    assert rest[-1]["event"] == "end" and rest[-1]["status"] == "failed"
+    (record,) = list_records(tmp_path / "runs")
+    assert record["status"] == "failed" and record["world_size"] == 2
+    assert record["error"].startswith("rank 0 of 2 (another rank ended or stopped answering)")
+
+
 @pytest.mark.slow  # a runner subprocess trains (torch start-up)
 def test_sigterm_is_recorded_as_interrupted_too(tmp_path):
     spec_path = tiny_spec(tmp_path, iterations=100_000)
