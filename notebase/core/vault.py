@@ -29,7 +29,7 @@ from notebase.config import VaultConfig
 from notebase.core import cache as note_cache
 from notebase.core import parse_helper
 from notebase.core.link_resolution import NameIndex, name_key
-from notebase.core.note import Link, Note, Question
+from notebase.core.note import Note, Question
 from notebase.core.parse import UNREADABLE
 from notebase.core.vault_files import NoteFile, is_note_path, read_note_file, scan_files
 from notebase.errors import NoteError
@@ -266,11 +266,6 @@ class Vault:
                 if resolved != path and not link.is_attachment:
                     backlinks.setdefault(resolved, set()).add(path)
         self._backlinks = {path: sorted(sources) for path, sources in backlinks.items()}
-
-    def resolve_link(self, from_path: str | None, link: Link) -> str | None:
-        """The vault-relative path ``link`` points to, or None (broken, or an experiment);
-        Obsidian's order, see `NameIndex.resolve`."""
-        return self._names.resolve(from_path, link)
 
     # ---- queries ------------------------------------------------------------------------
 
