@@ -42,6 +42,12 @@ class _PlainUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a notes cache")
 
 
+def load_plain(data: bytes):
+    """Unpickle ``data`` built of plain values only (see `_PlainUnpickler`); raises on
+    anything else or on garbled bytes."""
+    return _PlainUnpickler(io.BytesIO(data)).load()
+
+
 # ---- Note <-> plain tuples (much faster to (un)pickle than slotted dataclasses) -----------
 
 _DATE_TAG = "\0notebase-date"
@@ -160,7 +166,7 @@ def load_cache(vault_root: Path, fingerprint: str) -> CacheEntries:
         if path.parent.is_symlink():
             return {}  # a cache outside the vault is not ours to read
         data = path.read_bytes()
-        stored = _PlainUnpickler(io.BytesIO(data)).load()
+        stored = load_plain(data)
     except Exception:  # missing, unreadable, truncated, corrupt, foreign: start afresh
         return {}
     if (

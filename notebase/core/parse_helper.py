@@ -14,7 +14,6 @@ so does a note the helper could not encode.
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
@@ -50,7 +49,7 @@ class Helper:
         try:
             answer = self._process.answer()
             if answer is not None:
-                answered = note_cache._PlainUnpickler(io.BytesIO(answer)).load()
+                answered = note_cache.load_plain(answer)
                 for path, encoded in answered.items():
                     if encoded is not None:
                         notes[path] = note_cache.decode_note(encoded)
