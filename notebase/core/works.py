@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from notebase.core.bibliography import BibEntry, Bibliography
+from notebase.core.bibliography import BibEntry, Bibliography, read_bibliography
 from notebase.core.note import Note
 from notebase.core.work_json import check_report
 from notebase.core.work_match import (
@@ -424,6 +424,4 @@ def _group(notes: list[Note], bibliography: Bibliography | None) -> Works:
 
 def vault_works(root, config, notes: Iterable[Note]) -> Works:
     """The works of a vault: its bibliography read (`read_bibliography`), its notes grouped."""
-    from notebase.core.bibliography import read_bibliography
-
     return group_works(notes, read_bibliography(root, config))
