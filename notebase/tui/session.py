@@ -467,24 +467,12 @@ class _SpecAnswers:
 
     def hash_of(self, name: str) -> str | None:
         """The current `spec_hash` of experiment ``name``; None when it has no valid spec."""
-        from notebase.experiments.spec import load_spec, spec_hash
-
-        path, _ = self.find(name)
-        if path is None:
-            return None
+        self.find(name)
         with self._lock:
-            if name in self._hashes:
-                return self._hashes[name]
-        try:
-            digest = spec_hash(load_spec(path))
-        except Exception:  # changed into something invalid since find: no hash
-            digest = None
-        with self._lock:
-            self._hashes[name] = digest
-        return digest
+            return self._hashes.get(name)
 
     def find(self, name: str) -> tuple[Path | None, str | None]:
-        from notebase.experiments.spec import find_spec  # tomllib only, no torch
+        from notebase.experiments.spec import find_spec, spec_hash  # tomllib only, no torch
 
         state = self._folder_state()
         with self._lock:
@@ -492,16 +480,16 @@ class _SpecAnswers:
                 self._state, self._answers, self._hashes = state, {}, {}
             if name in self._answers:
                 return self._answers[name]
+        digest: str | None = None
         try:
-            answer: tuple[Path | None, str | None] = (
-                Path(find_spec(self.folder, name).path),
-                None,
-            )
+            spec = find_spec(self.folder, name)  # hashed here: the one read of its TOML
+            answer: tuple[Path | None, str | None] = (Path(spec.path), None)
+            digest = spec_hash(spec)
         except Exception as exc:  # SpecError: unknown name, or a spec that does not validate
             answer = (None, str(exc))
         with self._lock:
             if state == self._state:
-                self._answers[name] = answer
+                self._answers[name], self._hashes[name] = answer, digest
         return answer
 
 
