@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -152,8 +153,6 @@ def test_a_zombie_runner_is_dead(tmp_path):
         for _ in range(200):
             if records.runner_alive({"pid": proc.pid, "host": socket.gethostname()}) is False:
                 break
-            import time
-
             time.sleep(0.01)
         assert records.runner_alive({"pid": proc.pid, "host": socket.gethostname()}) is False
     finally:
