@@ -306,7 +306,7 @@ def print_results_table(summary: dict[str, Any]) -> None:
 def _progress_printer(experiment: str) -> Callable[[dict], None]:
     """Runner events for people watching a CLI run: one self-overwriting progress line on a
     terminal, a line per finished sweep point, on stderr."""
-    from notebase.experiments.note_runs import event_kind
+    from notebase.experiments.run_process import event_kind
 
     line = ProgressLine(sys.stderr)
 

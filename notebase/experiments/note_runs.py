@@ -30,7 +30,6 @@ from notebase.experiments.run_process import (
     is_cancelled,
     run_spec,
 )
-from notebase.experiments.run_process import event_kind as event_kind  # the CLI's name for it
 
 
 def linked_experiments(note) -> list[str]:
