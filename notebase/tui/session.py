@@ -204,7 +204,7 @@ class VaultSession:
         return VaultUpdate(self._listing(tag), list(changed), open_path, page, broken)
 
     def _resort(self) -> None:
-        self._sorted = sorted(self._rows.values(), key=lambda row: (row.title.casefold(), row.path))
+        self._sorted = sorted(self._rows.values(), key=lambda row: row.sort_key)
 
     def _listing(self, tag: str | None) -> Listing:
         vault = self._vault
@@ -212,7 +212,7 @@ class VaultSession:
             rows = self._sorted
         else:
             rows = [self._rows[note.path] for note in vault.notes_with_tag(tag)]
-            rows.sort(key=lambda row: (row.title.casefold(), row.path))
+            rows.sort(key=lambda row: row.sort_key)
         invalid = [
             (row.path, "; ".join(vault.notes[row.path].errors) or "invalid")
             for row in self._sorted
