@@ -21,8 +21,8 @@ What it promises (tests: tests/core/test_writer_hardening.py, test_writer_concur
   ``renameat2(RENAME_EXCHANGE)``: afterwards the old file is still there under the temporary
   name, where no one opens it. It is kept only if no process holds it open for writing (a read
   lease is refused exactly then) and it still holds what was read; otherwise the exchange is
-  undone (a line appended to the new file meanwhile is carried over) and the caller starts
-  over. After that no write can reach the old file, so no edit is lost (where leases are off,
+  undone (a writer that opened the new file by name meanwhile is waited for, and what it
+  appended is carried over) and the caller starts over. After that no write can reach the old file, so no edit is lost (where leases are off,
   ``fs.leases-enable=0``, or a file system has none, a write through a descriptor opened
   before the rename can still land in the old file after that last look). Elsewhere the
   rename is ``os.replace``, checked after the same way (the old content written back when it
@@ -54,6 +54,9 @@ TEMP_PREFIX = ".notebase-tmp-"
 _TEMP_NAME = re.compile(r"\.notebase-tmp-[0-9a-f]{16}")
 STALE_AFTER_S = 10 * 60
 """A temporary file of ours this old is left over from a killed process (a write takes ms)."""
+
+SETTLE_S = 2.0
+"""How long an undone swap waits for a writer still holding our file to finish its write."""
 
 _RENAME_NOREPLACE = 1
 _RENAME_EXCHANGE = 2
@@ -269,6 +272,14 @@ def _new_temp(place: Place, data: bytes, like: os.stat_result | None) -> tuple[s
                     owner_kept = False
             os.fchmod(fd, stat.S_IMODE(like.st_mode))  # after chown, which clears set-id bits
         _write_all(fd, data)
+        # Kept open read-only from here: a read lease (see `_open_for_writing`) is refused
+        # while any descriptor on the file, ours included, is open for writing.
+        read_fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=place.dir_fd)
+        if not os.path.samestat(os.fstat(read_fd), os.fstat(fd)):
+            os.close(read_fd)
+            raise OSError(errno.EEXIST, "temporary file replaced", name)
+        os.close(fd)
+        fd = read_fd
     except BaseException:
         os.close(fd)
         os.unlink(name, dir_fd=place.dir_fd)
@@ -367,6 +378,7 @@ def _swap_in(
         if same_file and not place.busy and _unchanged(current, renamed=True):
             return True  # the caller's finally unlinks the old file
         _rename2(dir_fd, temp, name, _RENAME_EXCHANGE)  # undo: theirs back in place
+        _settle(temp_fd)  # a writer that opened ours meanwhile finishes its line first
         added = _extra(temp_fd, data)
         if added is None:  # our file was rewritten meanwhile: that is the newest version
             _rename2(dir_fd, temp, name, _RENAME_EXCHANGE)
@@ -406,11 +418,24 @@ def _open_for_writing(fd: int) -> bool:
     return False
 
 
+def _settle(fd: int) -> None:
+    """Wait (at most `SETTLE_S`) until no process holds the file behind ``fd`` open for
+    writing. Only for a file no path leads to any more: a writer still holding it opened it
+    by name while it was in place, and its line must be read before the file is dropped."""
+    deadline = time.monotonic() + SETTLE_S
+    pause = 0.0
+    while _open_for_writing(fd) and time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2 or 0.00005, 0.005)
+
+
 def _append(place: Place, added: bytes) -> None:
     flags = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
     fd = os.open(place.name, flags, dir_fd=place.dir_fd)
     try:
-        os.write(fd, added)
+        view = memoryview(added)
+        while view:  # a short write (a full disk, a signal) must not drop the rest
+            view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
 
