@@ -1,0 +1,205 @@
+"""Creating a note: a file named after its title, with frontmatter, never over another file.
+
+``create_note(vault, "메타러닝 메모", folder="ml", tags=["ml/meta"])`` writes
+``ml/메타러닝 메모.md``::
+
+    ---
+    title: 메타러닝 메모
+    created: 2026-11-29
+    tags: [ml/meta]
+    ---
+    # 메타러닝 메모
+
+With ``template="NAME"`` the body (and any frontmatter) comes from ``templates/NAME.md`` at
+the vault root, ``{{title}}``, ``{{date}}`` and ``{{time}}`` filled in (Obsidian's core
+Templates syntax); keys the template's frontmatter sets itself are left to it. The file is
+written through `notebase.core.file_replace` as a new file: it never replaces one, not even
+one that appears in the same instant, nor one whose name differs only in case or Unicode
+normalisation (``Note.md`` beside ``note.md``; an NFD name synced from macOS).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from notebase.config import VaultConfig
+from notebase.core.file_replace import Moved, WriteRefused, open_place, read_current, replace
+from notebase.core.markdown_blocks import normalize_newlines, split_frontmatter
+from notebase.core.note_ops import (
+    NoteOpError,
+    clean_title,
+    existing_name,
+    note_file_name,
+    posix_join,
+    split_rel,
+    vault_folder,
+)
+
+TEMPLATES_FOLDER = "templates"
+"""Where ``--template NAME`` is looked up: ``<vault>/templates/NAME.md``."""
+
+# The parser's tag rule (`notebase.core.parse`): word characters, / and -, not only digits.
+_TAG = re.compile(r"[\w/-]*\w[\w/-]*")
+_TAG_HAS_NON_DIGIT = re.compile(r"[^\d/_-]")
+
+
+def create_note(
+    vault_root: Path,
+    title: str,
+    *,
+    folder: str = "",
+    tags: Sequence[str] = (),
+    template: str | None = None,
+    today: date | None = None,
+) -> str:
+    """Create the note ``title`` in ``folder`` (vault-relative, made if missing) and return
+    its vault-relative POSIX path. NoteOpError (one line) when the title leaves no file
+    name, a tag is not a tag, the template is missing, the folder is outside the vault or
+    not read by it, or a file of that name (in any case or normalisation) exists."""
+    vault_root = Path(vault_root)
+    if not vault_root.is_dir():
+        raise NoteOpError(f"vault folder {vault_root} does not exist")
+    config = VaultConfig.load(vault_root)
+    shown_title = clean_title(title)
+    name = note_file_name(title)
+    tag_list = [_clean_tag(tag) for tag in tags]
+    folder_rel = vault_folder(vault_root, folder, config)
+    when = today or date.today()
+    if template is not None:
+        text, crlf = _from_template(vault_root, template, shown_title, when, tag_list)
+    else:
+        text, crlf = _frontmatter(shown_title, when, tag_list, {}) + f"# {shown_title}\n", False
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    data = text.encode("utf-8")
+
+    folder_path = vault_root.joinpath(*split_rel(folder_rel)) if folder_rel else vault_root
+    rel = posix_join(folder_rel, name)
+    taken = existing_name(folder_path, name)
+    if taken is not None:
+        raise NoteOpError(f"{posix_join(folder_rel, os.fsdecode(taken))} already exists")
+    try:
+        folder_path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NoteOpError(f"cannot make folder {folder_rel!r} ({exc.strerror})") from None
+    vault_folder(vault_root, folder_rel, config)  # again: made, it must still be inside
+    _write_new(vault_root, folder_path / name, rel, data)
+    return rel
+
+
+def _write_new(vault_root: Path, path: Path, rel: str, data: bytes) -> None:
+    """Write ``data`` as a new file at ``path``; never over an existing one."""
+    try:
+        with open_place(path, vault_root, label="the note") as place:
+            current = read_current(place)
+            if current is not None:
+                current.close()
+                raise NoteOpError(f"{rel} already exists")
+            if not replace(place, data, None):
+                raise NoteOpError(f"{rel} already exists (it appeared while being created)")
+    except WriteRefused as exc:
+        raise NoteOpError(f"cannot create {rel}: {exc}") from None
+    except Moved:
+        raise NoteOpError(f"cannot create {rel}: its folder moved meanwhile") from None
+
+
+def _clean_tag(tag: str) -> str:
+    text = clean_title(tag).lstrip("#").strip("/")
+    if not _TAG.fullmatch(text) or not _TAG_HAS_NON_DIGIT.search(text):
+        raise NoteOpError(
+            f"{tag!r} is not a tag (letters, digits, '_', '-' and '/' for nesting; not only digits)"
+        )
+    return text
+
+
+def _scalar(value: str) -> str:
+    """``value`` as one YAML scalar (quoted only when plain text would read otherwise)."""
+    import yaml
+
+    dumped = yaml.safe_dump(value, allow_unicode=True, width=1 << 20)
+    return dumped.removesuffix("\n").removesuffix("\n...").strip()
+
+
+def _frontmatter(title: str, when: date, tags: list[str], own: dict) -> str:
+    """The frontmatter block, without the keys in ``own`` (set by a template)."""
+    lines = []
+    if "title" not in own:
+        lines.append(f"title: {_scalar(title)}")
+    if "created" not in own:
+        lines.append(f"created: {when.isoformat()}")
+    if tags:
+        lines.append(f"tags: [{', '.join(_scalar(tag) for tag in tags)}]")
+    return "---\n" + "".join(line + "\n" for line in lines) + "---\n"
+
+
+def _from_template(
+    vault_root: Path, template: str, title: str, when: date, tags: list[str]
+) -> tuple[str, bool]:
+    """The new note's text from a template (``\\n`` line ends) and whether the template used
+    CRLF."""
+    path = _template_path(vault_root, template)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NoteOpError(f"cannot read template {template!r} ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise NoteOpError(f"template {template!r} is not UTF-8 text") from None
+    crlf = "\r\n" in text
+    now = datetime.now()
+    for key, value in (
+        ("title", title),
+        ("date", when.isoformat()),
+        ("time", now.strftime("%H:%M")),
+    ):
+        text = re.sub(r"\{\{\s*" + key + r"\s*\}\}", lambda _m, v=value: v, text)
+    text = normalize_newlines(text)
+    yaml_text, body, _ = split_frontmatter(text)
+    if yaml_text is None:
+        return _frontmatter(title, when, tags, {}) + body, crlf
+    from notebase.core.frontmatter import load_frontmatter
+
+    own, error = load_frontmatter(yaml_text)
+    if error:
+        raise NoteOpError(f"template {template!r}: {error}")
+    if tags and "tags" in own:
+        raise NoteOpError(
+            f"template {template!r} sets tags itself; leave out the tags or edit the template"
+        )
+    ours = _frontmatter(title, when, tags, own)
+    return ours.removesuffix("---\n") + yaml_text + "---\n" + body, crlf
+
+
+def _template_path(vault_root: Path, template: str) -> Path:
+    parts = split_rel(template)
+    if not parts:
+        raise NoteOpError("no template named ''")
+    if parts[-1][-3:].casefold() != ".md":
+        parts[-1] += ".md"
+    folder = vault_root / TEMPLATES_FOLDER
+    real_root = os.path.realpath(vault_root)
+    here = folder
+    for part in parts:
+        found = existing_name(here, part)
+        if found is None:
+            available = _available(folder)
+            hint = f" (templates: {available})" if available else f" (no templates in {folder})"
+            raise NoteOpError(f"no template {template!r} in {TEMPLATES_FOLDER}/{hint}")
+        here = here / found
+    real = os.path.realpath(here)
+    if not real.startswith(real_root.rstrip(os.sep) + os.sep) or not os.path.isfile(real):
+        raise NoteOpError(f"template {template!r} is not a file inside the vault")
+    return here
+
+
+def _available(folder: Path) -> str:
+    try:
+        names = sorted(p.stem for p in folder.glob("*.md"))
+    except OSError:
+        return ""
+    return ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
