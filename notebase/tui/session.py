@@ -102,6 +102,22 @@ class VaultSession:
         """The experiments ``r`` runs for the note (frontmatter, then questions)."""
         return page.linked_experiments
 
+    def attachment_file(self, path: str) -> Path | None:
+        """The file of attachment ``path`` (vault-relative, as a note's ``open:`` link names
+        it) to hand to the system's viewer; None unless it is one of the vault's attachments
+        and, symlinks followed, a file inside the vault. Also where image previews are read
+        (`notebase.tui.widgets.note_body`). Like ``find_spec`` it touches the file system:
+        for a click, a worker rendering a page, or a resize."""
+        vault = self._vault
+        if vault is None or path not in vault.attachments:
+            return None
+        root = self.vault_root.resolve()
+        try:
+            file = (root / path).resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        return file if file.is_relative_to(root) and file.is_file() else None
+
     # --- workers: loading, changes, the index --------------------------------------------
 
     def load(self) -> Listing:
@@ -306,7 +322,7 @@ class VaultSession:
         backlinks = [(p, self._title_of(p)) for p in vault.backlinks(note.path)]
         return note_page(
             note,
-            note_markdown(note),
+            note_markdown(note, embed=vault.notes.get),  # embeds read the vault's notes
             self._title_of,
             backlinks,
             self._experiments(note),

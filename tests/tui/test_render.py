@@ -32,7 +32,7 @@ def test_links_footnotes_and_code(tmp_path):
     assert parse_href("note:%EB%8B%A4%EB%A5%B8%20%EB%85%B8%ED%8A%B8.md") == ("note", "다른 노트.md")
     assert "[없는 노트](missing:" in text
     assert "[⚗ meta-cost](exp:meta-cost)" in text
-    assert "*[attachment: 그림.png]*" in text
+    assert "[🖼 그림.png (missing)](missing:%EA%B7%B8%EB%A6%BC.png)" in text  # no such file
     assert "근거[\\[1\\]](fn:1)" in text
     # Inside fenced code and code spans nothing changes.
     assert "```\n[[다른 노트]] [^1]\n```" in text
@@ -141,7 +141,10 @@ def test_links_the_vault_cannot_follow_stay_as_written(tmp_path):
         },
     )
     text = note_markdown(vault.get("노트.md"))
-    assert text.startswith("[웹](https://example.org) ![그림](그림.png) [없는](없는.md) [[]] ")
+    assert text.startswith(
+        "[웹](https://example.org) [🖼 그림 (missing)](missing:%EA%B7%B8%EB%A6%BC.png)"
+        " [없는](없는.md) [[]] "
+    )
     # a wikilink inside a Markdown link's label: the outer link is the one that is followed
     assert text.endswith(f"[겉 [[대상]]]({make_href('note', '대상.md')})\n")
 

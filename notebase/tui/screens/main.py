@@ -17,7 +17,10 @@ screen's state (the note wanted, the pages held); split apart they would pass it
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from functools import partial
+from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -75,8 +78,23 @@ def _side_of(page: NotePage) -> tuple:
     return (page.links, page.backlinks, page.footnotes, page.questions, page.experiments)
 
 
+def open_with_system(file: Path) -> None:
+    """Open ``file`` in the system's viewer (``open`` on macOS, else ``xdg-open``), detached."""
+    command = "open" if sys.platform == "darwin" else "xdg-open"
+    subprocess.Popen(
+        [command, str(file)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 class MainScreen(Screen):
     """Browse the vault: list, tags, note, side panel."""
+
+    file_opener = staticmethod(open_with_system)
+    """Opens an attachment's file (``open:`` links); tests replace it."""
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="main.back"),
@@ -122,6 +140,7 @@ class MainScreen(Screen):
             )
         )
         self.query_one(NoteView).show_message("loading the vault…")
+        self.query_one(NoteBody).image_files = self.session.attachment_file  # image previews
         self.query_one(NoteList).focus()
         self.app.start_loading()
 
@@ -257,7 +276,7 @@ class MainScreen(Screen):
             return
         # A heading or a kept position may lie past the first screens.
         first = None if heading or keep_scroll else 2 * max(height, 1)
-        rendered = render_markdown(page.markdown, width, first)
+        rendered = render_markdown(page.markdown, width, first, self.session.attachment_file)
         self.post_message(PageLoaded(path, page, heading, keep_scroll, rendered))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
@@ -300,7 +319,9 @@ class MainScreen(Screen):
                 return
             page = self.session.note_page(key)
             if page is not None:
-                rendered = render_markdown(page.markdown, width, 2 * max(height, 1))
+                rendered = render_markdown(
+                    page.markdown, width, 2 * max(height, 1), self.session.attachment_file
+                )
                 self._ready[key] = (generation, width, page, rendered)
 
     async def action_back(self) -> None:
@@ -393,6 +414,20 @@ class MainScreen(Screen):
             self.show_question(page, int(value))
         elif scheme == "exp" and page is not None:
             self.show_experiment(page, value)
+        elif scheme == "open":
+            self.open_attachment(value)
+
+    def open_attachment(self, path: str) -> None:
+        """Hand an attachment of the vault (an image, a plot) to the system's viewer."""
+        file = self.session.attachment_file(path)
+        if file is None:
+            self.app.notify(f"no such file in the vault: {path}", severity="warning")
+            return
+        try:
+            self.file_opener(file)
+        except OSError as exc:
+            self.app.notify(f"cannot open {path}: {exc}", severity="error")
+
 
     def show_citation(self, page: NotePage, label: str) -> None:
         found = citation_markdown(page, label)

@@ -18,20 +18,28 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from markdown_it import MarkdownIt
-from rich.console import Console
-from rich.markdown import Heading, Markdown
+from markdown_it.token import Token
+from rich.color import Color
+from rich.console import Console, Group
+from rich.markdown import BlockQuote, Heading, Markdown, TextElement
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
+from rich.theme import Theme
 from textual import on
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
 
+from notebase.tui.obsidian_markdown import obsidian_parser
+from notebase.tui.render import IMAGE_EXTENSIONS, parse_href
 from notebase.tui.widgets.row_list import LineWidget
 
 HEADING_META = "notebase-heading"
@@ -48,6 +56,110 @@ _BLOCKS = MarkdownIt().enable("strikethrough").enable("table").disable("inline")
 _renders: OrderedDict[tuple[str, int], Rendered] = OrderedDict()
 _renders_lock = threading.Lock()
 _consoles = threading.local()
+_parsers = threading.local()
+
+THEME = Theme(
+    {
+        "markdown.mark": "black on yellow",
+        "markdown.math": "italic bright_cyan",
+        "markdown.math_block": "italic bright_cyan",
+        "markdown.callout_folded": "dim",
+    }
+)
+"""Styles of what Rich's theme lacks: highlights, math, a folded callout's marker."""
+
+CALLOUTS = {
+    "note": ("✎", "blue"),
+    "abstract": ("≡", "cyan"),
+    "info": ("ℹ", "blue"),
+    "todo": ("☐", "blue"),
+    "tip": ("✦", "cyan"),
+    "success": ("✔", "green"),
+    "question": ("?", "yellow"),
+    "warning": ("⚠", "dark_orange"),
+    "failure": ("✘", "red"),
+    "danger": ("⚡", "red"),
+    "bug": ("✱", "red"),
+    "example": ("☰", "purple"),
+    "quote": ("❝", "bright_black"),
+}
+"""Icon and colour of each callout family (`notebase.core.obsidian_syntax.CALLOUT_ALIASES`);
+other types look like ``note``."""
+
+
+class _MathBlock(TextElement):
+    """A ``$$`` block: its LaTeX as written, indented, in the math style."""
+
+    style_name = "markdown.math_block"
+
+    @classmethod
+    def create(cls, markdown, token):
+        block = cls()
+        block.source = token.content
+        return block
+
+    def __rich_console__(self, console, options):
+        style = console.get_style(self.style_name, default="none")
+        text = Text(self.source, style=style)
+        lines = console.render_lines(text, options.update(width=max(options.max_width - 4, 1)))
+        for line in lines:
+            yield Segment("    ")
+            yield from line
+            yield Segment("\n")
+
+
+def _spaced(elements) -> Group:
+    """The blocks of a quote or callout with a blank line between them, as outside."""
+    parts = []
+    for element in elements:
+        if parts:
+            parts.append(Text())
+        parts.append(element)
+    return Group(*parts)
+
+
+class _Quote(BlockQuote):
+    """Rich's block quote, its paragraphs apart (an embed shows a note's paragraphs)."""
+
+    def __rich_console__(self, console, options):
+        self.elements = _spaced(self.elements)
+        yield from super().__rich_console__(console, options)
+
+
+class _Callout(TextElement):
+    """``> [!type]± title``: a coloured title line, ▾ open or ▸ folded, and (open) the
+    body behind a bar of the same colour."""
+
+    @classmethod
+    def create(cls, markdown, token):
+        callout = cls()
+        callout.header = token.meta.get("callout")
+        callout.elements = []
+        return callout
+
+    def on_child_close(self, context, child) -> bool:
+        self.elements.append(child)
+        return False
+
+    def __rich_console__(self, console, options):
+        header = self.header
+        icon, colour = CALLOUTS.get(header.family, CALLOUTS["note"]) if header else ("", "blue")
+        bar = Style(color=colour)
+        title = Text(style=Style(color=colour, bold=True))
+        title.append("▸ " if header.folded else "▾ " if header.fold else "  ")
+        title.append(f"{icon} {header.title}")
+        if header.folded and self.elements:
+            title.append(" …", console.get_style("markdown.callout_folded"))
+        for line in console.render_lines(title, options.update(width=max(options.max_width, 1))):
+            yield from line
+            yield Segment("\n")
+        if header.folded:
+            return
+        width = max(options.max_width - 2, 1)
+        for line in console.render_lines(_spaced(self.elements), options.update(width=width)):
+            yield Segment("▌ ", bar)
+            yield from line
+            yield Segment("\n")
 
 
 class _MarkedHeading(Heading):
@@ -58,8 +170,129 @@ class _MarkedHeading(Heading):
         yield from super().__rich_console__(console, options)
 
 
+ImageFiles = Callable[[str], "Path | None"]
+"""An image's vault path (an ``open:`` link's) -> its file, None when it may not be read
+(the session's ``attachment_file``: inside the vault only)."""
+
+PREVIEW_WIDTH = 60
+PREVIEW_ROWS = 16
+"""An image preview's largest size in cells (two pixels a cell, one above the other)."""
+
+PREVIEWED = IMAGE_EXTENSIONS - {"svg"}
+"""Images Pillow draws (an SVG stays a link)."""
+
+_previews: OrderedDict[tuple, list[list[Segment]]] = OrderedDict()
+_previews_lock = threading.Lock()
+
+
+def _with_previews(tokens: list[Token], images: ImageFiles) -> list[Token]:
+    """``tokens`` with an ``image_preview`` token after each paragraph holding image links."""
+    out: list[Token] = []
+    pending: list[Path] = []
+    for token in tokens:
+        out.append(token)
+        if token.type == "inline" and token.children:
+            for child in token.children:
+                href = str(child.attrs.get("href", "")) if child.type == "link_open" else ""
+                parsed = parse_href(href) if href.startswith("open:") else None
+                if parsed and parsed[1].rsplit(".", 1)[-1].lower() in PREVIEWED:
+                    file = images(parsed[1])
+                    if file is not None:
+                        pending.append(file)
+        elif token.type == "paragraph_close" and pending:
+            preview = Token("image_preview", "", 0)
+            preview.meta = {"files": pending}
+            preview.level = token.level
+            out.append(preview)
+            pending = []
+    return out
+
+
+def _preview_lines(file: Path, width: int) -> list[list[Segment]]:
+    """An image drawn with half blocks (▀: the upper pixel's colour on the lower's), at most
+    ``width`` x ``PREVIEW_ROWS`` cells; no lines when it cannot be read."""
+    try:
+        stat = file.stat()
+    except OSError:
+        return []
+    key = (str(file), stat.st_mtime_ns, stat.st_size, width)
+    with _previews_lock:
+        if key in _previews:
+            return _previews[key]
+    try:
+        from PIL import Image
+
+        with Image.open(file) as image:
+            image.draft("RGB", (width, 2 * PREVIEW_ROWS))  # JPEG: decode small
+            columns = max(1, min(width, PREVIEW_WIDTH, image.width))
+            rows = max(1, round(columns * image.height / image.width / 2))
+            if rows > PREVIEW_ROWS:
+                columns = max(1, round(columns * PREVIEW_ROWS / rows))
+                rows = PREVIEW_ROWS
+            pixels = image.convert("RGB").resize((columns, 2 * rows)).load()
+    except Exception:  # not an image Pillow reads, truncated, too large: the link stays
+        return []
+    lines = [
+        [
+            Segment("▀", Style(color=Color.from_rgb(*pixels[x, 2 * y]),
+                               bgcolor=Color.from_rgb(*pixels[x, 2 * y + 1])))
+            for x in range(columns)
+        ]
+        for y in range(rows)
+    ]
+    with _previews_lock:
+        _previews[key] = lines
+        while len(_previews) > CACHED_RENDERS:
+            _previews.popitem(last=False)
+    return lines
+
+
+class _ImagePreview(TextElement):
+    """The images of the paragraph above, drawn in the terminal's cells."""
+
+    @classmethod
+    def create(cls, markdown, token):
+        preview = cls()
+        preview.files = token.meta.get("files", [])
+        return preview
+
+    def __rich_console__(self, console, options):
+        for file in self.files:
+            for line in _preview_lines(file, max(options.max_width, 1)):
+                yield from line
+                yield Segment("\n")
+
+
 class _NoteMarkdown(Markdown):
-    elements = {**Markdown.elements, "heading_open": _MarkedHeading}
+    """Rich's Markdown parsed by `obsidian_parser` (one per thread), with its elements."""
+
+    elements = {
+        **Markdown.elements,
+        "heading_open": _MarkedHeading,
+        "math_block": _MathBlock,
+        "blockquote_open": _Quote,
+        "callout_open": _Callout,
+        "callout_close": _Callout,
+        "image_preview": _ImagePreview,
+    }
+    inlines = {*Markdown.inlines, "mark", "math"}
+
+    def __init__(
+        self, markup: str, hyperlinks: bool = True, images: ImageFiles | None = None
+    ) -> None:
+        parser = getattr(_parsers, "parser", None)
+        if parser is None:
+            parser = _parsers.parser = obsidian_parser()
+        self.markup = markup
+        self.parsed = parser.parse(markup)
+        if images is not None and "open:" in markup:
+            self.parsed = _with_previews(self.parsed, images)
+        self.code_theme = "monokai"
+        self.justify = None
+        self.style = "none"
+        self.hyperlinks = hyperlinks
+        self.inline_code_lexer = None
+        self.inline_code_theme = "monokai"
 
 
 @dataclass(slots=True, frozen=True)
@@ -73,14 +306,18 @@ class Rendered:
     """False when only the first blocks were rendered (see ``render_markdown``)."""
 
 
-def render_markdown(source: str, width: int, first_lines: int | None = None) -> Rendered:
+def render_markdown(
+    source: str, width: int, first_lines: int | None = None, images: ImageFiles | None = None
+) -> Rendered:
     """``source`` rendered by Rich at ``width``; safe on any thread (one console each).
 
     With ``first_lines`` a long note is rendered only up to the end of the top-level
     block that reaches that many source lines (never fewer rendered lines than that); a
-    second call without it renders the whole.
+    second call without it renders the whole. With ``images`` a paragraph of image links
+    (``open:`` links to image files, see ``notebase.tui.render``) is followed by a preview
+    of each image that ``images`` finds and Pillow can read.
     """
-    key = (source, width)
+    key = (source, width, images is not None)
     with _renders_lock:
         cached = _renders.get(key)
         if cached is not None:
@@ -89,10 +326,10 @@ def render_markdown(source: str, width: int, first_lines: int | None = None) -> 
     if first_lines is not None and source.count("\n") > 3 * first_lines:
         cut = _block_end_after(source, first_lines)
         if cut is not None:
-            lines = _render(source[:cut], width)
+            lines = _render(source[:cut], width, images)
             if len(lines) >= first_lines:
                 return Rendered(source, width, lines, complete=False)
-    rendered = Rendered(source, width, _render(source, width), complete=True)
+    rendered = Rendered(source, width, _render(source, width, images), complete=True)
     with _renders_lock:
         _renders[key] = rendered
         while len(_renders) > CACHED_RENDERS:
@@ -115,7 +352,7 @@ def _block_end_after(source: str, line: int) -> int | None:
     return None
 
 
-def _render(source: str, width: int) -> list[list[Segment]]:
+def _render(source: str, width: int, images: ImageFiles | None = None) -> list[list[Segment]]:
     console = getattr(_consoles, "console", None)
     if console is None:  # as Textual's own console, writing nowhere
         console = _consoles.console = Console(
@@ -128,9 +365,11 @@ def _render(source: str, width: int) -> list[list[Segment]]:
             force_terminal=True,
             safe_box=False,
             soft_wrap=False,
+            theme=THEME,
         )
     options = console.options.update(width=width, height=None)
-    return console.render_lines(_NoteMarkdown(source, hyperlinks=True), options, pad=False)
+    markdown = _NoteMarkdown(source, hyperlinks=True, images=images)
+    return console.render_lines(markdown, options, pad=False)
 
 
 class NoteBody(LineWidget, can_focus=True):
@@ -172,6 +411,8 @@ class NoteBody(LineWidget, can_focus=True):
         self._width = 0
         self._strips: dict[int, Strip] = {}
         self._completion: Timer | None = None
+        self.image_files: ImageFiles | None = None
+        """Where image previews are read (the main screen sets the session's); None: none."""
 
     @property
     def lines(self) -> list[list[Segment]]:
@@ -193,7 +434,7 @@ class NoteBody(LineWidget, can_focus=True):
         self.source = source
         width = self.render_width
         if rendered is None or rendered.source != source or rendered.width != width:
-            rendered = render_markdown(source, width) if width > 0 else None
+            rendered = render_markdown(source, width, images=self.image_files) if width > 0 else None
         self._show(rendered, width)
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False, force=True)
@@ -219,7 +460,7 @@ class NoteBody(LineWidget, can_focus=True):
         )
 
     def _render_whole(self, source: str, width: int) -> None:
-        self.post_message(self._Completed(render_markdown(source, width)))
+        self.post_message(self._Completed(render_markdown(source, width, images=self.image_files)))
 
     @on(_Completed)
     def _completed(self, message: _Completed) -> None:
@@ -230,7 +471,7 @@ class NoteBody(LineWidget, can_focus=True):
     def complete_now(self) -> None:
         """Render the whole note now if only its first part is shown."""
         if not self.complete and self._width > 0:
-            self._show(render_markdown(self.source, self._width), self._width)
+            self._show(render_markdown(self.source, self._width, images=self.image_files), self._width)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -240,7 +481,8 @@ class NoteBody(LineWidget, can_focus=True):
     def on_resize(self) -> None:
         width = self.render_width
         if width != self._width:
-            self._show(render_markdown(self.source, width) if width > 0 else None, width)
+            rendered = render_markdown(self.source, width, images=self.image_files) if width else None
+            self._show(rendered, width)
 
     def heading_lines(self) -> list[tuple[int, str]]:
         """``(line, heading text)`` of every heading, top to bottom."""
