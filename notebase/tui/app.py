@@ -16,12 +16,14 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+from notebase.tui.commands import NotebaseCommands
 from notebase.tui.messages import IndexReady, RunEvent, RunFinished, VaultChanged, VaultLoaded
 from notebase.tui.runs import RunHandle, RunRequest, execute
 from notebase.tui.screens.main import MainScreen
 from notebase.tui.screens.modals import ChooseScreen, HelpScreen
 from notebase.tui.screens.questions import QuestionsScreen
 from notebase.tui.screens.search import SearchScreen
+from notebase.tui.screens.switcher import SwitcherScreen
 from notebase.tui.session import VaultSession
 
 KEYS = [
@@ -33,6 +35,12 @@ KEYS = [
     ("x", "cancel the running experiment (the note stays unchanged)"),
     ("Enter", "open the highlighted note / follow the side-panel entry"),
     ("Escape / backspace", "back to the previous note; close a dialog"),
+    ("[ / alt+←", "back to the previous note"),
+    ("] / alt+→", "forward again to the note you went back from"),
+    ("ctrl+o", "quick switcher: open a note by title, alias or path (fuzzy; ㅁㅌ finds 메타…)"),
+    ("h", "outline of the open note; Enter jumps to the heading"),
+    ("j k g G", "down / up / top / bottom in the list, tags, side panel or note"),
+    ("ctrl+p", "command palette: every action by name"),
     ("f / n", "focus the filter box / the note list"),
     ("Tab", "move between list, tags, note and side panel"),
     ("?", "this help"),
@@ -61,7 +69,9 @@ class NotebaseApp(App):
         Binding("R", "run(True)", "Run quick", id="app.run_quick"),
         Binding("x", "cancel_run", "Cancel run", id="app.cancel_run"),
         Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+o", "switcher", "Open", id="app.switcher"),
     ]
+    COMMANDS = App.COMMANDS | {NotebaseCommands}
 
     def __init__(
         self,
@@ -237,6 +247,37 @@ class NotebaseApp(App):
     async def action_focus_tags(self) -> None:
         await self._to_main()
         self.main_screen.focus_tags()
+
+    async def action_switcher(self) -> None:
+        if isinstance(self.screen, SwitcherScreen):
+            return
+        await self._to_main()
+        can_create = hasattr(self, "action_new_note")
+        self.push_screen(
+            SwitcherScreen(self.session, can_create=can_create, id="switcher"),
+            callback=self._switched,
+        )
+
+    async def _switched(self, choice: tuple[str, str] | None) -> None:
+        """The switcher's ``("open", path)`` or ``("create", name)``."""
+        if choice is None:
+            return
+        what, value = choice
+        if what == "open":
+            await self.main_screen.open_note(value)
+            return
+        import inspect
+
+        new_note = getattr(self, "action_new_note", None)
+        if new_note is None:
+            return
+        takes_name = any(
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            for p in inspect.signature(new_note).parameters.values()
+        )
+        done = new_note(value) if takes_name else new_note()
+        if inspect.isawaitable(done):
+            await done
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

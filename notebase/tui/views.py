@@ -180,6 +180,33 @@ class SearchResult:
     snippet: str = ""
 
 
+@dataclass(slots=True, frozen=True)
+class MentionRow:
+    """A line of another note that names the open note without linking to it
+    (`notebase.core.mentions`)."""
+
+    path: str
+    title: str
+    """The mentioning note's title."""
+    line: int
+    """1-based line of its body."""
+    name: str
+    """The name found, as written."""
+    context: str
+    """The line around the mention."""
+    heading: str | None = None
+    """The nearest heading above it (the note opens there)."""
+
+
+@dataclass(slots=True, frozen=True)
+class SwitchTarget:
+    """A note as the quick switcher matches it: path, title and aliases."""
+
+    path: str
+    title: str
+    aliases: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class QuestionRow:
     """One question of the vault-wide questions view."""

@@ -1,7 +1,10 @@
 """The main screen: note list and tag tree, the open note, its side panel, the run panel.
 
 Navigation keeps a history: following a link, a search hit or a question pushes the note
-you were on; Escape or backspace goes back.
+you were on; Escape, backspace, ``[`` or alt+left goes back, ``]`` or alt+right forward
+again (opening another note any other way forgets the way forward). ``h`` shows the open
+note's outline. A moment after a note is shown, a worker looks for its unlinked mentions
+(``session.unlinked_mentions``) for the side panel.
 
 Opening a note asks the session for its page on a worker (it may read spec and run-record
 files); the page arrives as ``PageLoaded`` and is shown if it is still the note wanted, so
@@ -34,11 +37,12 @@ from textual.widgets import Footer, Input, Static, Tree
 from notebase.tui.details import citation_markdown, experiment_markdown, question_markdown
 from notebase.tui.render import parse_href
 from notebase.tui.screens.modals import DetailScreen
+from notebase.tui.screens.outline import OutlineScreen
 from notebase.tui.session import VaultSession
-from notebase.tui.views import Listing, NotePage, VaultUpdate
+from notebase.tui.views import Listing, MentionRow, NotePage, VaultUpdate
 from notebase.tui.widgets.note_body import NoteBody, Rendered, render_markdown
 from notebase.tui.widgets.note_list import NoteList
-from notebase.tui.widgets.note_view import NoteView
+from notebase.tui.widgets.note_view import NoteView, heading_words
 from notebase.tui.widgets.run_panel import RunPanel
 from notebase.tui.widgets.side_panel import SidePanel
 from notebase.tui.widgets.tag_tree import TagTree
@@ -65,6 +69,20 @@ class PageLoaded(Message):
         self.rendered = rendered
 
 
+MENTIONS_AFTER = 0.3
+"""Seconds a note stays open before its unlinked mentions are looked for (not while an
+arrow key is held down the list)."""
+
+
+class MentionsLoaded(Message):
+    """A worker found the unlinked mentions of note ``path``."""
+
+    def __init__(self, path: str, mentions: list[MentionRow]) -> None:
+        super().__init__()
+        self.path = path
+        self.mentions = mentions
+
+
 class ListingLoaded(Message):
     """A worker built the note list of a tag (or of every note)."""
 
@@ -74,8 +92,9 @@ class ListingLoaded(Message):
 
 
 def _side_of(page: NotePage) -> tuple:
-    """What the side panel shows of a page (a reload that changed none of it redraws none)."""
-    return (page.links, page.backlinks, page.footnotes, page.questions, page.experiments)
+    """What the side panel shows of a page (a reload that changed none of it redraws none;
+    another note always does: its unlinked mentions are its own)."""
+    return (page.path, page.links, page.backlinks, page.footnotes, page.questions, page.experiments)
 
 
 def open_with_system(file: Path) -> None:
@@ -99,6 +118,11 @@ class MainScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="main.back"),
         Binding("backspace", "back", "Back", show=False, id="main.backspace"),
+        Binding("left_square_bracket,alt+left", "back", "Back", show=False, id="main.back2"),
+        Binding(
+            "right_square_bracket,alt+right", "forward", "Forward", show=False, id="main.forward"
+        ),
+        Binding("h", "outline", "Outline", show=False, id="main.outline"),
         Binding("n", "focus_notes", "Notes", show=False, id="main.notes"),
         Binding("f", "focus_filter", "Filter", show=False, id="main.filter"),
     ]
@@ -112,6 +136,11 @@ class MainScreen(Screen):
         """The page shown."""
         self.history: list[str] = []
         """Notes to go back to, most recent last."""
+        self.forward: list[str] = []
+        """Notes gone back from, to go forward to again, most recent last."""
+        self._reveal: MentionRow | None = None
+        """A mention to scroll to once its note is shown."""
+        self._mentions_timer = None
         self.tag: str | None = None
         """The tag the list is narrowed to (None: every note)."""
         self.generation = -1
@@ -172,6 +201,8 @@ class MainScreen(Screen):
             self.current_path = self.page = None
         elif update.page != self.page:
             self.fetch_page(update.page.path, page=update.page, keep_scroll=True)
+        else:  # another note may name it now
+            self._schedule_mentions(self.current_path)
 
     def show_listing(self, listing: Listing) -> bool:
         """Show ``listing`` unless a newer one is shown; False when it was dropped."""
@@ -232,6 +263,8 @@ class MainScreen(Screen):
             return False
         if push and self.current_path and self.current_path != path:
             self.history.append(self.current_path)
+        if path != self.current_path:
+            self.forward = []
         self.current_path = path
         self.query_one(NoteList).move_to_key(path)
         ready = self._ready.get(path)
@@ -291,7 +324,11 @@ class MainScreen(Screen):
         previous, self.page = self.page, page
         view = self.query_one(NoteView)
         view.show(page, message.heading, message.keep_scroll, message.rendered)
+        reveal, self._reveal = self._reveal, None
+        if reveal is not None and reveal.path == page.path:
+            self._reveal_mention(reveal)
         if previous is not page:
+            self._schedule_mentions(page.path)
             if previous is None or _side_of(previous) != _side_of(page):
                 self.query_one(SidePanel).show(page)
             if not page.valid and not message.keep_scroll:  # a reload: the app said it
@@ -328,12 +365,42 @@ class MainScreen(Screen):
         if isinstance(self.focused, Input):
             self.query_one(NoteList).focus()
             return
-        while self.history:
-            path = self.history.pop()
+        self._travel(self.history, self.forward)
+
+    def action_forward(self) -> None:
+        self._travel(self.forward, self.history)
+
+    def _travel(self, source: list[str], other: list[str]) -> None:
+        """Open the latest note of ``source`` that still exists (back: the history; forward:
+        the way forward) and keep the one shown on ``other``; the bell when there is none."""
+        while source:
+            path = source.pop()
             if self.session.has_note(path):
+                current, forward = self.current_path, self.forward
                 self.open_path(path, push=False)
+                self.forward = forward  # open_path forgets it: not here
+                if current and current != path:
+                    other.append(current)
                 return
         self.app.bell()
+
+    def action_outline(self) -> None:
+        """The open note's headings; Enter scrolls the body to one."""
+        page = self.current_note
+        if page is None:
+            self.app.notify("open a note first", severity="warning")
+            return
+        body = self.query_one(NoteBody)
+        self.app.push_screen(
+            OutlineScreen(page.title, body.outline(), int(body.scroll_y), id="outline"),
+            callback=self._jump_to_line,
+        )
+
+    def _jump_to_line(self, line: int | None) -> None:
+        if line is not None:
+            body = self.query_one(NoteBody)
+            body.scroll_to_line(line)
+            body.focus()
 
     def action_focus_notes(self) -> None:
         self.query_one(NoteList).focus()
@@ -387,7 +454,58 @@ class MainScreen(Screen):
     @on(SidePanel.Selected, "#side")
     async def side_selected(self, event: SidePanel.Selected) -> None:
         event.stop()
-        await self.follow(event.key)
+        mention = self.query_one(SidePanel).mention_of(event.key)
+        if mention is not None:
+            self.open_mention(mention)
+        else:
+            await self.follow(event.key)
+
+    # --- unlinked mentions --------------------------------------------------------------------
+
+    def _schedule_mentions(self, path: str) -> None:
+        if self._mentions_timer is not None:
+            self._mentions_timer.stop()
+        self._mentions_timer = self.set_timer(MENTIONS_AFTER, partial(self._start_mentions, path))
+
+    def _start_mentions(self, path: str) -> None:
+        if path == self.current_path:
+            self.run_worker(
+                partial(self._load_mentions, path),
+                thread=True,
+                group="mentions",
+                exit_on_error=False,
+            )
+
+    def _load_mentions(self, path: str) -> None:
+        """Worker: the unlinked mentions of ``path`` (the session keeps them per version)."""
+        if path == self.current_path:
+            self.post_message(MentionsLoaded(path, self.session.unlinked_mentions(path)))
+
+    def on_mentions_loaded(self, message: MentionsLoaded) -> None:
+        if message.path == self.current_path:
+            self.query_one(SidePanel).show_mentions(message.path, message.mentions)
+
+    def open_mention(self, mention: MentionRow) -> None:
+        """Open the note that mentions the open one, scrolled to the mention."""
+        if mention.path == self.current_path and self.current_note is not None:
+            self._reveal_mention(mention)
+            return
+        self._reveal = mention
+        if not self.open_path(mention.path, heading=mention.heading):
+            self._reveal = None
+
+    def _reveal_mention(self, mention: MentionRow) -> None:
+        """Scroll the body to the first line showing the mentioned name under its heading."""
+        body = self.query_one(NoteBody)
+        start = 0
+        if mention.heading:
+            wanted = heading_words(mention.heading)
+            for line, _level, text in body.outline():
+                if heading_words(text) == wanted:
+                    start = line
+                    break
+        found = body.find_line(mention.name, start)
+        body.scroll_to_line(found if found is not None else start)
 
     async def follow(self, href: str) -> None:
         """Act on a link of the note or an entry of the side panel."""

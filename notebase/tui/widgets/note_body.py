@@ -33,6 +33,7 @@ from rich.style import Style
 from rich.text import Text
 from rich.theme import Theme
 from textual import on
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
@@ -44,6 +45,9 @@ from notebase.tui.widgets.row_list import LineWidget
 
 HEADING_META = "notebase-heading"
 """Style meta key that marks the text of a heading (its plain text is the value)."""
+
+HEADING_LEVEL_META = "notebase-heading-level"
+"""Style meta key beside ``HEADING_META``: the heading's level (1 for ``#``)."""
 
 CACHED_RENDERS = 24
 """Complete renders kept (source and width), so going back and forth renders nothing."""
@@ -166,7 +170,8 @@ class _MarkedHeading(Heading):
     """Rich's heading, its text marked so that the rendered line can be found again."""
 
     def __rich_console__(self, console, options):
-        self.text.stylize(Style(meta={HEADING_META: self.text.plain}))
+        level = int(self.tag[1:]) if self.tag[1:].isdigit() else 1
+        self.text.stylize(Style(meta={HEADING_META: self.text.plain, HEADING_LEVEL_META: level}))
         yield from super().__rich_console__(console, options)
 
 
@@ -382,6 +387,13 @@ class NoteBody(LineWidget, can_focus=True):
     }
     """
 
+    BINDINGS = [
+        Binding("j", "scroll_lines(1)", "Down", show=False),
+        Binding("k", "scroll_lines(-1)", "Up", show=False),
+        Binding("g", "scroll_top", "Top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", show=False),
+    ]
+
     class LinkClicked(Message):
         """A link of the note was clicked; ``href`` as written in the Markdown."""
 
@@ -496,8 +508,43 @@ class NoteBody(LineWidget, can_focus=True):
                     break
         return found
 
+    def outline(self) -> list[tuple[int, int, str]]:
+        """``(line, level, heading text)`` of every heading, top to bottom."""
+        self.complete_now()
+        found = []
+        for number, line in enumerate(self._lines):
+            for segment in line:
+                style = segment.style
+                if style is not None and HEADING_META in style.meta:
+                    meta = style.meta
+                    found.append((number, meta.get(HEADING_LEVEL_META, 1), meta[HEADING_META]))
+                    break
+        return found
+
     def scroll_to_line(self, line: int) -> None:
         self.scroll_to(y=line, animate=False, force=True)
+
+    def find_line(self, text: str, start: int = 0) -> int | None:
+        """The first rendered line at or after ``start`` whose text contains ``text``
+        (case-insensitive); None if none does."""
+        self.complete_now()
+        wanted = text.casefold()
+        for number in range(max(start, 0), len(self._lines)):
+            if wanted in "".join(segment.text for segment in self._lines[number]).casefold():
+                return number
+        return None
+
+    # --- keys (j/k/g/G; arrows and Home/End come with the scroll view) -----------------
+
+    def action_scroll_lines(self, lines: int) -> None:
+        self.scroll_to(y=self.scroll_y + lines, animate=False, force=True)
+
+    def action_scroll_top(self) -> None:
+        self.scroll_to(y=0, animate=False, force=True)
+
+    def action_scroll_bottom(self) -> None:
+        self.complete_now()
+        self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
 
     # --- drawing ----------------------------------------------------------------------
 

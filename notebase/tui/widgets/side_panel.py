@@ -4,7 +4,8 @@ Every entry is a row of a keyboard list: Enter follows a link, shows a citation'
 definition, a question's text or an experiment's last results. Row keys say what to do:
 ``note:PATH``, ``missing:TARGET``, ``fn:LABEL``, ``q:NUMBER``, ``exp:NAME``. Under a
 citation: the work it cites (`views.CitedWork`), its problems marked ⚠, and the other notes
-citing it (``note:PATH``).
+citing it (``note:PATH``). Last, the unlinked mentions (`views.MentionRow`, keys
+``mention:LINE:PATH``), which arrive after the rest (``show_mentions``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from rich.text import Text
 
 from notebase.tui.render import plain_inline
 from notebase.tui.result_text import result_line
-from notebase.tui.views import ExperimentSummary, FootnoteView, NotePage
+from notebase.tui.views import ExperimentSummary, FootnoteView, MentionRow, NotePage
 from notebase.tui.widgets.row_list import Row, RowList
 
 
@@ -66,13 +67,52 @@ def experiment_rows(summary: ExperimentSummary) -> list[Row]:
     return rows
 
 
+MENTIONS_SHOWN = 100
+"""Unlinked mentions listed at most (the heading gives the count of all)."""
+
+
+def mention_key(mention: MentionRow) -> str:
+    return f"mention:{mention.line}:{mention.path}"
+
+
+def mention_rows(mentions: list[MentionRow]) -> list[Row]:
+    """A row per mention (the note's title and line; Enter opens it there), its line's
+    text under it."""
+    rows = []
+    for mention in mentions[:MENTIONS_SHOWN]:
+        text = Text.assemble(("≈ ", "cyan"), mention.title, (f" :{mention.line}", "dim"))
+        rows.append(Row(mention_key(mention), text))
+        rows.append(Row(None, Text("    " + mention.context, style="dim")))
+    if len(mentions) > MENTIONS_SHOWN:
+        rows.append(Row(None, Text(f"  … {len(mentions) - MENTIONS_SHOWN} more", style="dim")))
+    return rows
+
+
 class SidePanel(RowList):
     """What the open note links to and what links to it, as a keyboard list."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(empty_text="no note open", **kwargs)
+        self.page: NotePage | None = None
+        self.mentions: list[MentionRow] | None = None
+        """The unlinked mentions of ``page`` (None until they arrive)."""
+        self._mentions_by_key: dict[str, MentionRow] = {}
+
+    def show_mentions(self, path: str, mentions: list[MentionRow]) -> None:
+        """The unlinked mentions of note ``path`` arrived: show them if it is still shown."""
+        if self.page is not None and self.page.path == path and mentions is not self.mentions:
+            self.mentions = mentions
+            self._mentions_by_key = {mention_key(m): m for m in mentions}
+            self.show(self.page)
+
+    def mention_of(self, key: str) -> MentionRow | None:
+        """The mention a row key names (None for any other row)."""
+        return self._mentions_by_key.get(key)
 
     def show(self, page: NotePage) -> None:
+        if self.page is None or self.page.path != page.path:
+            self.mentions, self._mentions_by_key = None, {}
+        self.page = page
         rows: list[Row] = []
 
         def section(title: str, entries: list[Row], count: int | None = None) -> None:
@@ -124,7 +164,13 @@ class SidePanel(RowList):
         for summary in summaries:
             experiments.extend(experiment_rows(summary))
         section("Experiments", experiments, len(summaries))
+
+        if self.mentions is None:
+            rows.append(Row(None, Text("Unlinked mentions (…)"), heading=True))
+        else:
+            section("Unlinked mentions", mention_rows(self.mentions), len(self.mentions))
         self.set_rows(rows)
 
     def clear_note(self) -> None:
+        self.page, self.mentions, self._mentions_by_key = None, None, {}
         self.set_rows([])

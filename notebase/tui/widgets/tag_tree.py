@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import Tree
 
 ALL_NOTES = ""
@@ -11,6 +12,13 @@ ALL_NOTES = ""
 
 class TagTree(Tree[str]):
     """Tags as a tree; node data is the full tag (``ml/meta``)."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+    ]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(Text("All notes"), data=ALL_NOTES, **kwargs)

@@ -1,0 +1,78 @@
+"""The command palette (ctrl+p) lists notebase's actions and runs them."""
+
+from __future__ import annotations
+
+from textual.command import CommandList, CommandPalette
+
+from notebase.tui.commands import notebase_commands
+from notebase.tui.screens.main import MainScreen
+from notebase.tui.screens.outline import OutlineScreen
+from notebase.tui.screens.questions import QuestionsScreen
+from notebase.tui.screens.switcher import SwitcherScreen
+
+from .conftest import SIZE, settle, wait_for
+
+
+def hits(app) -> list:
+    results = app.screen.query_one(CommandList)
+    return [results.get_option_at_index(i).hit for i in range(results.option_count)]
+
+
+async def test_commands_cover_the_actions_with_help_and_keys(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        commands = {command.action: command for command in notebase_commands(app)}
+        for action in (
+            "search", "switcher", "outline", "back", "forward", "focus_tags", "questions",
+            "run(False)", "run(True)", "help", "quit",
+        ):  # fmt: skip
+            assert action in commands, action
+            assert commands[action].help
+        # One "Cancel run" (whichever action x runs while no run is on).
+        assert [c.title for c in commands.values()].count("Cancel run") == 1
+        assert commands["switcher"].help.endswith("· key ^o")
+        assert "[" in commands["back"].help and "alt+" in commands["back"].help
+        assert commands["outline"].target is app.main_screen
+        assert commands["search"].target is app
+        # An action nothing defines is not offered.
+        assert all(hasattr(c.target, f"action_{c.action.split('(')[0]}") for c in commands.values())
+
+
+async def test_palette_lists_notebase_actions_and_runs_one(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        # With nothing typed: every command (discovery), ours among Textual's own.
+        assert await wait_for(pilot, lambda: len(hits(app)) > 10)
+        titles = {hit.text for hit in hits(app)}
+        assert {"Quick switcher", "Outline", "Back", "Forward", "Questions"} <= titles
+        assert {"Search", "Run experiment", "Cancel run", "Quit"} <= titles
+        for char in "questions":
+            await pilot.press(char)
+        assert await wait_for(pilot, lambda: hits(app) and hits(app)[0].text == "Questions")
+        assert "vault" in hits(app)[0].help
+        await pilot.press("enter")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, QuestionsScreen))
+
+
+async def test_palette_runs_a_main_screen_action_and_the_switcher(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        for char in "outline":
+            await pilot.press(char)
+        assert await wait_for(pilot, lambda: hits(app) and hits(app)[0].text == "Outline")
+        await pilot.press("enter")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, OutlineScreen))
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+
+        await pilot.press("ctrl+p")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        for char in "quick sw":
+            await pilot.press("space" if char == " " else char)
+        assert await wait_for(pilot, lambda: hits(app) and hits(app)[0].text == "Quick switcher")
+        await pilot.press("enter")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, SwitcherScreen))
