@@ -202,13 +202,28 @@ def _callouts(state: StateCore) -> None:
         closing = _closing(tokens, index)
         if closing is None:
             continue
-        token.type, token.meta = "callout_open", {"callout": header}
+        token.type = "callout_open"
+        token.meta = {"callout": header, "title": _plain(state, header.title)}
         tokens[closing].type = "callout_close"
         inline.content = rest
         if not rest.strip():  # the header was the whole paragraph
             for at in (index + 3, index + 2, index + 1):
                 tokens[at].type = "callout_removed"
     state.tokens = [token for token in tokens if token.type != "callout_removed"]
+
+
+def _plain(state: StateCore, text: str) -> str:
+    """Inline Markdown as the text it shows (``**굵은** 제목`` -> ``굵은 제목``)."""
+    if not any(mark in text for mark in "*_`$=[~<\\&"):
+        return text
+    shown = []
+    for inline in state.md.parseInline(text, state.env):
+        for child in inline.children or ():
+            if child.type in ("text", "code_inline", "math_inline"):
+                shown.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                shown.append(" ")
+    return "".join(shown)
 
 
 def _closing(tokens: list[Token], index: int) -> int | None:

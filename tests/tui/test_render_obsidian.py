@@ -112,6 +112,21 @@ def test_callouts_show_type_title_and_fold_state():
     assert style_of(source, "접힌 제목").color != style_of(source, "Warning").color
 
 
+def test_callout_titles_show_their_text_and_quoted_headings_are_not_the_notes():
+    from notebase.tui.widgets.note_body import HEADING_META
+
+    source = "# 위\n\n> [!note]- **굵은** 제목 `코드`\n> ### 안의 제목\n\n> ## 인용 안\n\n## 절\n"
+    rendered = render_markdown(source, WIDTH)
+    assert any("✎ 굵은 제목 코드" in line for line in lines(source))
+    marked = {
+        s.style.meta[HEADING_META]
+        for line in rendered.lines
+        for s in line
+        if s.style is not None and HEADING_META in s.style.meta
+    }
+    assert marked == {"위", "절"}  # the outline and [[#heading]] see the note's own
+
+
 # --- 4. comments, highlights, block ids --------------------------------------------------
 
 

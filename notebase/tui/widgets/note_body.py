@@ -138,6 +138,7 @@ class _Callout(TextElement):
     def create(cls, markdown, token):
         callout = cls()
         callout.header = token.meta.get("callout")
+        callout.title = token.meta.get("title") or (callout.header.title if callout.header else "")
         callout.elements = []
         return callout
 
@@ -151,7 +152,7 @@ class _Callout(TextElement):
         bar = Style(color=colour)
         title = Text(style=Style(color=colour, bold=True))
         title.append("▸ " if header.folded else "▾ " if header.fold else "  ")
-        title.append(f"{icon} {header.title}")
+        title.append(f"{icon} {self.title}")
         if header.folded and self.elements:
             title.append(" …", console.get_style("markdown.callout_folded"))
         for line in console.render_lines(title, options.update(width=max(options.max_width, 1))):
@@ -188,6 +189,19 @@ PREVIEWED = IMAGE_EXTENSIONS - {"svg"}
 
 _previews: OrderedDict[tuple, list[list[Segment]]] = OrderedDict()
 _previews_lock = threading.Lock()
+
+
+def _unmark_quoted_headings(tokens: list[Token]) -> None:
+    """Headings inside quotes and callouts (an embedded note's) are drawn as headings but
+    not marked: the note's outline and ``[[#heading]]`` links find only its own."""
+    depth = 0
+    for token in tokens:
+        if token.type in ("blockquote_open", "callout_open"):
+            depth += 1
+        elif token.type in ("blockquote_close", "callout_close"):
+            depth -= 1
+        elif depth and token.type == "heading_open":
+            token.type = "quoted_heading_open"
 
 
 def _with_previews(tokens: list[Token], images: ImageFiles) -> list[Token]:
@@ -274,6 +288,7 @@ class _NoteMarkdown(Markdown):
     elements = {
         **Markdown.elements,
         "heading_open": _MarkedHeading,
+        "quoted_heading_open": Heading,
         "math_block": _MathBlock,
         "blockquote_open": _Quote,
         "callout_open": _Callout,
@@ -290,6 +305,8 @@ class _NoteMarkdown(Markdown):
             parser = _parsers.parser = obsidian_parser()
         self.markup = markup
         self.parsed = parser.parse(markup)
+        if ">" in markup:
+            _unmark_quoted_headings(self.parsed)
         if images is not None and "open:" in markup:
             self.parsed = _with_previews(self.parsed, images)
         self.code_theme = "monokai"
