@@ -103,8 +103,8 @@ def test_callouts_show_type_title_and_fold_state():
     assert "숨은 본문" not in joined
     assert any(line.startswith("▾") and "Title" in line for line in text)
     assert any("열린 본문" in line for line in text)
-    assert style_of(source, "본문").bold is None or "열린" in joined
-    assert any("⚠ Warning" in line for line in text)  # the type's name as default title
+    assert style_of(source, "본문").bold  # the body is Markdown
+    assert "▾ ⚠ Warning" in text  # no fold sign: open; the type's name as default title
     assert any("조심하라" in line for line in text)
     assert "[!" not in joined
     assert any("▌ 그냥 인용" in line for line in text)
@@ -375,3 +375,25 @@ async def test_the_app_shows_a_note_as_obsidian_does_and_opens_images(tmp_path):
         await screen.follow(make_href("open", "../secret.png"))
         await screen.follow(make_href("open", "메타.md"))
         assert len(opened) == 1
+
+
+async def test_an_edited_embedded_note_redraws_the_note_that_embeds_it(tmp_path):
+    vault = tmp_path / "vault"
+    experiments = tmp_path / "experiments"
+    experiments.mkdir()
+    load(vault, {"겉.md": "# 겉\n\n![[속#절]]\n", "속.md": "# 속\n\n## 절\n\n처음 문장\n"})
+    app = make_app(vault, experiments, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.main_screen.open_note("겉.md", push=False)
+        await settle(app, pilot)
+        body = app.main_screen.query_one(NoteBody)
+
+        def shown_text() -> str:
+            return "\n".join("".join(s.text for s in line) for line in body.lines)
+
+        assert await wait_for(pilot, lambda: "처음 문장" in shown_text())
+        (vault / "속.md").write_text("# 속\n\n## 절\n\n바뀐 문장\n", encoding="utf-8")
+        app.apply_changes([str(vault / "속.md")])
+        assert await wait_for(pilot, lambda: "바뀐 문장" in shown_text())
+        assert app.main_screen.current_path == "겉.md"

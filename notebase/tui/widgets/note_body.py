@@ -151,7 +151,7 @@ class _Callout(TextElement):
         icon, colour = CALLOUTS.get(header.family, CALLOUTS["note"]) if header else ("", "blue")
         bar = Style(color=colour)
         title = Text(style=Style(color=colour, bold=True))
-        title.append("▸ " if header.folded else "▾ " if header.fold else "  ")
+        title.append("▸ " if header.folded else "▾ ")
         title.append(f"{icon} {self.title}")
         if header.folded and self.elements:
             title.append(" …", console.get_style("markdown.callout_folded"))
