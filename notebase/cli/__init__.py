@@ -20,6 +20,7 @@ from notebase.errors import EXPERIMENTS_HINT, VAULT_HINT, UserError, require_fol
 # Modules that contribute sub-commands; each exposes register(subparsers).
 COMMAND_MODULES = (
     "notebase.cli.vault_commands",
+    "notebase.cli.note_commands",
     "notebase.cli.citation_commands",
     "notebase.cli.search_commands",
     "notebase.cli.experiment_commands",

@@ -165,7 +165,11 @@ def move_no_replace(source: Path, target: Path) -> None:
     if renameat2 is not None and not is_same_file(source, target):
         at_cwd = -100
         done = renameat2(
-            at_cwd, os.fsencode(source), at_cwd, os.fsencode(target), 1  # RENAME_NOREPLACE
+            at_cwd,
+            os.fsencode(source),
+            at_cwd,
+            os.fsencode(target),
+            1,  # RENAME_NOREPLACE
         )
         if done == 0:
             return

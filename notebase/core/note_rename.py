@@ -282,7 +282,9 @@ def _plan_file(
         expected = rules.expected(link)
         where = f"{path}:{link.line}"
         if link.end == 0:
-            problems.append(f"{where}: a link to {expected} is broken over two lines; not rewritten")
+            problems.append(
+                f"{where}: a link to {expected} is broken over two lines; not rewritten"
+            )
             continue
         found = _target_span(note.body[link.start : link.end], link)
         if found is None:
@@ -345,9 +347,7 @@ class _Layout:
         _, parsed_body, _ = split_frontmatter(normalized)
         self.body_start = len(normalized) - len(parsed_body)
         # Each \r\n is one character in the normalised text: where they stand there.
-        self.pairs = [
-            m.start() - k for k, m in enumerate(re.finditer("\r\n", self.raw_text))
-        ]
+        self.pairs = [m.start() - k for k, m in enumerate(re.finditer("\r\n", self.raw_text))]
 
     def raw(self, body_offset: int) -> int:
         at = self.body_start + body_offset
@@ -415,11 +415,35 @@ def _new_target(
         if (
             rules.post_files.resolve(new_from, candidate) == expected
             and rules.post.resolve(new_from, candidate) == expected
+            and _unambiguous(rules.post_files, new_from, candidate)
         ):
             if candidate.target == link.target:
                 return written
             return form if link.kind == "wiki" else _encode(form, written, angle)
     return None
+
+
+def _unambiguous(index: NameIndex, from_path: str, link: Link) -> bool:
+    """Whether ``link`` names one file only: a path from the vault root (for a Markdown
+    link also from the note's folder), or a name (or path suffix) only one file has. A bare
+    name two notes share finds one of them by the resolver's tie-break, which an author
+    should not rely on."""
+    key = link.target.casefold().lstrip("/")
+    if key in index.by_path:
+        return True
+    folder = posixpath.dirname(from_path)
+    if link.kind == "markdown" and folder:
+        joined = posixpath.normpath(posixpath.join(folder.casefold(), key))
+        if joined in index.by_path:
+            return True
+    name = key.rpartition("/")[2]
+    suffixes = ("/" + key, "/" + key + ".md")
+    matches = {
+        path
+        for path in index.by_name.get(name, []) + index.by_stem.get(name, [])
+        if "/" not in key or ("/" + path.casefold()).endswith(suffixes)
+    }
+    return len(matches) == 1
 
 
 def _wiki_forms(target: str, expected: str) -> list[str]:
