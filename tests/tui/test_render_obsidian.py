@@ -108,6 +108,7 @@ def test_callouts_show_type_title_and_fold_state():
     assert any("조심하라" in line for line in text)
     assert "[!" not in joined
     assert any("▌ 그냥 인용" in line for line in text)
+    assert lines("> [!tip]- 제목\n> 본문\n") == ["▸ ✦ 제목 …"]  # no blank line above it
     # each type has its colour
     assert style_of(source, "접힌 제목").color != style_of(source, "Warning").color
 

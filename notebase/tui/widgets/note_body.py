@@ -391,7 +391,12 @@ def _render(source: str, width: int, images: ImageFiles | None = None) -> list[l
         )
     options = console.options.update(width=width, height=None)
     markdown = _NoteMarkdown(source, hyperlinks=True, images=images)
-    return console.render_lines(markdown, options, pad=False)
+    lines = console.render_lines(markdown, options, pad=False)
+    # Rich puts a blank line before a quote, list or callout even when it opens the note
+    start = 0
+    while start < len(lines) and not "".join(segment.text for segment in lines[start]).strip():
+        start += 1
+    return lines[start:] if start else lines
 
 
 class NoteBody(LineWidget, can_focus=True):
