@@ -528,9 +528,12 @@ def apply_rename(vault_root: Path, plan: RenamePlan) -> list[str]:
         else:
             skipped.append(f"{edit.path} ({reason})")
     if skipped:
+        listed = "; ".join(skipped[:5]) + (
+            f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        )
         raise RenameIncomplete(
             f"renamed {plan.old} to {plan.new}, but left {len(skipped)} file(s) as they were: "
-            + "; ".join(skipped),
+            + listed,
             written,
             skipped,
         )
