@@ -266,6 +266,17 @@ def test_images_are_previewed_when_they_can_be_read(tmp_path):
     assert preview_rows(render_markdown(source, WIDTH)) == []  # no files given: no preview
 
 
+def test_too_large_images_get_no_preview(tmp_path, monkeypatch):
+    from notebase.tui.widgets import note_body
+
+    monkeypatch.setattr(note_body, "MAX_PREVIEW_PIXELS", 40 * 20 - 1)
+    png(tmp_path / "large.png")
+    source = f"[🖼 large.png (click to open)]({make_href('open', 'large.png')})\n"
+    rendered = render_markdown(source, WIDTH, images={"large.png": tmp_path / "large.png"}.get)
+    assert preview_rows(rendered) == []
+    assert "".join(s.text for s in rendered.lines[0]).startswith("🖼 large.png (click to open)")
+
+
 def test_the_session_opens_only_attachments_inside_the_vault(tmp_path):
     from notebase.tui.session import VaultSession
 

@@ -184,6 +184,9 @@ PREVIEW_WIDTH = 60
 PREVIEW_ROWS = 16
 """An image preview's largest size in cells (two pixels a cell, one above the other)."""
 
+MAX_PREVIEW_PIXELS = 40_000_000
+"""Larger images get no preview (their link still opens them)."""
+
 PREVIEWED = IMAGE_EXTENSIONS - {"svg"}
 """Images Pillow draws (an SVG stays a link)."""
 
@@ -242,6 +245,8 @@ def _preview_lines(file: Path, width: int) -> list[list[Segment]]:
         from PIL import Image
 
         with Image.open(file) as image:
+            if image.width * image.height > MAX_PREVIEW_PIXELS:
+                return []  # decoding it would take seconds and hundreds of MB
             image.draft("RGB", (width, 2 * PREVIEW_ROWS))  # JPEG: decode small
             columns = max(1, min(width, PREVIEW_WIDTH, image.width))
             rows = max(1, round(columns * image.height / image.width / 2))
