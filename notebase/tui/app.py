@@ -20,7 +20,7 @@ from notebase.tui.commands import NotebaseCommands
 from notebase.tui.messages import IndexReady, RunEvent, RunFinished, VaultChanged, VaultLoaded
 from notebase.tui.runs import RunHandle, RunRequest, execute
 from notebase.tui.screens.main import MainScreen
-from notebase.tui.screens.modals import ChooseScreen, HelpScreen
+from notebase.tui.screens.modals import ChooseScreen, ConfirmScreen, HelpScreen
 from notebase.tui.screens.questions import QuestionsScreen
 from notebase.tui.screens.search import SearchScreen
 from notebase.tui.screens.switcher import SwitcherScreen
@@ -43,8 +43,15 @@ KEYS = [
     ("ctrl+p", "command palette: every action by name"),
     ("f / n", "focus the filter box / the note list"),
     ("Tab", "move between list, tags, note and side panel"),
+    ("b", "show / hide the left panel (filter, note list, tags); hidden below 70 columns"),
+    ("p", "show / hide the side panel (links, citations, questions); hidden below 100 columns"),
+    (
+        "Escape / Enter / ↓ in the filter",
+        "Escape clears the filter, a second Escape leaves it; Enter goes to the list "
+        "(opening the note if only one matches); ↓ goes to the list",
+    ),
     ("?", "this help"),
-    ("q", "quit"),
+    ("q / ctrl+q / ctrl+c", "quit (asks first while an experiment is running)"),
 ]
 """Every key of the app (the help screen shows this table)."""
 
@@ -66,8 +73,10 @@ class NotebaseApp(App):
         Binding("t", "focus_tags", "Tags", id="app.tags"),
         Binding("o", "questions", "Questions", id="app.questions"),
         Binding("r", "run(False)", "Run", id="app.run"),
-        Binding("R", "run(True)", "Run quick", id="app.run_quick"),
+        Binding("R", "run(True)", "Run quick", show=False, id="app.run_quick"),
+        # In the footer only while a run is on (check_action); else x says there is none.
         Binding("x", "cancel_run", "Cancel run", id="app.cancel_run"),
+        Binding("x", "no_run_to_cancel", "Cancel run", show=False, id="app.cancel_none"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+o", "switcher", "Open", id="app.switcher"),
     ]
@@ -84,8 +93,7 @@ class NotebaseApp(App):
         self.session = session
         self.watch_files = watch
         self.startup_probe = startup_probe
-        self.run_request: RunRequest | None = None
-        """The run in progress, if any (one at a time)."""
+        self._run_request: RunRequest | None = None
         self.runner: RunHandle | None = None
         self.cancel_requested = False
         """x was pressed before the runner process existed."""
@@ -281,7 +289,19 @@ class NotebaseApp(App):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(KEYS))
+            self.push_screen(HelpScreen(self.help_keys()))
+
+    def help_keys(self) -> list[tuple[str, str]]:
+        """``KEYS``, then any key the app or the main screen binds that ``KEYS`` leaves out
+        (with its binding's description), so that the help never misses one."""
+        named = {token.casefold() for key, _ in KEYS for token in key.split()}
+        rows = list(KEYS)
+        for binding in Binding.make_bindings([*MainScreen.BINDINGS, *self.BINDINGS]):
+            display = self.get_key_display(binding)
+            if binding.description and not {display.casefold(), binding.key.casefold()} & named:
+                rows.append((display, binding.description))
+                named.add(display.casefold())
+        return rows
 
     # --- runs --------------------------------------------------------------------------------------
 
@@ -368,10 +388,54 @@ class NotebaseApp(App):
         self.notify(f"cancelling {runner.request.experiment}…")
         runner.cancel()  # the run's own thread sends the SIGINT and waits for the runner
 
+    @property
+    def run_request(self) -> RunRequest | None:
+        """The run in progress, if any (one at a time)."""
+        return self._run_request
+
+    @run_request.setter
+    def run_request(self, request: RunRequest | None) -> None:
+        self._run_request = request
+        self.refresh_bindings()  # x Cancel run is in the footer while a run is on
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_run":
+            return self._run_request is not None
+        return True
+
+    def action_no_run_to_cancel(self) -> None:
+        self.notify("no run in progress", severity="warning")
+
+    async def action_help_quit(self) -> None:
+        """ctrl+c (Textual's own note says "Press [b]ctrl+q[/b]", markup this app's
+        ``notify`` shows as typed): the same as q, confirmation included."""
+        await self.action_quit()
+
     async def action_quit(self) -> None:
+        """Quit; while an experiment runs, only once the user confirms cancelling it."""
+        if isinstance(self.screen, ConfirmScreen):
+            return
+        if self.run_request is not None:
+            question = (
+                f"An experiment is running ({self.run_request.experiment}); quit and cancel it?"
+            )
+            self.push_screen(
+                ConfirmScreen(question, yes="Quit and cancel", no="Keep running", id="confirm-quit"),
+                callback=self._quit_confirmed,
+            )
+            return
+        self._close()
+
+    def _quit_confirmed(self, yes: bool | None) -> None:
+        if yes:
+            self._close()
+
+    def _close(self) -> None:
         runner = self.runner
         if runner is not None:
             runner.cancel()
+        elif self.run_request is not None:
+            self.cancel_requested = True
         # Closing may save the notes cache (~0.8 s at 10,000 notes): not on the UI thread.
         self.run_worker(self._close_and_exit, thread=True, group="quit", exit_on_error=False)
 

@@ -32,7 +32,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 
 from notebase.tui.details import citation_markdown, experiment_markdown, question_markdown
 from notebase.tui.render import parse_href
@@ -40,8 +40,9 @@ from notebase.tui.screens.modals import DetailScreen
 from notebase.tui.screens.outline import OutlineScreen
 from notebase.tui.session import VaultSession
 from notebase.tui.views import Listing, MentionRow, NotePage, VaultUpdate
+from notebase.tui.widgets.key_footer import KeyFooter
 from notebase.tui.widgets.note_body import NoteBody, Rendered, render_markdown
-from notebase.tui.widgets.note_list import NoteList
+from notebase.tui.widgets.note_list import FilterBox, NoteList
 from notebase.tui.widgets.note_view import NoteView, heading_words
 from notebase.tui.widgets.run_panel import RunPanel
 from notebase.tui.widgets.side_panel import SidePanel
@@ -125,7 +126,13 @@ class MainScreen(Screen):
         Binding("h", "outline", "Outline", show=False, id="main.outline"),
         Binding("n", "focus_notes", "Notes", show=False, id="main.notes"),
         Binding("f", "focus_filter", "Filter", show=False, id="main.filter"),
+        Binding("b", "toggle_panel('left')", "List panel", show=False, id="main.left_panel"),
+        Binding("p", "toggle_panel('side')", "Side panel", show=False, id="main.side_panel"),
     ]
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-medium"), (100, "-wide")]
+    """Below 70 columns the note alone (``b`` and ``p`` bring the panels back), below 100
+    no side panel; the panels' widths are shares of the screen between (app.tcss)."""
 
     def __init__(self, session: VaultSession, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -153,14 +160,14 @@ class MainScreen(Screen):
         yield Static("", id="top-bar")
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield Input(placeholder="filter notes (f)", id="filter")
+                yield FilterBox(placeholder="filter notes (f)", id="filter")
                 yield Static("", id="list-caption")
                 yield NoteList(id="notes")
                 yield TagTree(id="tags")
             yield NoteView(id="note")
             yield SidePanel(id="side")
         yield RunPanel(id="run")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#top-bar", Static).update(
@@ -403,13 +410,43 @@ class MainScreen(Screen):
             body.focus()
 
     def action_focus_notes(self) -> None:
+        self.show_panel("left")
         self.query_one(NoteList).focus()
 
     def action_focus_filter(self) -> None:
+        self.show_panel("left")
         self.query_one("#filter", Input).focus()
 
     def focus_tags(self) -> None:
+        self.show_panel("left")
         self.query_one(TagTree).focus()
+
+    # --- panels: b and p, and the width's breakpoints -----------------------------------------
+
+    def panel_shown(self, panel: str) -> bool:
+        """Whether the ``left`` (list and tags) or ``side`` panel is on screen now."""
+        return bool(self.query_one(f"#{panel}").display)
+
+    def show_panel(self, panel: str, shown: bool = True) -> None:
+        """Show (or hide) a panel whatever the width, until ``b`` / ``p`` says otherwise."""
+        self.set_class(shown, f"-show-{panel}")
+        self.set_class(not shown, f"-hide-{panel}")
+        self.call_after_refresh(self._focus_on_screen)
+
+    def action_toggle_panel(self, panel: str) -> None:
+        self.show_panel(panel, not self.panel_shown(panel))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._focus_on_screen)  # once the breakpoint's class is set
+
+    def _focus_on_screen(self) -> None:
+        """Keys must not go to a widget of a hidden panel: the note gets them instead."""
+        focused = self.focused
+        if focused is None or any(
+            not self.panel_shown(panel) and self.query_one(f"#{panel}") in focused.ancestors
+            for panel in ("left", "side")
+        ):
+            self.query_one(NoteBody).focus()
 
     # --- list, filter, tags -------------------------------------------------------------------
 
@@ -420,6 +457,15 @@ class MainScreen(Screen):
 
     @on(Input.Submitted, "#filter")
     def filter_submitted(self) -> None:
+        """Enter: to the list; the one note the filter leaves is opened at once."""
+        note_list = self.query_one(NoteList)
+        note_list.focus()
+        key = note_list.highlighted_key
+        if note_list.shown_count == 1 and key is not None and key != self.current_path:
+            self.open_path(key, push=True)
+
+    @on(FilterBox.Leave, "#filter")
+    def filter_left(self) -> None:
         self.query_one(NoteList).focus()
 
     @on(NoteList.Highlighted, "#notes")
@@ -431,7 +477,10 @@ class MainScreen(Screen):
     def note_selected(self, event: NoteList.Selected) -> None:
         if event.key != self.current_path:
             self.open_path(event.key, push=True)
-        self.query_one(SidePanel).focus()
+        if self.panel_shown("side"):
+            self.query_one(SidePanel).focus()
+        else:
+            self.query_one(NoteBody).focus()
 
     @on(Tree.NodeSelected, "#tags")
     def tag_selected(self, event: Tree.NodeSelected) -> None:

@@ -1,12 +1,13 @@
-"""Small modal screens: a text detail (citation, question, results), a chooser, the help."""
+"""Small modal screens: a text detail (citation, question, results), a chooser, a yes/no
+question, the help."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import Button, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 
@@ -62,6 +63,38 @@ class ChooseScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question: y or Enter on the yes button says yes; n or Escape says no."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.question = question
+        self.yes_label = yes
+        self.no_label = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box", classes="modal-box"):
+            yield Static(self.question, id="confirm-question", classes="modal-title", markup=False)
+            with Horizontal(id="confirm-buttons"):
+                yield Button(f"{self.yes_label} (y)", variant="error", id="confirm-yes")
+                yield Button(f"{self.no_label} (n)", variant="primary", id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()  # Enter alone keeps things as they are
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from rich.text import Span, Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Input
 
 from notebase.tui.views import NoteRow
 from notebase.tui.widgets.row_list import Row, RowList, RowMessage
@@ -94,3 +97,37 @@ class NoteList(RowList):
     @property
     def shown_count(self) -> int:
         return len(self.rows)
+
+
+class FilterBox(Input):
+    """The filter box over the note list; it lets go of the keyboard as soon as asked.
+
+    Escape clears the text, and when it is already empty leaves the box; the down arrow
+    leaves it keeping the text (both post ``Leave``: the screen focuses the list). Enter
+    posts Input's ``Submitted`` (the screen goes to the list, or opens the one match).
+    """
+
+    BINDINGS = [
+        Binding("escape", "clear_or_leave", "Clear / leave", show=False),
+        Binding("down", "leave", "To the list", show=False),
+    ]
+
+    class Leave(Message):
+        """The user is done with the filter box: focus the list."""
+
+        def __init__(self, box: FilterBox) -> None:
+            super().__init__()
+            self.box = box
+
+        @property
+        def control(self) -> FilterBox:
+            return self.box
+
+    def action_clear_or_leave(self) -> None:
+        if self.value:
+            self.value = ""
+        else:
+            self.post_message(self.Leave(self))
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave(self))

@@ -28,7 +28,7 @@ class Row:
     key: str | None
     """What a selection reports (e.g. a note path); None for a heading row."""
     text: Text
-    """The line as shown (cropped to the widget's width)."""
+    """The line as shown (cut to the widget's width, ending in "…", when longer)."""
     heading: bool = False
     """Shown in the heading style (section titles, note titles in a grouped list)."""
 
@@ -126,8 +126,7 @@ class RowList(LineWidget, can_focus=True):
         """Replace the rows; keep the cursor on ``keep_key`` (or the current key) if present."""
         current = keep_key if keep_key is not None else self.highlighted_key
         self.rows = rows
-        width = max((row.text.cell_len for row in rows[:2000]), default=0)
-        self.virtual_size = Size(width, len(rows))
+        self.virtual_size = Size(0, len(rows))  # no sideways scrolling: long rows end in "…"
         self.cursor = -1
         if current is not None:
             for index, row in enumerate(rows):
@@ -187,7 +186,11 @@ class RowList(LineWidget, can_focus=True):
             style = base + self.get_component_rich_style("row-list--heading")
         if index == self.cursor:
             style = style + self.get_component_rich_style("row-list--cursor")
-        segments = list(row.text.render(self.app.console, end=""))
+        text = row.text
+        if text.cell_len > width:  # cut to the width with "…", wide (Korean) characters counted
+            text = text.copy()
+            text.truncate(width, overflow="ellipsis")
+        segments = list(text.render(self.app.console, end=""))
         segments = list(Segment.apply_style(segments, style))
         strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, style)
         return strip.apply_offsets(scroll_x, index)

@@ -25,6 +25,18 @@ class TagTree(Tree[str]):
         self.show_root = True
         self.guide_depth = 2
 
+    def render_label(self, node, base_style, style) -> Text:
+        """The node's label, cut with "…" where the panel ends (wide characters counted)."""
+        label = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if room > 1 and label.cell_len > room:
+            label = label.copy()
+            label.truncate(room, overflow="ellipsis")
+        return label
+
     def expanded_tags(self) -> set[str]:
         """Tags whose nodes are open now (kept open across a rebuild)."""
         expanded, stack = set(), [self.root]
