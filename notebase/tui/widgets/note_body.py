@@ -42,6 +42,7 @@ from textual.timer import Timer
 from notebase.tui.obsidian_markdown import obsidian_parser
 from notebase.tui.render import IMAGE_EXTENSIONS, parse_href
 from notebase.tui.widgets.row_list import LineWidget
+from notebase.tui.widgets.table_fit import FitTableElement
 
 HEADING_META = "notebase-heading"
 """Style meta key that marks the text of a heading (its plain text is the value)."""
@@ -299,6 +300,7 @@ class _NoteMarkdown(Markdown):
         "callout_open": _Callout,
         "callout_close": _Callout,
         "image_preview": _ImagePreview,
+        "table_open": FitTableElement,  # numbers and header words never cut (table_fit)
     }
     inlines = {*Markdown.inlines, "mark", "math"}
 
