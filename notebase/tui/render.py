@@ -154,11 +154,15 @@ note). The session supplies it; without one, embeds of notes show as links."""
 MAX_EMBED_DEPTH = 3
 """Embeds inside embeds are shown this deep; deeper ones are links."""
 
+MAX_EMBEDDED_CHARS = 500_000
+"""Text all the embeds of one note may bring in (ten embeds of a note that embeds ten ...
+would grow tenfold a level); past it, further embeds are links."""
+
 
 def note_markdown(note: Note, embed: EmbedSource | None = None) -> str:
     """The note's body ready for the renderer (see the module docstring). ``embed`` reads
     the notes that ``![[note]]``, ``![[note#heading]]`` and ``![[note#^block]]`` show."""
-    body = _Body(note, 0, len(note.body), embed, ((note.path, None),)).markdown()
+    body = _Body(note, 0, len(note.body), embed, ((note.path, None),), [0]).markdown()
     if note.valid:
         return body
     errors = "\n".join(f"- {escape_label(error)}" for error in note.errors) or "- unreadable"
@@ -169,9 +173,11 @@ def note_markdown(note: Note, embed: EmbedSource | None = None) -> str:
 class _Body:
     """One note's body, or the part of it an embed shows, as Markdown for the renderer."""
 
-    def __init__(self, note, start: int, end: int, embed, stack, depth: int = 0) -> None:
+    def __init__(self, note, start: int, end: int, embed, stack, shown, depth=0) -> None:
         self.note, self.start, self.end = note, start, end
         self.embed, self.stack, self.depth = embed, stack, depth
+        self.shown: list[int] = shown
+        """Characters embedded so far in the whole note (shared by all its parts)."""
         self.text = note.body[start:end]
 
     def markdown(self) -> str:
@@ -243,7 +249,11 @@ class _Body:
         prefix = self._own_line(start, end)
         if prefix is None:
             return title  # in the middle of text: a link to it
-        inner = _Body(source, *section, self.embed, (*self.stack, key), self.depth + 1)
+        self.shown[0] += section[1] - section[0]
+        if self.shown[0] > MAX_EMBEDDED_CHARS:
+            return f"{title} *(too much embedded text: not shown)*"
+        stack = (*self.stack, key)
+        inner = _Body(source, *section, self.embed, stack, self.shown, self.depth + 1)
         lines = [title, "", *inner.markdown().strip("\n").split("\n")]
         boxed = [f"> {line}" if line else ">" for line in lines]
         return f"\n{prefix}".join([*boxed, ""]).rstrip() + f"\n{prefix.rstrip()}"

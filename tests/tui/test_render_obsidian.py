@@ -409,3 +409,19 @@ async def test_an_edited_embedded_note_redraws_the_note_that_embeds_it(tmp_path)
         app.apply_changes([str(vault / "속.md")])
         assert await wait_for(pilot, lambda: "바뀐 문장" in shown_text())
         assert app.main_screen.current_path == "겉.md"
+
+
+def test_embeds_that_multiply_are_cut_at_a_budget(tmp_path):
+    """Ten embeds of a note that embeds ten of a note that embeds ten ...: the text brought
+    in stays bounded, and the render stays fast."""
+    from notebase.tui.render import MAX_EMBEDDED_CHARS
+
+    filler = "가나다라마바사 " * 2000  # 16 kB
+    files = {f"n{level}.md": f"{filler}\n\n" + f"![[n{level + 1}]]\n\n" * 10 for level in range(4)}
+    files["n4.md"] = filler
+    vault = load(tmp_path, files)
+    start = time.perf_counter()
+    source = note_markdown(vault.get("n0.md"), embed=vault.notes.get)
+    assert len(source) < 2 * MAX_EMBEDDED_CHARS + 100_000
+    assert "too much embedded text" in source
+    assert time.perf_counter() - start < 5
