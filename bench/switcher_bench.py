@@ -14,11 +14,14 @@ On a copy of ``obsidian-help-ko`` (173 notes; or a generated vault with ``--note
    list for the new query (``SwitcherScreen.painted_query`` and ``painted_at``, set after
    the screen refresh that shows it).
 3. ``mentions``: ``session.unlinked_mentions`` (the side panel's section, computed on a
-   worker) for every note, cache aside: median, max, and the note with the most mentions.
+   worker; reading stops past ``MENTIONS_LIMIT``, shown as ``200+``) for every note (at
+   most ``--mention-notes``, evenly spread over the list), cache aside: median, max, and
+   the note with the most mentions.
 
 Usage::
 
     .venv/bin/python bench/switcher_bench.py [--notes N] [--rounds 20] [--skip-pilot]
+        [--mention-notes 200]
 """
 
 from __future__ import annotations
@@ -122,14 +125,17 @@ async def bench_pilot(vault: Path, experiments: Path) -> None:
     print(f"Pilot key press -> list painted: {summary(times)}")
 
 
-def bench_mentions(session: VaultSession) -> None:
+def bench_mentions(session: VaultSession, most: int) -> None:
     times = []
-    for path in list(session._vault.notes):
+    paths = list(session._vault.notes)
+    step = max(1, len(paths) // most)
+    for path in paths[::step][:most]:
         session._mentions = ((), [])  # the cache aside
         started = time.perf_counter()
-        rows = session.unlinked_mentions(path)
-        times.append(((time.perf_counter() - started) * 1000, len(rows), path))
-    most = max(times, key=lambda item: item[1])
+        rows, complete = session.unlinked_mentions(path)
+        count = f"{len(rows)}{'' if complete else '+'}"
+        times.append(((time.perf_counter() - started) * 1000, count, path))
+    most = max(times, key=lambda item: int(item[1].rstrip("+")))
     slowest = max(times)
     print(f"unlinked mentions per note: {summary([t for t, _n, _p in times])}")
     print(f"  most mentions: {most[2]} ({most[1]} mentions) in {most[0]:.1f} ms")
@@ -141,6 +147,7 @@ def main() -> None:
     parser.add_argument("--notes", type=int, help="a generated vault of N notes instead")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--skip-pilot", action="store_true")
+    parser.add_argument("--mention-notes", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         vault = Path(tmp) / "vault"
@@ -161,7 +168,7 @@ def main() -> None:
         bench_score(session, args.rounds)
         if not args.skip_pilot:
             asyncio.run(bench_pilot(vault, experiments))
-        bench_mentions(session)
+        bench_mentions(session, args.mention_notes)
 
 
 if __name__ == "__main__":

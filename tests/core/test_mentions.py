@@ -127,3 +127,19 @@ def test_many_near_misses_stay_linear(tmp_path):
     started = time.perf_counter()
     assert found(vault, "maml.md") == [("big.md", 3, "MAML")]
     assert time.perf_counter() - started < 2.0
+
+
+def test_limit_stops_reading_in_path_order(tmp_path):
+    notes = {"maml.md": "# MAML\n"}
+    for name in "dcba":
+        notes[f"{name}.md"] = f"# {name}\n\nMAML once.\n\nMAML twice.\n"
+    vault = vault_of(tmp_path, notes)
+    target = vault.notes["maml.md"]
+    everything = unlinked_mentions(target, reversed(list(vault.notes.values())))
+    assert [(m.path, m.line) for m in everything] == [
+        (f"{name}.md", line) for name in "abcd" for line in (3, 5)
+    ]
+    # More than 3 found: a and b read, c and d not.
+    some = unlinked_mentions(target, reversed(list(vault.notes.values())), limit=3)
+    assert [(m.path, m.line) for m in some] == [(m.path, m.line) for m in everything[:4]]
+    assert unlinked_mentions(target, vault.notes.values(), limit=8) == everything

@@ -222,3 +222,16 @@ async def test_unlinked_mentions_follow_a_change_in_another_note(walk_app, vault
         app.apply_changes([str(new)])
         assert await wait_for(pilot, lambda: len(side.mentions) == 2)
         assert app.main_screen.current_path == WALK
+
+
+async def test_mentions_past_the_limit_say_there_are_more(walk_app):
+    app = walk_app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await visit(app, pilot, WALK)
+        rows, complete = app.session.unlinked_mentions(WALK, limit=1)
+        assert ([row.path for row in rows], complete) == ([LONG_DAY], False)
+        assert app.session.unlinked_mentions(WALK, limit=2)[1] is True
+        side = app.main_screen.query_one(SidePanel)
+        side.show_mentions(WALK, rows, complete)
+        assert "Unlinked mentions (1+)" in [row.text.plain for row in side.rows]

@@ -76,12 +76,13 @@ arrow key is held down the list)."""
 
 
 class MentionsLoaded(Message):
-    """A worker found the unlinked mentions of note ``path``."""
+    """A worker found the unlinked mentions of note ``path`` (``complete``: all of them)."""
 
-    def __init__(self, path: str, mentions: list[MentionRow]) -> None:
+    def __init__(self, path: str, mentions: list[MentionRow], complete: bool = True) -> None:
         super().__init__()
         self.path = path
         self.mentions = mentions
+        self.complete = complete
 
 
 class ListingLoaded(Message):
@@ -528,11 +529,12 @@ class MainScreen(Screen):
     def _load_mentions(self, path: str) -> None:
         """Worker: the unlinked mentions of ``path`` (the session keeps them per version)."""
         if path == self.current_path:
-            self.post_message(MentionsLoaded(path, self.session.unlinked_mentions(path)))
+            self.post_message(MentionsLoaded(path, *self.session.unlinked_mentions(path)))
 
     def on_mentions_loaded(self, message: MentionsLoaded) -> None:
         if message.path == self.current_path:
-            self.query_one(SidePanel).show_mentions(message.path, message.mentions)
+            side = self.query_one(SidePanel)
+            side.show_mentions(message.path, message.mentions, message.complete)
 
     def open_mention(self, mention: MentionRow) -> None:
         """Open the note that mentions the open one, scrolled to the mention."""

@@ -67,10 +67,6 @@ def experiment_rows(summary: ExperimentSummary) -> list[Row]:
     return rows
 
 
-MENTIONS_SHOWN = 100
-"""Unlinked mentions listed at most (the heading gives the count of all)."""
-
-
 def mention_key(mention: MentionRow) -> str:
     return f"mention:{mention.line}:{mention.path}"
 
@@ -79,12 +75,10 @@ def mention_rows(mentions: list[MentionRow]) -> list[Row]:
     """A row per mention (the note's title and line; Enter opens it there), its line's
     text under it."""
     rows = []
-    for mention in mentions[:MENTIONS_SHOWN]:
+    for mention in mentions:
         text = Text.assemble(("≈ ", "cyan"), mention.title, (f" :{mention.line}", "dim"))
         rows.append(Row(mention_key(mention), text))
         rows.append(Row(None, Text("    " + mention.context, style="dim")))
-    if len(mentions) > MENTIONS_SHOWN:
-        rows.append(Row(None, Text(f"  … {len(mentions) - MENTIONS_SHOWN} more", style="dim")))
     return rows
 
 
@@ -96,12 +90,14 @@ class SidePanel(RowList):
         self.page: NotePage | None = None
         self.mentions: list[MentionRow] | None = None
         """The unlinked mentions of ``page`` (None until they arrive)."""
+        self.mentions_complete = True
+        """False when there are more than ``mentions`` (the session stopped reading)."""
         self._mentions_by_key: dict[str, MentionRow] = {}
 
-    def show_mentions(self, path: str, mentions: list[MentionRow]) -> None:
+    def show_mentions(self, path: str, mentions: list[MentionRow], complete: bool = True) -> None:
         """The unlinked mentions of note ``path`` arrived: show them if it is still shown."""
         if self.page is not None and self.page.path == path and mentions is not self.mentions:
-            self.mentions = mentions
+            self.mentions, self.mentions_complete = mentions, complete
             self._mentions_by_key = {mention_key(m): m for m in mentions}
             self.show(self.page)
 
@@ -168,7 +164,11 @@ class SidePanel(RowList):
         if self.mentions is None:
             rows.append(Row(None, Text("Unlinked mentions (…)"), heading=True))
         else:
-            section("Unlinked mentions", mention_rows(self.mentions), len(self.mentions))
+            more = "" if self.mentions_complete else "+"
+            rows.append(
+                Row(None, Text(f"Unlinked mentions ({len(self.mentions)}{more})"), heading=True)
+            )
+            rows.extend(mention_rows(self.mentions) or [Row(None, Text("  –", style="dim"))])
         self.set_rows(rows)
 
     def clear_note(self) -> None:
