@@ -37,7 +37,7 @@ DEFAULT_SOURCES_HEADINGS = (
 DEFAULT_IGNORE_DIRS = frozenset({".notebase", ".obsidian", ".git", ".trash"})
 DEFAULT_BIBLIOGRAPHY = "references.bib"
 
-PARSER_VERSION = 7
+PARSER_VERSION = 8
 """Bump when parsing (``notebase.core.parse``, ``citation``) changes what a Note holds: it
 invalidates the notes cache and the search index through `VaultConfig.fingerprint`. Kept
 here, not in the parser, so that checking a fingerprint never imports markdown-it."""

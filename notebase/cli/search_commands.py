@@ -124,11 +124,12 @@ def run_search(args: argparse.Namespace) -> int:
     index = _open(args)
     try:
         index.update(None if args.json else _progress_bar(), parsed=parsed)
-        hits = index.search(query, limit=args.limit, cited=cited)
+        page = index.search_page(query, limit=args.limit, cited=cited)
     except OSError as exc:
         raise UserError(f"could not update the search index: {exc.strerror or exc}") from None
     finally:
         index.close()
+    hits = page.hits
     if args.json:
         print_json(
             [
@@ -144,7 +145,16 @@ def run_search(args: argparse.Namespace) -> int:
         print_text(f"{hit.path}  {hit.title}  ({hit.score:.2f})")
         if hit.snippet:
             print_text(f"    {hit.snippet}")
+    print(match_count(len(hits), page.total), file=sys.stderr)
     return 0
+
+
+def match_count(shown: int, total: int) -> str:
+    """The last line of a text search: how many notes match, and how many are shown."""
+    total = max(total, shown)
+    if shown < total:
+        return f"showing {shown} of {total} matching notes (--limit N shows more)"
+    return "1 note matches" if total == 1 else f"{total} notes match"
 
 
 def _progress_bar():

@@ -42,15 +42,15 @@ def is_attachment_target(target: str) -> bool:
     return dot > 0 and name[dot + 1 :].lower() in ATTACHMENT_EXTENSIONS
 
 
-def mask_code_spans(text: str) -> str:
-    """``text`` with the inside of inline code spans replaced by spaces (same length).
+def code_spans(text: str) -> list[tuple[int, int, int]]:
+    """``(start, end, ticks)`` of each inline code span of ``text``, backticks included,
+    ``ticks`` the width of its backtick runs.
 
     CommonMark: a run of N backticks opens a span closed by the next run of exactly N.
     """
     if "`" not in text:
-        return text
-    out = []
-    pos = 0
+        return []
+    spans = []
     runs = list(_CODE_SPAN_TICKS.finditer(text))
     i = 0
     while i < len(runs):
@@ -62,14 +62,42 @@ def mask_code_spans(text: str) -> str:
         if closing_index is None:
             i += 1
             continue
-        closing = runs[closing_index]
-        out.append(text[pos : opening.start()])
-        span = text[opening.start() : closing.end()]
-        out.append(_NOT_NEWLINE.sub(" ", span))
-        pos = closing.end()
+        spans.append((opening.start(), runs[closing_index].end(), width))
         i = closing_index + 1
+    return spans
+
+
+def mask_code_spans(text: str) -> str:
+    """``text`` with the inside of inline code spans replaced by spaces (same length)."""
+    spans = code_spans(text)
+    if not spans:
+        return text
+    out = []
+    pos = 0
+    for start, end, _ in spans:
+        out.append(text[pos:start])
+        out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
+        pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+def other_markdown_links(text: str, links: list[Link]) -> list[tuple[int, int, int, int]]:
+    """``(start, end, label_start, label_end)`` of the Markdown links ``[label](dest)`` of
+    one inline text that `inline_links` does not count (web addresses, ``#anchors``, other
+    files); ``links`` are the ones it counted there (offset 0). What shows links as text
+    needs these; nothing else does."""
+    if "](" not in text:
+        return []
+    masked = mask_code_spans(text)
+    if "[[" in masked:
+        masked = _WIKILINK.sub(lambda match: " " * len(match.group()), masked)
+    counted = {link.start for link in links if link.kind == "markdown"}
+    return [
+        (m.start(), m.end(), m.start(2), m.end(2))
+        for m in _MD_LINK.finditer(masked)
+        if m.start() not in counted
+    ]
 
 
 FootnoteSpan = tuple[int, int, str]

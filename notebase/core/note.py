@@ -94,6 +94,8 @@ class Question:
     summary: str | None = None
     """That block's one-line answer (`notebase.core.results_block.block_summary`)."""
     line: int = 0
+    heading: str = ""
+    """The questions heading it stands under (its text, as `Note.headings` has it)."""
 
 
 @dataclass(slots=True)

@@ -116,6 +116,7 @@ class _PendingQuestion:
     number: int
     first_line: int
     last_line: int
+    heading: str
     text: str | None = None
 
 
@@ -145,7 +146,7 @@ class _BodyScanner:
         definitions: list[tuple[str, int, int]] = []
 
         in_questions = False
-        questions_level = 0
+        questions_heading = ""
         list_depth = 0
         current: _PendingQuestion | None = None
         heading_level = 0
@@ -161,10 +162,11 @@ class _BodyScanner:
                     note.headings.append(text)
                     if heading_level == 1 and not note.title:
                         note.title = unicodedata.normalize("NFC", text)
-                    if question_heading.search(text):
-                        in_questions, questions_level = True, heading_level
-                    elif in_questions and heading_level <= questions_level:
-                        in_questions = False
+                    # A questions section ends at the next heading, a sub-heading too
+                    # (its lists are steps, not questions), unless that heading is a
+                    # questions heading itself.
+                    in_questions = question_heading.search(text) is not None
+                    questions_heading = text if in_questions else ""
                     heading_level = 0
             elif kind == "heading_open":
                 heading_level = int(token.tag[1:]) if token.tag[1:].isdigit() else 1
@@ -179,6 +181,7 @@ class _BodyScanner:
                         number=len(self.questions) + 1,
                         first_line=self.line_offset + token.map[0] + 1,
                         last_line=self.line_offset + token.map[1],
+                        heading=questions_heading,
                     )
                     self.questions.append(current)
             elif kind == "list_item_close":
@@ -399,6 +402,7 @@ class _BodyScanner:
                     answered_by=block.run_id if block else None,
                     summary=block.summary if block else None,
                     line=pending.first_line,
+                    heading=pending.heading,
                 )
             )
 

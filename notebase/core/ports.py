@@ -31,6 +31,18 @@ class SearchHit:
     snippet: str
     """Plain text around the best match, matched words wrapped in ``«`` ``»``;
     the note's first line of text when no word could be located."""
+    segments: tuple[tuple[str, bool], ...] = ()
+    """The same snippet as ``(text, is_match)`` pieces, for a screen to style."""
+
+
+@dataclass(slots=True, frozen=True)
+class SearchPage:
+    """The best hits of a query and how many notes match in all."""
+
+    hits: list[SearchHit]
+    """At most the limit asked for, best first."""
+    total: int
+    """Every note the query matches (``len(hits)`` when that is all of them)."""
 
 
 @dataclass(slots=True)
@@ -105,6 +117,12 @@ class NoteIndex(Protocol):
 
         Raises ``notebase.errors.UserError`` (a subclass) for a query that cannot be read.
         """
+        ...
+
+    def search_page(
+        self, query: str, limit: int = 20, cited: CitedNotes | None = None
+    ) -> SearchPage:
+        """``search`` with the number of notes that match in all."""
         ...
 
     def close(self) -> None:

@@ -51,11 +51,19 @@ class _Unsupported(Exception):
 def top_docs(searcher, query, limit: int) -> list[tuple[int, float]] | None:
     """``[(docnum, score)]``, best first, as ``searcher.search(query, limit=limit)`` ranks
     them; None when the query has a part this module does not evaluate."""
+    found = ranked_docs(searcher, query, limit)
+    return None if found is None else found[0]
+
+
+def ranked_docs(searcher, query, limit: int) -> tuple[list[tuple[int, float]], int] | None:
+    """``top_docs`` and how many notes match in all (every note scored counts)."""
     cache = searcher.__dict__.setdefault("_notebase_term_scores", _Cache())
     scored: list[tuple[int, float]] = []
+    total = 0
     try:
         for leaf, offset in searcher.leaf_searchers():
             scores = _evaluate(query.matcher(leaf), leaf, cache)
+            total += len(scores)
             if len(scores) > limit:  # the limit-th best score, sorted in C, then only those
                 floor = nlargest(limit, scores.values())[-1]
                 scored.extend((offset + doc, s) for doc, s in scores.items() if s >= floor)
@@ -64,7 +72,7 @@ def top_docs(searcher, query, limit: int) -> list[tuple[int, float]] | None:
     except _Unsupported:
         return None
     scored.sort(key=lambda item: (-item[1], item[0]))
-    return scored[:limit]
+    return scored[:limit], total
 
 
 def _evaluate(m, leaf, cache) -> dict[int, float]:

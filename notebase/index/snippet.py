@@ -1,5 +1,9 @@
-"""Plain-text snippets for search hits: the stretch of a note around its best match, the
-matched words wrapped in « ».
+"""Plain-text snippets for search hits: the stretch of a note around its best match, as
+segments ``(text, is_hit)``; `make_snippet` writes them with the matched words in « ».
+
+The note's Markdown is shown as the text a reader sees (`notebase.core.plain_text`, the one
+rule): no ``[[`` ``]]``, table pipes, HTML tags, heading hashes or emphasis markers. Only the
+lines around the best match are converted, so a hit costs the same in a long note.
 
 whoosh's highlighter re-analyses the whole note per hit (milliseconds each); searching as
 the user types needs less. A regex built from the typed words finds them in the text:
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from notebase.core.plain_text import plain_inline
 from notebase.index.analysis import CJK_CHAR_RE, CJK_RANGE, normalize_word
 
 MARK_START = "«"
@@ -21,12 +26,14 @@ SNIPPET_CHARS = 160
 _CONTEXT_BEFORE = 40
 _MAX_CANDIDATES = 40
 
-_SPACES_RE = re.compile(r"\s+")
 _LATIN_WORD_RE = re.compile(r"[^\W_]+")
-# Markdown noise that reads badly in a one-line snippet.
-_NOISE_RE = re.compile(
-    r"^#{1,6}\s+|\[\^[^\]]*\]:?|!?\[\[|\]\]|\*\*|__|^\s*[-*+]\s+\[[ xX]\]\s+", re.M
-)
+_REGION_BEFORE = 300
+_REGION_AFTER = 600
+"""Raw note text converted around the best raw match (characters, widened to whole lines
+when they are not too long)."""
+
+Segment = tuple[str, bool]
+"""A piece of a snippet and whether it is a matched word."""
 
 
 def term_pattern(term: str) -> str | None:
@@ -67,30 +74,75 @@ def compile_highlighter(terms: list[str]) -> re.Pattern[str] | None:
 
 
 def make_snippet(text: str, highlighter: re.Pattern[str] | None) -> str:
-    """The best ~160 characters of ``text`` around matches, marked; the opening text when
-    nothing matches (e.g. a title-only or tag match)."""
-    text = _SPACES_RE.sub(" ", _NOISE_RE.sub("", text)).strip()
+    """`snippet_segments` as one string, matched words wrapped in « » (the CLI's form)."""
+    return marked_snippet(snippet_segments(text, highlighter))
+
+
+def marked_snippet(segments) -> str:
+    """Segments as one string, matched words wrapped in « »."""
+    return "".join(f"{MARK_START}{piece}{MARK_END}" if hit else piece for piece, hit in segments)
+
+
+def snippet_segments(text: str, highlighter: re.Pattern[str] | None) -> list[Segment]:
+    """The best ~160 characters of note Markdown ``text`` around matches, as plain text in
+    segments ``(text, is_hit)``; the opening text when nothing matches (e.g. a title-only
+    or tag match). ``…`` marks a cut."""
     if not text:
-        return ""
-    matches = list(highlighter.finditer(text)) if highlighter else []
+        return []
+    raw = list(highlighter.finditer(text)) if highlighter else []
+    raw = [m for m in raw if m.end() > m.start()]
+    if raw:
+        start, _ = _best_window(raw)
+        first = _line_start(text, start - _REGION_BEFORE)
+        region = text[first : _line_end(text, start + SNIPPET_CHARS + _REGION_AFTER)]
+        cut_before = first > 0
+    else:
+        region = text[: _line_end(text, 4 * SNIPPET_CHARS)]
+        cut_before = False
+    plain = plain_inline(region)
+    if not plain:
+        return []
+    matches = list(highlighter.finditer(plain)) if highlighter else []
     matches = [m for m in matches if m.end() > m.start()]
     if not matches:
-        return _cut(text, 0, SNIPPET_CHARS, [])
+        return _cut(plain, 0, SNIPPET_CHARS, [], cut_before)
+    best_start, _ = _best_window(matches)
+    end = best_start + SNIPPET_CHARS
+    inside = [m for m in matches if m.start() >= best_start and m.end() <= end]
+    return _cut(plain, best_start, end, inside, cut_before)
+
+
+def _best_window(matches: list[re.Match[str]]) -> tuple[int, int]:
+    """``(start, score)`` of the window holding the most different matched words."""
     best_start, best_score = 0, -1
     for candidate in matches[:_MAX_CANDIDATES]:
         start = max(0, candidate.start() - _CONTEXT_BEFORE)
         end = start + SNIPPET_CHARS
         inside = {m.group(0).lower() for m in matches if m.start() >= start and m.end() <= end}
-        score = len(inside)
-        if score > best_score:
-            best_start, best_score = start, score
-    end = best_start + SNIPPET_CHARS
-    return _cut(
-        text, best_start, end, [m for m in matches if m.start() >= best_start and m.end() <= end]
-    )
+        if len(inside) > best_score:
+            best_start, best_score = start, len(inside)
+    return best_start, best_score
 
 
-def _cut(text: str, start: int, end: int, marks: list[re.Match[str]]) -> str:
+def _line_start(text: str, pos: int) -> int:
+    """The start of the line holding ``pos``, unless that is far before it."""
+    if pos <= 0:
+        return 0
+    found = text.rfind("\n", max(0, pos - _REGION_BEFORE), pos)
+    return found + 1 if found >= 0 else pos
+
+
+def _line_end(text: str, pos: int) -> int:
+    """The end of the line holding ``pos``, unless that is far after it."""
+    if pos >= len(text):
+        return len(text)
+    found = text.find("\n", pos, pos + _REGION_AFTER)
+    return found if found >= 0 else pos
+
+
+def _cut(
+    text: str, start: int, end: int, marks: list[re.Match[str]], cut_before: bool = False
+) -> list[Segment]:
     # Move the edges to word boundaries so no word is cut in half.
     if start > 0:
         space = text.rfind(" ", max(0, start - 15), start)
@@ -99,15 +151,19 @@ def _cut(text: str, start: int, end: int, marks: list[re.Match[str]]) -> str:
         space = text.find(" ", end, end + 15)
         end = space if space >= 0 else end
     end = min(end, len(text))
-    pieces = ["…" if start > 0 else ""]
+    segments: list[Segment] = []
+    pieces = ["…" if start > 0 or cut_before else ""]
     cursor = start
     for match in marks:
         if match.start() < cursor or match.end() > end:
             continue
         pieces.append(text[cursor : match.start()])
-        pieces.append(MARK_START + match.group(0) + MARK_END)
+        segments.append(("".join(pieces), False))
+        segments.append((match.group(0), True))
+        pieces = []
         cursor = match.end()
     pieces.append(text[cursor:end])
     if end < len(text):
         pieces.append("…")
-    return "".join(pieces)
+    segments.append(("".join(pieces), False))
+    return [segment for segment in segments if segment[0]]

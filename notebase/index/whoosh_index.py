@@ -6,7 +6,8 @@
   manifest (``manifest.py``) and re-indexes only new and changed notes (mtime + size, then
   a content digest), drops deleted ones; a rename is a delete plus an add.
 - ``update_paths(paths)`` does the same for the files a watcher reported.
-- ``search(query)`` answers from one searcher kept open and refreshed after each update.
+- ``search(query)`` (``search_page``: with the number of notes that match in all) answers
+  from one searcher kept open and refreshed after each update.
 
 The index is a cache: a damaged or version-mismatched index is rebuilt with a one-line
 message, never an exception. Damage is found on open (``health.py``: the segment files
@@ -32,7 +33,14 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from notebase.config import VaultConfig
-from notebase.core.ports import CitedNotes, ParsedNotes, ProgressCallback, SearchHit, UpdateStats
+from notebase.core.ports import (
+    CitedNotes,
+    ParsedNotes,
+    ProgressCallback,
+    SearchHit,
+    SearchPage,
+    UpdateStats,
+)
 from notebase.errors import UserError
 from notebase.index import folder as index_dir
 from notebase.index import health, index_folder, ranking
@@ -42,7 +50,7 @@ from notebase.index.manifest import VALID, Manifest, ManifestError
 from notebase.index.query import compile_query, highlight_terms, parse_query, resolve_citations
 from notebase.index.scan import ScannedFile, named_files, scan_note_files, stat_note_files
 from notebase.index.schema import SCHEMA_VERSION, build_schema
-from notebase.index.snippet import compile_highlighter, make_snippet
+from notebase.index.snippet import compile_highlighter, marked_snippet, snippet_segments
 from notebase.index.writer import apply, has_changes
 
 __all__ = ["WhooshNoteIndex", "IndexBusyError", "ScannedFile", "scan_note_files"]
@@ -305,11 +313,16 @@ class WhooshNoteIndex:
     def search(
         self, query: str, limit: int = 20, cited: CitedNotes | None = None
     ) -> list[SearchHit]:
+        return self.search_page(query, limit, cited).hits
+
+    def search_page(
+        self, query: str, limit: int = 20, cited: CitedNotes | None = None
+    ) -> SearchPage:
         parsed = parse_query(query)
         resolve_citations(parsed, cited)
         compiled = compile_query(parsed)
         if compiled is None:
-            return []
+            return SearchPage([], 0)
         highlighter = compile_highlighter(highlight_terms(parsed))
         try:
             return self._search(compiled, highlighter, limit)
@@ -321,24 +334,28 @@ class WhooshNoteIndex:
             self._heal(damage)
         return self._search(compiled, highlighter, limit)
 
-    def _search(self, compiled, highlighter, limit: int) -> list[SearchHit]:
+    def _search(self, compiled, highlighter, limit: int) -> SearchPage:
         with self._search_lock:
             searcher = self._current_searcher()
-            ranked = ranking.top_docs(searcher, compiled, limit)
-            if ranked is None:
-                ranked = [(hit.docnum, hit.score) for hit in searcher.search(compiled, limit=limit)]
+            found = ranking.ranked_docs(searcher, compiled, limit)
+            if found is None:
+                results = searcher.search(compiled, limit=limit)
+                found = [(hit.docnum, hit.score) for hit in results], len(results)
+            ranked, total = found
             hits = []
             for docnum, score in ranked:
                 fields = searcher.stored_fields(docnum)
+                segments = tuple(snippet_segments(fields.get("body", ""), highlighter))
                 hits.append(
                     SearchHit(
                         path=fields["path"],
                         title=fields.get("title", ""),
                         score=float(score),
-                        snippet=make_snippet(fields.get("body", ""), highlighter),
+                        snippet=marked_snippet(segments),
+                        segments=segments,
                     )
                 )
-        return hits
+        return SearchPage(hits, max(total, len(hits)))
 
     def _current_searcher(self):
         with self._search_lock:

@@ -40,6 +40,7 @@ from notebase.tui.views import (
     NoteRow,
     QuestionRow,
     SearchResult,
+    SearchResults,
     SwitchTarget,
     VaultUpdate,
     note_page,
@@ -491,13 +492,18 @@ class VaultSession:
         return rows
 
     def search(self, query: str, limit: int = 50) -> list[SearchResult]:
-        """Search with the index (the CLI's engine). ``UserError`` for a query it cannot
-        read; ``SearchUnavailable`` while the index opens, or when it could not be opened."""
+        """``search_page``'s hits."""
+        return self.search_page(query, limit).results
+
+    def search_page(self, query: str, limit: int = 50) -> SearchResults:
+        """Search with the index (the CLI's engine): the best ``limit`` hits and how many
+        notes match in all. ``UserError`` for a query it cannot read; ``SearchUnavailable``
+        while the index opens, or when it could not be opened."""
         from notebase.errors import UserError
 
         query = query.strip()
         if not query:
-            return []
+            return SearchResults([], 0)
         cited = None
         if any(f"{name}:" in query.casefold() for name in ("cite", "citation", "footnote")):
             with self._lock:  # taken before the index's lock, never inside it
@@ -509,12 +515,16 @@ class VaultSession:
                     raise SearchUnavailable("the search index is loading…")
                 raise SearchUnavailable(self.index_error or "the search index is unavailable")
             try:
-                hits = index.search(query, limit=limit, cited=cited)
+                page = index.search_page(query, limit=limit, cited=cited)
             except UserError:
                 raise
             except Exception as exc:  # a broken index must not take the app down
                 raise SearchUnavailable(f"search failed ({exc})") from exc
-        return [SearchResult(h.path, h.title, float(h.score), h.snippet) for h in hits]
+        results = [
+            SearchResult(h.path, h.title, float(h.score), h.snippet, h.segments)
+            for h in page.hits
+        ]
+        return SearchResults(results, page.total)
 
 
 class _SpecAnswers:

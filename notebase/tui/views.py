@@ -178,6 +178,17 @@ class SearchResult:
     title: str
     score: float = 0.0
     snippet: str = ""
+    segments: tuple[tuple[str, bool], ...] = ()
+    """The snippet as ``(text, is_match)`` pieces: the screen styles the matches."""
+
+
+@dataclass(slots=True)
+class SearchResults:
+    """The answer to one query: the best hits and how many notes match in all."""
+
+    results: list[SearchResult]
+    total: int = 0
+    """Every note that matches (more than ``results`` when the limit cut them)."""
 
 
 @dataclass(slots=True, frozen=True)

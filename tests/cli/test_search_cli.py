@@ -130,3 +130,21 @@ def test_new_process_end_to_end(vault):
     assert result.returncode == 0, result.stderr
     assert [h["path"] for h in json.loads(result.stdout)] == ["life/수면.md"]
     assert "rebuilding" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_text_output_says_how_many_notes_match_beyond_the_limit(tmp_path, capsys):
+    root = tmp_path / "많은 노트"
+    for number in range(73):
+        _note(root, f"n{number:02d}.md", f"노트 {number}", ["많음"], f"공통단어 {number}번 문장.")
+    _note(root, "other.md", "다른 노트", [], "상관없는 내용.")
+    code, out, err = _run(capsys, "--vault", str(root), "search", "공통단어")
+    assert code == 0
+    assert len([line for line in out.splitlines() if not line.startswith("    ")]) == 20
+    assert "showing 20 of 73 matching notes" in err
+    _, _, err = _run(capsys, "--vault", str(root), "search", "상관없는")
+    assert "1 note matches" in err and "showing" not in err
+    _, out, err = _run(capsys, "--vault", str(root), "search", "공통단어", "--limit", "100")
+    assert "73 notes match" in err and "showing" not in err
+    # --json stays the documented list of hits, nothing else on stdout
+    _, out, _ = _run(capsys, "--vault", str(root), "search", "공통단어", "--json")
+    assert len(json.loads(out)) == 20

@@ -297,9 +297,9 @@ experiments: [meta-cost]
 2. 둘째 질문
 - [ ] task question [[experiments/digits]] and [[experiments/digits]]
 
-### Sub heading still inside
+### Sub heading ends the section
 
-- deeper question
+- a step, not a question
 
 ## 출처
 
@@ -328,7 +328,6 @@ def test_questions_under_matching_headings_with_experiments_and_ids():
             "open",
             15,
         ),
-        ("ml/q.md#q4", 4, "deeper question", [], "open", 19),
     ]
     assert note.experiments == ["meta-cost"]
 
@@ -342,9 +341,14 @@ def test_default_question_heading_patterns(heading):
     assert [q.text for q in note.questions] == ["one?", "two?"]
 
 
-def test_question_section_includes_subsections_and_ends_at_same_level():
+def test_question_section_ends_at_a_sub_heading_unless_it_is_a_questions_heading():
     note = parse("## 질문\n- a\n### Sub\n- b\n# Top\n- c\n")
-    assert [q.text for q in note.questions] == ["a", "b"]
+    assert [q.text for q in note.questions] == ["a"]
+    note = parse("## 질문\n- a\n### 질문 (추가)\n- b\n### 방법\n1. 단계\n## 출처\n- c\n")
+    assert [(q.text, q.heading) for q in note.questions] == [
+        ("a", "질문"),
+        ("b", "질문 (추가)"),
+    ]
 
 
 def test_configured_question_headings():

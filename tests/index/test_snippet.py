@@ -26,3 +26,27 @@ def test_no_match_gives_the_opening_text_without_markdown_noise():
     snippet = make_snippet(text, compile_highlighter(["없는단어"]))
     assert snippet == "제목 본문의 링크와 각주. 출처"
     assert make_snippet("", None) == ""
+
+
+def test_snippets_are_plain_text_with_matches_as_segments():
+    from notebase.index.snippet import snippet_segments
+
+    text = (
+        "## 비교 표\n\n> [!tip]- **메타러닝** 요약\n> [[MAML|2차 MAML]]은 <span class=\"x\">"
+        "메모리</span>를 더 쓴다[^1].\n\n| 알고리즘 | 메모리 |\n|---|---|\n| [[FOMAML]] | 적다 |\n"
+    )
+    segments = snippet_segments(text, compile_highlighter(["메모리"]))
+    plain = "".join(piece for piece, _ in segments)
+    assert plain == "비교 표 메타러닝 요약 2차 MAML은 메모리를 더 쓴다. 알고리즘 메모리 FOMAML 적다"
+    assert [piece for piece, hit in segments if hit] == ["메모리", "메모리"]
+    for noise in ("[[", "]]", "|", "<span", "**", "[!tip]", "#", "[^1]", ">"):
+        assert noise not in plain
+    assert make_snippet(text, compile_highlighter(["적다"])).endswith("FOMAML «적다»")
+
+
+def test_a_match_deep_in_a_long_note_is_found_and_cut_on_both_sides():
+    filler = "**관계없는** [[문장|문장]]입니다.\n" * 400
+    text = filler + "| 역색인 | `BM25` |\n" + filler
+    snippet = make_snippet(text, compile_highlighter(["bm25"]))
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert "역색인 «BM25»" in snippet and "**" not in snippet and "[[" not in snippet

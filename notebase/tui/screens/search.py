@@ -4,11 +4,14 @@ Results follow the typing after a short pause (the pause keeps the list from fli
 the index answers on a worker (``SearchDone``). Enter in the box or on a hit opens it; the
 screen dismisses with the note's path. While the index is still opening the screen says
 so and searches again once it is ready (the app calls ``index_ready``).
+
+The status line counts every note that matches (``73 hits, showing 50``, ``1 hit``,
+``no hits for “x”``), not only those listed. Snippets come from the session as plain-text
+pieces ``(text, is_match)``; the screen only styles the matches.
 """
 
 from __future__ import annotations
 
-import re
 from functools import partial
 
 from rich.text import Text
@@ -21,23 +24,20 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from notebase.tui.session import SearchUnavailable, VaultSession
-from notebase.tui.views import SearchResult
+from notebase.tui.views import SearchResult, SearchResults
 from notebase.tui.widgets.row_list import Row, RowList
 
 DEBOUNCE_SECONDS = 0.15
-MATCH = re.compile(r"«(.*?)»")
+LIMIT = 50
+"""Hits listed; the status line says how many notes match in all."""
+EMPTY_QUERY_TEXT = "type to search"
 
 
-def snippet_text(snippet: str) -> Text:
-    """The index's snippet (matched words wrapped in ``«`` ``»``) as dim text, matches bold."""
-    snippet = " ".join(snippet.split())
+def snippet_text(segments: tuple[tuple[str, bool], ...]) -> Text:
+    """A hit's snippet (``(text, is_match)`` pieces, plain text) as dim text, matches bold."""
     text = Text(style="dim")
-    pos = 0
-    for match in MATCH.finditer(snippet):
-        text.append(snippet[pos : match.start()])
-        text.append(match.group(1), style="bold yellow")
-        pos = match.end()
-    text.append(snippet[pos:])
+    for piece, is_match in segments:
+        text.append(piece, style="bold yellow" if is_match else None)
     return text
 
 
@@ -45,22 +45,33 @@ def hit_rows(results: list[SearchResult]) -> list[Row]:
     rows = []
     for result in results:
         rows.append(Row(result.path, Text.assemble(result.title, ("  " + result.path, "dim"))))
-        if result.snippet:
+        if result.segments:
             line = Text("    ")
-            line.append_text(snippet_text(result.snippet))
+            line.append_text(snippet_text(result.segments))
             rows.append(Row(None, line))
     return rows
+
+
+def count_text(query: str, answer: SearchResults) -> str:
+    """``73 hits, showing 50``, ``1 hit``, ``no hits for "x"``; nothing for no query."""
+    if not query.strip():
+        return ""
+    shown, total = len(answer.results), max(answer.total, len(answer.results))
+    if total == 0:
+        return f"no hits for “{query.strip()}”"
+    counted = "1 hit" if total == 1 else f"{total:,} hits"
+    return counted if shown >= total else f"{counted}, showing {shown}"
 
 
 class SearchDone(Message):
     """The answer to ``query``: hits, or why there are none (``error``, ``unavailable``)."""
 
     def __init__(
-        self, query: str, results: list[SearchResult], error: str = "", unavailable: str = ""
+        self, query: str, answer: SearchResults, error: str = "", unavailable: str = ""
     ) -> None:
         super().__init__()
         self.query = query
-        self.results = results
+        self.answer = answer
         self.error = error
         """The query could not be read (the user's to fix)."""
         self.unavailable = unavailable
@@ -80,6 +91,10 @@ class SearchScreen(ModalScreen[str | None]):
         self.session = session
         self._timer: Timer | None = None
         self.results: list[SearchResult] = []
+        self.total = 0
+        """How many notes the shown query matches in all."""
+        self.status_text = ""
+        """The status line: ``73 hits, showing 50``, ``1 hit``, ``no hits for …``."""
         self.searched_query: str | None = None
         """The query the shown results answer (tests wait on it)."""
         self._open_first = False
@@ -90,7 +105,7 @@ class SearchScreen(ModalScreen[str | None]):
             yield Static('Search  (words · "phrase" · tag:x · -word)', classes="modal-title")
             yield Input(placeholder="메타러닝, tag:ml/meta, ...", id="search-input")
             yield Static("", id="search-status")
-            yield RowList(empty_text="type to search", id="search-hits")
+            yield RowList(empty_text=EMPTY_QUERY_TEXT, id="search-hits")
 
     def on_mount(self) -> None:
         self.query_one("#search-input", Input).focus()
@@ -112,27 +127,31 @@ class SearchScreen(ModalScreen[str | None]):
         from notebase.errors import UserError
 
         try:
-            done = SearchDone(query, self.session.search(query, limit=50))
+            done = SearchDone(query, self.session.search_page(query, limit=LIMIT))
         except UserError as exc:  # a malformed query is the user's: say so, keep the screen
-            done = SearchDone(query, [], error=str(exc))
+            done = SearchDone(query, SearchResults([]), error=str(exc))
         except SearchUnavailable as exc:
-            done = SearchDone(query, [], unavailable=str(exc))
+            done = SearchDone(query, SearchResults([]), unavailable=str(exc))
         self.post_message(done)
 
     def on_search_done(self, message: SearchDone) -> None:
         if message.query != self.query_one("#search-input", Input).value:
             return  # the query changed since; its own search is on its way
         status = self.query_one("#search-status", Static)
+        hits = self.query_one("#search-hits", RowList)
         if message.error:
-            status.update(Text(f"query error: {message.error}", style="red"))
+            line, style = f"query error: {message.error}", "red"
         elif message.unavailable:
-            status.update(Text(message.unavailable, style="yellow"))
-        elif not message.query.strip():
-            status.update("")
+            line, style = message.unavailable, "yellow"
         else:
-            status.update(Text(f"{len(message.results)} hits", style="dim"))
-        self.results = message.results
-        self.query_one("#search-hits", RowList).set_rows(hit_rows(self.results))
+            line, style = count_text(message.query, message.answer), "dim"
+        self.status_text = line
+        status.update(Text(line, style=style))
+        # An empty list says why: nothing typed yet, or the status line's answer.
+        hits.empty_text = EMPTY_QUERY_TEXT if not message.query.strip() else ""
+        self.results = message.answer.results
+        self.total = message.answer.total
+        hits.set_rows(hit_rows(self.results))
         self.searched_query = message.query
         if self._open_first:
             self._open_first = False
