@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.actions import parse
+from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 
 from notebase.tui.commands import notebase_commands
@@ -34,6 +36,12 @@ async def test_commands_cover_the_actions_with_help_and_keys(app):
         assert "[" in commands["back"].help and "alt+" in commands["back"].help
         assert commands["outline"].target is app.main_screen
         assert commands["search"].target is app
+        # Every key's action is offered (those other parts of the app bind too).
+        for target in (app, app.main_screen):
+            for binding in Binding.make_bindings(type(target).BINDINGS):
+                _ns, name, params = parse(binding.action)
+                if target.check_action(name, params) is not False:
+                    assert binding.action in commands, binding.action
         # An action nothing defines is not offered.
         assert all(hasattr(c.target, f"action_{c.action.split('(')[0]}") for c in commands.values())
 
