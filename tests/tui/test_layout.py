@@ -204,6 +204,16 @@ async def test_the_footer_keeps_help_and_quit_in_view(app, size):
         assert cell_len(footer.rstrip()) <= size[0]
 
 
+async def test_the_questions_view_keeps_help_in_its_footer_at_80_columns(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "QuestionsScreen"
+        footer = screen_lines(app)[-1]
+        assert "? Help" in footer and "q Quit" in footer and "esc Back" in footer, footer
+
+
 async def test_the_footer_offers_x_cancel_run_while_a_run_is_on(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)

@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from notebase.tui.render import plain_inline
 from notebase.tui.session import VaultSession
 from notebase.tui.views import QuestionRow
+from notebase.tui.widgets.key_footer import KeyFooter
 from notebase.tui.widgets.row_list import Row, RowList
 
 
@@ -88,7 +89,7 @@ class QuestionsScreen(Screen[str | None]):
         yield Static("", id="questions-title")
         yield RowList(empty_text="no questions in this vault", id="questions-list")
         yield Static("", id="questions-detail")
-        yield Footer()
+        yield KeyFooter()  # ? Help and q Quit in view at any width
 
     def on_mount(self) -> None:
         row_list = self.query_one("#questions-list", RowList)
