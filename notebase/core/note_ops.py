@@ -93,6 +93,14 @@ def vault_folder(vault_root: Path, folder: str, config: VaultConfig | None = Non
                 f"({name!r} is skipped): notes there would not be seen"
             )
     rel = "/".join(parts)
+    for depth, name in enumerate(parts):  # a folder to be made gets a name links can use
+        if (_FORBIDDEN.search(name) or _INVISIBLE.search(name)) and not os.path.isdir(
+            os.path.join(vault_root, *parts[: depth + 1])
+        ):
+            raise NoteOpError(
+                f"folder name {name!r} has a character Obsidian does not allow "
+                '(\\ / : * ? " < > | # ^ [ ] or a control character)'
+            )
     root = os.path.realpath(vault_root)
     real = os.path.realpath(os.path.join(root, *parts)) if parts else root
     if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):

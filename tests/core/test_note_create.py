@@ -145,6 +145,8 @@ def test_never_over_an_nfd_name(tmp_path: Path) -> None:
         (".trash", "skipped"),
         (".notebase/x", "skipped"),
         ("a/.hidden", "skipped"),
+        ("폴더: 이름", "does not allow"),
+        ("새 폴더/#태그", "does not allow"),
     ],
 )
 def test_folders_outside_the_notes_are_refused(tmp_path: Path, folder: str, message: str) -> None:
@@ -172,3 +174,8 @@ def test_configured_ignored_folder_is_refused(tmp_path: Path) -> None:
     (tmp_path / ".notebase.toml").write_text('ignore_dirs = ["archive"]\n')
     with pytest.raises(NoteOpError, match="skipped"):
         create_note(tmp_path, "x", folder="archive")
+
+
+def test_an_existing_folder_with_an_odd_name_is_used(tmp_path: Path) -> None:
+    (tmp_path / "C# notes").mkdir()
+    assert create_note(tmp_path, "x", folder="C# notes", today=DAY) == "C# notes/x.md"
