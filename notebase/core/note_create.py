@@ -65,6 +65,8 @@ def create_note(
         raise NoteOpError(f"vault folder {vault_root} does not exist")
     config = VaultConfig.load(vault_root)
     shown_title = clean_title(title)
+    if shown_title[-3:].casefold() == ".md":
+        shown_title = shown_title[:-3].rstrip()
     name = note_file_name(title)
     tag_list = [_clean_tag(tag) for tag in tags]
     folder_rel = vault_folder(vault_root, folder, config)

@@ -101,6 +101,12 @@ def vault_folder(vault_root: Path, folder: str, config: VaultConfig | None = Non
                 f"folder name {name!r} has a character Obsidian does not allow "
                 '(\\ / : * ? " < > | # ^ [ ] or a control character)'
             )
+    for depth in range(len(parts)):
+        if os.path.islink(os.path.join(vault_root, *parts[: depth + 1])):
+            raise NoteOpError(
+                f"folder {'/'.join(parts[: depth + 1])!r} is a symbolic link, which the vault "
+                "scan does not follow: notes there would not be seen"
+            )
     root = os.path.realpath(vault_root)
     real = os.path.realpath(os.path.join(root, *parts)) if parts else root
     if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):

@@ -163,11 +163,28 @@ def test_a_folder_linked_out_of_the_vault_is_refused(tmp_path: Path) -> None:
     vault.mkdir()
     outside.mkdir()
     os.symlink(outside, vault / "link")
-    with pytest.raises(NoteOpError, match="outside the vault"):
+    with pytest.raises(NoteOpError, match="symbolic link"):
         create_note(vault, "x", folder="link")
-    with pytest.raises(NoteOpError, match="outside the vault"):
+    with pytest.raises(NoteOpError, match="symbolic link"):
         create_note(vault, "x", folder="link/deeper")
     assert list(outside.iterdir()) == []
+
+
+def test_a_folder_linked_inside_the_vault_is_refused_too(tmp_path: Path) -> None:
+    """The scan does not follow linked folders: a note made there would not be seen."""
+    (tmp_path / "real").mkdir()
+    os.symlink(tmp_path / "real", tmp_path / "link")
+    with pytest.raises(NoteOpError, match="symbolic link"):
+        create_note(tmp_path, "x", folder="link")
+    assert list((tmp_path / "real").iterdir()) == []
+
+
+def test_a_title_ending_in_md(tmp_path: Path) -> None:
+    path = create_note(tmp_path, "README.md", today=DAY)
+    assert path == "README.md"
+    assert (
+        tmp_path / path
+    ).read_text() == "---\ntitle: README\ncreated: 2026-11-29\n---\n# README\n"
 
 
 def test_configured_ignored_folder_is_refused(tmp_path: Path) -> None:
