@@ -28,6 +28,7 @@ COST = "메타러닝의 비용.md"
 RESULTS = "결과 표.md"
 LONG = "긴 제목.md"
 LONG_TITLE = "메타러닝 알고리즘들의 계산 비용과 메모리 사용량에 대한 아주 긴 비교 노트"
+LONG_TAG = "매우-긴-한국어-태그-이름-메타러닝-계산-비용"
 
 NUMBERS = {
     "algorithm": ["maml", "fomaml", "reptile"],
@@ -65,7 +66,8 @@ def make_vault(tmp_path):
     vault, experiments = write_vault(tmp_path)
     (vault / RESULTS).write_text(RESULTS_NOTE, encoding="utf-8")
     (vault / LONG).write_text(
-        f"---\ntitle: {LONG_TITLE}\n---\n# {LONG_TITLE}\n\n[[메타러닝의 비용]]을 보라.\n",
+        f"---\ntitle: {LONG_TITLE}\ntags: [{LONG_TAG}]\n---\n# {LONG_TITLE}\n\n"
+        "[[메타러닝의 비용]]을 보라.\n",
         encoding="utf-8",
     )
     return vault, experiments
@@ -445,6 +447,17 @@ async def test_a_long_korean_title_ends_in_an_ellipsis_in_the_list_and_the_side_
         # A row that fits is left alone.
         short = row_text(note_list, 0)
         assert "…" not in short
+
+
+async def test_a_long_korean_tag_ends_in_an_ellipsis_in_the_tag_tree(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        tree = app.main_screen.query_one("#tags")
+        lines = [row_text(tree, y) for y in range(tree.size.height)]
+        [line] = [line for line in lines if "매우" in line]
+        assert line.rstrip().endswith("…"), line
+        assert cell_len(line) <= tree.size.width
+        assert any(line.rstrip().endswith("(1)") for line in lines)  # short tags whole
 
 
 def test_truncation_counts_wide_characters():
