@@ -14,6 +14,19 @@ not an all-reduce, whose order follows the world size — is what makes 1, 2 or 
 train identically for hundreds of meta-iterations (Adam amplifies any rounding difference).
 All ranks then take the same optimizer step. Only rank 0 writes the run record and prints
 events.
+
+The groups default to `notebase.experiments.params.REDUCE_GROUPS` (4), so 1 to 4 processes
+train any spec exactly like one; more need ``reduce_groups`` raised (a one-line error says
+so). A sweep point's ``processes`` trains on the first ranks only (their own process group);
+the others wait on torchrun's store, not in a collective. After each point the ranks gather
+their numbers: time is the slowest rank's, memory the largest rank's, tasks/s the total, and
+``communication_seconds_per_iteration`` the median time in the gather (waiting for the
+slowest rank included; the largest over ranks).
+
+Faults: a rank whose run raises leaves its error in torchrun's store (hosted by torchrun's
+agent, so it outlives the rank) before it exits; a rank stopped by a signal says so; rank 0,
+seeing a lost peer, names that rank and its error in the record, or the rank whose process
+died without a word (`peer_state`).
 """
 
 from __future__ import annotations
@@ -21,7 +34,10 @@ from __future__ import annotations
 import datetime
 import math
 import os
-from dataclasses import dataclass
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
 
 COLLECTIVE_TIMEOUT_S = 60
 """A collective (the gather of a meta-iteration) waiting longer than this for a rank that
@@ -37,22 +53,26 @@ class Ranks:
     """This process's rank."""
     world_size: int = 1
     """Number of processes sharing each meta-batch."""
+    group: Any = None
+    """The process group of these ranks (None: torchrun's whole group)."""
+    collective_seconds: list[float] = field(default_factory=list)
+    """Seconds this rank spent in each gather (`gather_groups`), waiting included."""
 
     @property
     def is_main(self) -> bool:
         return self.rank == 0
 
     def describe_failure(self, exc: BaseException) -> str:
-        """The record's error for a run that failed on this rank: with several ranks, which
-        rank saw it, and that a lost peer means another rank ended (torchrun's failure report
-        on stderr names it and its exit code)."""
+        """The record's error for a run that failed on this rank, when no other rank is
+        known to have failed first (`peer_state`): with several ranks, which rank it was,
+        and whether a lost peer is all it saw."""
         text = f"{type(exc).__name__}: {exc}"
         if self.world_size == 1:
             return text
-        peer = any(word in str(exc) for word in ("Connection closed", "Connection reset",
-                                                 "Timed out", "timed out", "peer"))
-        hint = " (another rank ended or stopped answering)" if peer else ""
-        return f"rank {self.rank} of {self.world_size}{hint}: {text}"
+        if lost_peer(exc):
+            return (f"rank {self.rank} of {self.world_size} (another rank ended or stopped "
+                    f"answering): {text}")
+        return f"rank {self.rank} of {self.world_size} failed: {text}"
 
     def shard(self, meta_batch: int, unit: int) -> range:
         """This rank's global task indices: its contiguous run of whole groups of `unit`."""
@@ -75,12 +95,200 @@ class Ranks:
         for row, flat in enumerate(flats):
             mine[row] = flat
         every = [torch.empty_like(mine) for _ in range(self.world_size)]
-        dist.all_gather(every, mine)
+        if mine.device.type == "cuda":  # time the collective, not the compute queued before it
+            torch.cuda.synchronize(mine.device)
+        started = time.perf_counter()
+        dist.all_gather(every, mine, group=self.group)
+        if mine.device.type == "cuda":
+            torch.cuda.synchronize(mine.device)
+        self.collective_seconds.append(time.perf_counter() - started)
         ordered = []
         for rank, rows in enumerate(every):
             count = (rank + 1) * groups // self.world_size - rank * groups // self.world_size
             ordered.extend(rows[:count])
         return ordered
+
+
+    def subset(self, size: int, groups: dict[int, Any]) -> Ranks | None:
+        """These ranks restricted to the first `size` (None for a rank outside them): a sweep
+        point's ``processes``. `groups` holds the process group made for each size."""
+        if size >= self.world_size:
+            return Ranks(self.rank, self.world_size)
+        if self.rank >= size:
+            return None
+        return Ranks(self.rank, size, groups.get(size))
+
+    def gather_numbers(self, numbers: list[float]) -> list[list[float]]:
+        """Every rank's `numbers` (the same length on each), by rank."""
+        if self.world_size == 1:
+            return [list(numbers)]
+        import torch
+        import torch.distributed as dist
+
+        mine = torch.tensor(numbers, dtype=torch.float64)
+        if dist.get_backend(self.group) == "nccl":
+            mine = mine.cuda()
+        every = [torch.empty_like(mine) for _ in range(self.world_size)]
+        dist.all_gather(every, mine, group=self.group)
+        return [row.cpu().tolist() for row in every]
+
+
+_PEER_WORDS = ("Connection closed", "Connection reset", "Timed out", "timed out", "peer",
+               "NCCL communicator was aborted")
+
+
+def lost_peer(exc: BaseException) -> bool:
+    """Whether `exc` is a collective failing because another rank went away."""
+    return any(word in str(exc) for word in _PEER_WORDS)
+
+
+FAILED_KEY = "notebase/failed/{rank}"
+"""Store key under which a rank that raised leaves its error for rank 0."""
+STOPPED_KEY = "notebase/stopped/{rank}"
+"""Store key under which a rank stopped by a signal or cancel says so (it did not fail)."""
+WHO_KEY = "notebase/rank/{rank}"
+"""Store key under which every rank leaves ``host pid`` (to tell a dead rank)."""
+PEER_WAIT_S = 3.0
+"""How long rank 0, seeing a lost peer, waits for that rank's own error to arrive."""
+
+
+def _store():
+    """torchrun's key-value store of the group (hosted by torchrun's agent, so it outlives a
+    rank that died); None when there is none."""
+    try:
+        import torch.distributed as dist
+
+        if not (dist.is_available() and dist.is_initialized()):
+            return None
+        return dist.distributed_c10d._get_default_store()
+    except Exception:  # a torch without it: failures are then described by the seeing rank
+        return None
+
+
+def announce(ranks: Ranks) -> None:
+    """Leave this rank's host and pid in the store (`peer_state` reads them)."""
+    store = _store()
+    if store is not None and ranks.world_size > 1:
+        store.set(WHO_KEY.format(rank=ranks.rank), f"{socket.gethostname()} {os.getpid()}")
+
+
+def report_failure(ranks: Ranks, exc: BaseException) -> None:
+    """A rank whose run raised (not a lost peer) leaves its error for rank 0's record."""
+    store = _store()
+    if store is None or ranks.world_size == 1:
+        return
+    try:
+        store.set(FAILED_KEY.format(rank=ranks.rank), f"{type(exc).__name__}: {exc}")
+    except Exception:  # the store is gone too: rank 0 says what it saw
+        pass
+
+
+def report_stopped(ranks: Ranks) -> None:
+    """A rank stopped by a signal (Ctrl-C, cancel, its parent's end) says so, so that its
+    exit is not taken for a failure."""
+    store = _store()
+    if store is None or ranks.world_size == 1:
+        return
+    try:
+        store.set(STOPPED_KEY.format(rank=ranks.rank), "stopped")
+    except Exception:
+        pass
+
+
+def _dead(host: str, pid: int) -> bool:
+    """Whether process `pid` on this machine has ended (a zombie counts as ended)."""
+    if host != socket.gethostname():
+        return False
+    try:
+        stat = open(f"/proc/{pid}/stat", encoding="ascii").read()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X")
+
+
+def peer_state(ranks: Ranks, wait_s: float = 0.0) -> tuple[str, str] | None:
+    """How another rank ended, as the record says it: ``("failed", "rank R of W failed:
+    ERROR")`` for a rank that raised (it leaves its error before it exits), ``("failed",
+    "rank R of W died ...")`` for one that ended without a word (killed, or a crash outside
+    Python), ``("interrupted", ...)`` for one stopped by a signal; None when no other rank is
+    known to have ended within `wait_s`."""
+    store = _store()
+    if store is None or ranks.world_size == 1:
+        return None
+    others = [rank for rank in range(ranks.world_size) if rank != ranks.rank]
+    total = ranks.world_size
+
+    def look() -> tuple[str, str] | None:
+        for rank in others:
+            key = FAILED_KEY.format(rank=rank)
+            if store.check([key]):
+                error = store.get(key).decode("utf-8", "replace")
+                return "failed", f"rank {rank} of {total} failed: {error}"
+        for rank in others:
+            if store.check([STOPPED_KEY.format(rank=rank)]):
+                return "interrupted", f"rank {rank} of {total} was stopped"
+        return None
+
+    def died() -> tuple[str, str] | None:
+        for rank in others:
+            key = WHO_KEY.format(rank=rank)
+            if store.check([key]):
+                host, pid = store.get(key).decode().rsplit(" ", 1)
+                if _dead(host, int(pid)):
+                    return "failed", (f"rank {rank} of {total} died without reporting an "
+                                      f"error (pid {pid}: killed, or crashed outside Python)")
+        return None
+
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            found = look()
+            if found:
+                return found
+            dead = died()
+            if dead:  # a rank leaves its word before it exits: look once more
+                return look() or dead
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
+    except Exception:  # the store itself is gone (torchrun's agent ended)
+        return None
+
+
+def point_done(ranks: Ranks, index: int) -> None:
+    """Rank 0 says sweep point `index` is finished (ranks outside it wait for that)."""
+    store = _store()
+    if store is not None and ranks.is_main:
+        store.set(f"notebase/point/{index}", "done")
+
+
+def wait_for_point(index: int, poll_s: float = 0.1) -> None:
+    """A rank that sits out sweep point `index` (``processes`` below the world size) waits
+    here, without a collective (whose timeout a long point would pass), until rank 0 is done
+    with it (when rank 0 fails instead, torchrun ends this rank)."""
+    store = _store()
+    if store is None:
+        return
+    key = f"notebase/point/{index}"
+    while not store.check([key]):
+        time.sleep(poll_s)
+
+
+def make_groups(sizes: set[int], world_size: int) -> dict[int, Any]:
+    """A process group of the first `size` ranks for each size below the world size (every
+    rank must call this, in the same order)."""
+    if world_size == 1:
+        return {}
+    import torch.distributed as dist
+
+    return {size: dist.new_group(list(range(size))) for size in sorted(sizes)
+            if 1 < size < world_size}
 
 
 def ordered_sum(flats: list):

@@ -18,8 +18,10 @@ from notebase.experiments.finding_words import MODEL_NAMES, PARAMETERS, UNIT_OF,
 from notebase.experiments.findings import (
     Growth,
     Ratio,
+    Scaling,
     growth_of,
     ratio_of,
+    scaling_of,
     sweep_values,
     validity_flags,
 )
@@ -213,8 +215,10 @@ def summarize(record: dict, language: str, keys: list[str]) -> Summary:
     findings: list[str] = []
     conclusive: list[str] = []
     """Compact conclusive growths, memory first, for the one-line summary."""
+    scalings = scaling_of(rows, keys)
+    findings += [scaling_sentence(scaling, language) for scaling in scalings]
     for along in keys:
-        if len(sweep_values(rows, along)) < 2:
+        if along == "processes" or len(sweep_values(rows, along)) < 2:
             continue
         for algorithm in algorithms:
             parts, short = [], []
@@ -281,8 +285,10 @@ def summarize(record: dict, language: str, keys: list[str]) -> Summary:
     verdicts = check_claims(record, keys)
     claims = [verdict_line(verdict, language) for verdict in verdicts]
     decided = [v for v in verdicts if v.verdict != "inconclusive"]
-    answered = bool(conclusive or comparisons or decided or learnt)
-    if verdicts:
+    answered = bool(conclusive or comparisons or decided or learnt or scalings)
+    if scalings:
+        summary = scaling_summary(scalings, language)
+    elif verdicts:
         summary = "; ".join(f"«{_short(v.claim['text'])}» {w[v.verdict]}" for v in verdicts)
     else:
         summary = "; ".join([*conclusive[:1], *comparisons[:1]]) or (
@@ -291,6 +297,37 @@ def summarize(record: dict, language: str, keys: list[str]) -> Summary:
     return Summary(
         language, summary, findings, claims, verdicts, "answered" if answered else "inconclusive"
     )
+
+
+def scaling_sentence(scaling: Scaling, language: str) -> str:
+    """One multi-process row against one process: whether the split pays, and why not."""
+    w = WORDS[language]
+    share = "–" if scaling.share is None else f"{scaling.share:.0%}"
+    return w["scaling"].format(
+        algorithm=scaling.algorithm, where=_where(scaling.point, language), n=scaling.processes,
+        verdict=w[scaling.verdict], speedup=f"{scaling.speedup:.2f}",
+        rate=_number(scaling.tasks_per_second), single=_number(scaling.single), share=share,
+    )
+
+
+def scaling_summary(scalings: list[Scaling], language: str) -> str:
+    """Where splitting pays and where it does not, in one line."""
+    w = WORDS[language]
+    n = "/".join(str(size) for size in sorted({s.processes for s in scalings}))
+    pays = [s for s in scalings if s.verdict == "pays"]
+    rest = [s for s in scalings if s.verdict != "pays"]
+    if not pays:
+        best = max(scalings, key=lambda s: s.speedup)
+        return w["scaling_none"].format(n=n, best=f"{best.speedup:.2f}",
+                                        where=_where(best.point, language))
+    if not rest:
+        return w["scaling_all"].format(n=n, low=f"{min(s.speedup for s in pays):.2f}",
+                                       high=f"{max(s.speedup for s in pays):.2f}")
+
+    def at(group: list[Scaling]) -> str:
+        return "; ".join(f"{_where(s.point, language)} ({s.speedup:.2f}×)" for s in group)
+
+    return w["scaling_summary"].format(n=n, pays=at(pays), rest=at(rest))
 
 
 def _short(text: str, limit: int = 40) -> str:

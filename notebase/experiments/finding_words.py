@@ -58,6 +58,16 @@ WORDS = {
         "never": "{algorithm} never reaches it",
         "equal_ratio": "; {of}/{to} {ratio}× ({bound})",
         "none": "nothing conclusive",
+        "scaling": (
+            "{algorithm}, {where}: {n} processes {verdict}: {speedup}× the tasks/s of one "
+            "({rate} vs {single} tasks/s), communication {share} of an iteration"
+        ),
+        "pays": "pay",
+        "eaten": "do not pay, communication eats the gain",
+        "no-gain": "do not pay",
+        "scaling_summary": "{n} processes pay at {pays}; not at {rest}",
+        "scaling_all": "{n} processes pay everywhere measured ({low}–{high}×)",
+        "scaling_none": "{n} processes never pay here (best {best}× at {where})",
     },
     "ko": {
         "seconds_per_iteration": "반복당 시간",
@@ -109,6 +119,16 @@ WORDS = {
         "never": "{algorithm}: 도달하지 못함",
         "equal_ratio": "; {of}/{to} {ratio}배 ({bound})",
         "none": "결론 없음",
+        "scaling": (
+            "{algorithm}, {where}: 프로세스 {n}개는 {verdict}: 초당 작업 수가 1개의 {speedup}배 "
+            "({rate} 대 {single}), 통신이 반복의 {share}"
+        ),
+        "pays": "이득이다",
+        "eaten": "이득이 없다, 통신이 이득을 먹는다",
+        "no-gain": "이득이 없다",
+        "scaling_summary": "프로세스 {n}개는 {pays}에서 이득이고 {rest}에서는 아니다",
+        "scaling_all": "프로세스 {n}개는 잰 모든 곳에서 이득이다 ({low}–{high}배)",
+        "scaling_none": "프로세스 {n}개는 여기서 이득이 없다 (최고 {best}배, {where})",
     },
 }
 MODEL_NAMES = {
@@ -116,7 +136,9 @@ MODEL_NAMES = {
     "ko": {"constant": "일정", "linear": "선형", "exponential": "지수"},
 }
 PARAMETERS = {
-    "en": {"inner_steps": "inner steps", "meta_batch": "meta-batch size", "shots": "shots"},
-    "ko": {"inner_steps": "내부 스텝 수", "meta_batch": "메타 배치 크기", "shots": "샷 수"},
+    "en": {"inner_steps": "inner steps", "meta_batch": "meta-batch size", "shots": "shots",
+           "hidden": "width", "processes": "processes"},
+    "ko": {"inner_steps": "내부 스텝 수", "meta_batch": "메타 배치 크기", "shots": "샷 수",
+           "hidden": "은닉층 폭", "processes": "프로세스 수"},
 }
 UNIT_OF = {"inner_steps": {"en": "step", "ko": "스텝"}}

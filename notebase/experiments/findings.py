@@ -316,3 +316,65 @@ def validity_flags(rows: Sequence[dict], keys: Sequence[str]) -> list[Flag]:
                 Flag(row.get("algorithm", "?"), point, "cg-residual", {"residual": residual})
             )
     return flags
+
+
+# --------------------------------------------------------------------------- processes
+
+PAYS = 1.1
+"""Splitting a meta-batch across processes pays when it gives at least this many times the
+tasks/s of one process (below, timing noise on a loaded machine could be all there is)."""
+COMMUNICATION_EATS = 0.25
+"""A split that does not pay while the gather takes at least this share of an iteration: the
+communication ate the gain."""
+
+
+@dataclass(slots=True)
+class Scaling:
+    """One row run on several processes against the same point on one."""
+
+    algorithm: str
+    point: dict
+    """The other swept parameters (``processes`` left out)."""
+    processes: int
+    speedup: float
+    """Tasks/s on `processes` over tasks/s on one."""
+    tasks_per_second: float
+    single: float
+    """Tasks/s on one process."""
+    share: float | None
+    """Share of an iteration spent in the gather (waiting for the slowest rank included)."""
+
+    @property
+    def verdict(self) -> str:
+        """``pays``, ``eaten`` (communication ate the gain) or ``no-gain``."""
+        if self.speedup >= PAYS:
+            return "pays"
+        if self.share is not None and self.share >= COMMUNICATION_EATS:
+            return "eaten"
+        return "no-gain"
+
+
+def scaling_of(rows: Sequence[dict], keys: Sequence[str]) -> list[Scaling]:
+    """Every row trained on more than one process, against the row of the same algorithm and
+    the same other swept parameters on one process (``world_size`` of the rows)."""
+    others = [key for key in keys if key != "processes"]
+    single = {
+        (row.get("algorithm"), _point(row, others)): row
+        for row in rows
+        if row.get("world_size") == 1 and isinstance(row.get("tasks_per_second"), int | float)
+    }
+    found = []
+    for row in rows:
+        size, rate = row.get("world_size"), row.get("tasks_per_second")
+        base = single.get((row.get("algorithm"), _point(row, others)))
+        if not (isinstance(size, int) and size > 1 and isinstance(rate, int | float) and base):
+            continue
+        if base["tasks_per_second"] <= 0:
+            continue
+        share = row.get("communication_share")
+        found.append(Scaling(
+            str(row.get("algorithm")), {key: row.get(key) for key in others}, size,
+            float(rate) / float(base["tasks_per_second"]), float(rate),
+            float(base["tasks_per_second"]), float(share) if isinstance(share, int | float) else None,
+        ))
+    return found

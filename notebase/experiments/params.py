@@ -99,7 +99,13 @@ PARAM_RULES: dict[str, ParamRule] = {
         int, 1, maximum=COUNT_MAX,
         help="fixed groups a meta-batch is cut into, each one batched meta-gradient, added in "
         "task order; runs on up to this many processes then train identically to one "
-        "(see notebase.experiments.distributed); 1 = one batched call",
+        "(see notebase.experiments.distributed); 1 = one batched call (fastest on one "
+        "process, but --nproc then refuses more than one)",
+    ),
+    "processes": ParamRule(
+        int, 0, maximum=COUNT_MAX,
+        help="ranks that train this sweep point (0 = every rank the run was started with); "
+        "sweeping it, e.g. [1, 2] under --nproc 2, compares world sizes in one run",
     ),
     "threads": ParamRule(
         int, 0, maximum=1024,
@@ -107,6 +113,11 @@ PARAM_RULES: dict[str, ParamRule] = {
     ),
 }
 """Every parameter a spec may set, with its check."""
+
+REDUCE_GROUPS = 4
+"""Default groups of a meta-batch: fixed, so that 1, 2, 3 or 4 processes train exactly like one
+(`notebase.experiments.distributed`), at a cost on one process (README: ~1.8x per
+meta-iteration of the tiny sinusoid defaults, less as tasks grow)."""
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "sinusoid": {
@@ -128,7 +139,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "threads": 1,
         "compile": "auto",
         "task_chunk": 0,
-        "reduce_groups": 1,
+        "reduce_groups": REDUCE_GROUPS,
+        "processes": 0,
     },
     "digits": {
         "inner_steps": 1,
@@ -150,7 +162,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "threads": 1,
         "compile": "auto",
         "task_chunk": 0,
-        "reduce_groups": 1,
+        "reduce_groups": REDUCE_GROUPS,
+        "processes": 0,
     },
 }
 """Defaults per task; ``eval_lr`` defaults to ``inner_lr``."""

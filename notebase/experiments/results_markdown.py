@@ -97,6 +97,13 @@ def render_table(record: dict) -> list[str]:
     header = ["algorithm", *(k.replace("_", " ") for k in keys)]
     header += ["s/iter", "tasks/s", "peak memory", "pre loss", "post loss"]
     align = ["---", *("--:" for _ in keys), "--:", "--:", "--:", "--:", "--:"]
+    # Several processes: time is the slowest rank's, memory the largest rank's, tasks/s the
+    # total; the gather's time per iteration and its share are shown.
+    distributed = any((row.get("world_size") or 1) > 1 for row in rows)
+    shown = ["processes"] if distributed and "processes" not in keys else []
+    if distributed:
+        header += [*shown, "comm/iter", "comm share"]
+        align += [*("--:" for _ in shown), "--:", "--:"]
     if with_accuracy:
         header += ["pre acc", "post acc"]
         align += ["--:", "--:"]
@@ -115,6 +122,13 @@ def render_table(record: dict) -> list[str]:
             _number(row.get("pre_adaptation_loss"), ".4g"),
             _number(row.get("post_adaptation_loss"), ".4g"),
         ]
+        if distributed:
+            comm = row.get("communication_seconds_per_iteration")
+            cells += [
+                *(str(row.get("world_size", "–")) for _ in shown),
+                "–" if comm is None else f"{comm * 1000:.3g} ms",
+                _number(row.get("communication_share"), ".0%"),
+            ]
         if with_accuracy:
             cells += [
                 _number(row.get("pre_adaptation_accuracy"), ".1%"),

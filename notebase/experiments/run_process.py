@@ -122,6 +122,20 @@ def _copy_stderr(stream: IO[str], sink: IO[str] | None, tail: deque[str]) -> thr
     return thread
 
 
+def spec_processes(spec_path: Path, quick: bool) -> int:
+    """The most processes a sweep point of the spec asks for (``params.processes``; 1 when
+    none, or when the spec does not load: the runner then says why)."""
+    from notebase.experiments.spec import load_spec
+    from notebase.experiments.sweep import resolved_params
+
+    try:
+        value = resolved_params(load_spec(spec_path), quick).get("processes") or 1
+    except (UserError, OSError, ValueError):
+        return 1
+    values = value if isinstance(value, list) else [value]
+    return max([1, *(v for v in values if isinstance(v, int))])
+
+
 def run_spec(
     spec_path: Path,
     *,
@@ -146,6 +160,10 @@ def run_spec(
     """
     from notebase.experiments.runner import iter_events, start_run_process
 
+    if not launch.distributed:  # a spec sweeping ``processes`` starts as many as it needs
+        wanted = spec_processes(spec_path, quick)
+        if wanted > 1:
+            launch = Launch(nproc=wanted)
     sink = sys.stderr if stderr is PROCESS_STDERR else stderr
     proc = start_run_process(
         spec_path, quick=quick, device=device, runs_dir=runs_dir, stderr=subprocess.PIPE,

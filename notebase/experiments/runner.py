@@ -26,6 +26,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -48,8 +49,46 @@ PROGRESS_INTERVAL_S = 0.1
 """At most one progress event per this many seconds (plus the last of each point)."""
 
 
+FAULT_ENV = "NOTEBASE_TEST_FAULT"
+"""``RANK:ITERATION``: that rank raises at that meta-iteration (the tests' injected fault)."""
+
+
 class RunInterrupted(Exception):
     """The run was cancelled (cancel event set)."""
+
+
+def _injected_fault(ranks: Ranks) -> int | None:
+    """The meta-iteration at which this rank is told to raise (`FAULT_ENV`), if any."""
+    text = os.environ.get(FAULT_ENV, "")
+    rank, _, iteration = text.partition(":")
+    if rank.strip().isdigit() and int(rank) == ranks.rank and iteration.strip().isdigit():
+        return int(iteration)
+    return None
+
+
+def check_world_size(spec: Spec, points: list[dict[str, Any]], world_size: int) -> None:
+    """`UserError` (one line naming the fix) when a sweep point asks for more processes
+    than the run has, or its meta-batch has fewer fixed groups than processes to share it."""
+    from notebase.experiments.training import reduction_unit
+
+    for point in points:
+        size = point.get("processes") or world_size
+        if size > world_size:
+            raise UserError(
+                f"{spec.path}: params.processes = {size} needs at least {size} processes; "
+                f"run with --nproc {size}"
+            )
+        if size == 1:
+            continue
+        for algorithm in spec.algorithms:
+            unit = reduction_unit(spec.task, algorithm, point)
+            groups = math.ceil(point["meta_batch"] / unit)
+            if groups < size:
+                raise UserError(
+                    f"{spec.path}: params.reduce_groups: meta_batch {point['meta_batch']} is "
+                    f"cut into {groups} fixed group(s), too few for {size} processes; set "
+                    f"reduce_groups (and meta_batch) to at least {size}, or use --nproc {groups}"
+                )
 
 
 def _project_dir() -> Path:
@@ -101,10 +140,15 @@ def train_point(
     trainer.meta_gradients = meta_gradients
 
     timer = IterationTimer(device, warmup=point["warmup"])
+    ranks = trainer.ranks
+    ranks.collective_seconds.clear()
+    fault = _injected_fault(ranks)
     train_losses: list[float] = []
     for iteration in range(iterations):
         if cancel is not None and cancel.is_set():
             raise RunInterrupted()
+        if fault is not None and iteration == fault:
+            raise RuntimeError(f"injected fault at iteration {iteration} ({FAULT_ENV})")
         timer.start()
         query_loss = trainer.step(iteration)
         timer.stop()
@@ -123,6 +167,14 @@ def train_point(
 
         scores.update(cg_diagnostics(trainer.algorithm, params, trainer.batch(iterations)))
     seconds = timer.median()
+    communication = (statistics.median(ranks.collective_seconds[point["warmup"]:]
+                                       or ranks.collective_seconds)
+                     if ranks.collective_seconds else 0.0)
+    # Across ranks: the slowest rank sets the pace, memory is the largest rank's.
+    every = ranks.gather_numbers([seconds, float(peak_bytes), communication, sum(timer.seconds)])
+    seconds = max(row[0] for row in every)
+    peak_bytes = int(max(row[1] for row in every))
+    communication = max(row[2] for row in every)
     tail = train_losses[-max(1, len(train_losses) // 10) :]
     row: dict[str, Any] = {"algorithm": algorithm_name, "inner_steps": point["inner_steps"]}
     row.update({key: point[key] for key in swept})
@@ -135,8 +187,12 @@ def train_point(
             "tasks_per_second": meta_batch / seconds if seconds > 0 else None,
             "peak_memory_bytes": peak_bytes,
             "memory_kind": memory_kind,
+            "world_size": ranks.world_size,
+            "communication_seconds_per_iteration": communication,
+            "communication_share": communication / seconds if seconds > 0 else None,
+            "rank_seconds_per_iteration": [row[0] for row in every],
             "meta_train_loss": sum(tail) / len(tail),
-            "train_seconds": sum(timer.seconds),
+            "train_seconds": max(row[3] for row in every),
             **compiled,
             **scores,
             "eval_tasks": point["eval_tasks"],
@@ -179,14 +235,7 @@ def run_experiment(
     emit = (on_event if ranks.is_main else None) or (lambda event: None)
     torch_device = resolve_device(device)
     points = sweep_points(spec, quick)
-    for point in points:
-        groups = min(point["meta_batch"], point.get("reduce_groups") or 1)
-        if groups < ranks.world_size:
-            raise UserError(
-                f"{spec.path}: params.reduce_groups: a meta-batch of {groups} group(s) cannot "
-                f"be split across {ranks.world_size} processes; set reduce_groups (and "
-                f"meta_batch) to at least {ranks.world_size}"
-            )
+    check_world_size(spec, points, ranks.world_size)
     if not (allow_large or spec.allow_large):
         check_memory(spec, spec.algorithms, points, torch_device, ranks.world_size)
     if ranks.is_main:
@@ -217,6 +266,8 @@ def run_experiment(
     )
     keeper = records.RecordKeeper(runs_dir, record, enabled=ranks.is_main)
     jobs = [(algorithm, point) for point in points for algorithm in spec.algorithms]
+    sizes = {point.get("processes") or ranks.world_size for point in points}
+    groups = distributed.make_groups(sizes, ranks.world_size)
 
     def finish(status: str, error: str | None) -> None:
         with stopping.signals_held():  # the final record is written whole, whatever arrives
@@ -247,12 +298,18 @@ def run_experiment(
 
             label = " ".join(f"{k}={point[k]}" for k in swept)
             emit({"event": "log", "message": f"{algorithm} {label}".strip()})
+            mine = ranks.subset(point.get("processes") or ranks.world_size, groups)
+            if mine is None:  # this rank sits this point out
+                distributed.wait_for_point(index)
+                continue
             row = train_point(
                 spec, algorithm, point, torch_device,
-                progress=progress, cancel=cancel, swept=swept, ranks=ranks,
+                progress=progress, cancel=cancel, swept=swept, ranks=mine,
                 log=lambda message: emit({"event": "log", "message": message}),
                 compile_cache=compile_cache,
             )
+            if mine.world_size < ranks.world_size:
+                distributed.point_done(ranks, index)
             record["results"].append(row)
             keeper.save()
             emit({"event": "result", "row": row})
@@ -260,15 +317,33 @@ def run_experiment(
         finish("interrupted", "cancelled")
     except KeyboardInterrupt:
         stopping.ignore_further_signals()
-        finish("interrupted", stopping.stop_reason())
+        # torchrun stops the other ranks with SIGTERM when one fails: that one is the cause.
+        peer = None if stopping.PARENT_GONE.is_set() else distributed.peer_state(ranks)
+        if peer and peer[0] == "failed":
+            finish("failed", peer[1])
+        else:
+            distributed.report_stopped(ranks)
+            finish("interrupted", stopping.stop_reason())
         raise
     except Exception as exc:  # any failure of the run itself ends up in the record
-        if stopping.STOPPED_BY_SIGNAL.is_set():
-            stopping.ignore_further_signals()
-            finish("interrupted", stopping.stop_reason())
-            raise KeyboardInterrupt from exc
-        emit({"event": "log", "message": traceback.format_exc()})
-        finish("failed", ranks.describe_failure(exc))
+        with stopping.signals_held():  # torchrun's SIGTERM must not cut this short
+            lost = distributed.lost_peer(exc)
+            if not lost:  # this rank's own error: rank 0 names it in the record
+                distributed.report_failure(ranks, exc)
+            peer = distributed.peer_state(ranks, distributed.PEER_WAIT_S if lost else 0.0)
+            stopped = stopping.STOPPED_BY_SIGNAL.is_set() or stopping.parent_gone()
+            if peer and peer[0] == "failed" and (lost or stopped):
+                finish("failed", peer[1])  # the rank that failed first, and its error
+                if stopped:
+                    raise KeyboardInterrupt from exc
+            elif stopped or (lost and peer):
+                stopping.ignore_further_signals()
+                distributed.report_stopped(ranks)
+                finish("interrupted", stopping.stop_reason() if stopped else peer[1])
+                raise KeyboardInterrupt from exc
+            else:
+                emit({"event": "log", "message": traceback.format_exc()})
+                finish("failed", ranks.describe_failure(exc))
     else:
         finish("ok", None)
     return record
@@ -300,8 +375,8 @@ def start_run_process(
         *launch.command(), "--spec", str(spec_path),
         "--device", device, "--runs-dir", str(runs_dir),
     ]
-    if not launch.distributed:  # under torchrun a rank's parent is torchrun's agent
-        command += ["--parent-pid", str(os.getpid())]
+    # Under torchrun a rank's parent is torchrun's agent: the ranks watch this pid itself.
+    command += ["--parent-pid", str(os.getpid())]
     if quick:
         command.append("--quick")
     if allow_large:
@@ -362,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         from notebase.experiments.device import resolve_device
 
         ranks = distributed.init_from_environment(resolve_device(args.device).type)
+        distributed.announce(ranks)
         record = run_experiment(
             spec,
             quick=args.quick,

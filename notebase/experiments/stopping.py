@@ -7,7 +7,9 @@ exits with 130.
 
 - SIGINT and SIGTERM raise it (`stop_on_signal`; set up by `install_signal_handlers`).
 - The parent's death: `watch_parent` asks Linux for a SIGTERM when the parent ends
-  (``PR_SET_PDEATHSIG``) and, everywhere, polls the parent pid from a thread.
+  (``PR_SET_PDEATHSIG``) and, everywhere, polls the parent pid from a thread. Under torchrun
+  the watched pid is not the rank's parent (that is torchrun's agent) but the process that
+  started torchrun: its liveness is polled.
 - A broken events pipe (`EventWriter`): the reader is gone, so is the point of the run; the
   writer goes quiet and sends SIGTERM to its own process instead of raising into the run.
 
@@ -39,6 +41,8 @@ the run stops as if interrupted, and the record says why."""
 
 _parent_pid: int | None = None
 """The pid `watch_parent` watches (None: no parent to watch)."""
+_ancestor = False
+"""The watched pid is an ancestor further up (torchrun's agent between), not the parent."""
 
 SIGNALLED = "interrupted by a signal (Ctrl-C or SIGTERM)"
 PARENT_ENDED = "interrupted: the process that started the run ended"
@@ -52,9 +56,35 @@ def stop_reason() -> str:
 def _parent_gone() -> bool:
     """True (and `PARENT_GONE` set) when the watched parent has ended: this process was
     handed to another parent."""
-    if _parent_pid is None or os.getppid() == _parent_pid:
+    if _parent_pid is None:
+        return False
+    if _ancestor:
+        if _alive(_parent_pid):
+            return False
+    elif os.getppid() == _parent_pid:
         return False
     PARENT_GONE.set()
+    return True
+
+
+def parent_gone() -> bool:
+    """Whether the process that started this runner has ended (`watch_parent`)."""
+    return _parent_gone()
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
     return True
 
 
@@ -131,10 +161,12 @@ def watch_parent(parent_pid: int | None, poll_s: float = 0.5) -> None:
     """Stop this runner (SIGTERM: it records ``interrupted``) when `parent_pid` ends: at once
     on Linux (``PR_SET_PDEATHSIG``), else within `poll_s` (a thread polling the parent pid);
     at once when the parent ended before this ran."""
-    global _parent_pid
+    global _parent_pid, _ancestor
     if not parent_pid:
         return
     _parent_pid = parent_pid
+    # Under torchrun (its agent is the parent) the pid given is the one that started torchrun.
+    _ancestor = os.getppid() != parent_pid and "TORCHELASTIC_RUN_ID" in os.environ
     if sys.platform.startswith("linux"):
         try:
             import ctypes
