@@ -63,11 +63,14 @@ def plain_text(markdown: str, *, experiments: bool = True) -> str:
     body = markdown.replace(_SLOT, "")
     if "\r" in body:
         body = body.replace("\r\n", "\n").replace("\r", "\n")
-    shape = outline(body)
-    body = _without_hidden(body, shape.code)
+    if "\n" in body or body.startswith(("    ", "\t")) or "```" in body or "~~~" in body:
+        code_ranges = outline(body).code
+    else:  # one line that cannot be code: no block parse (a question, a title)
+        code_ranges = []
+    body = _without_hidden(body, code_ranges)
     lines = body.split("\n")
     code = set()
-    for start, end in shape.code:
+    for start, end in code_ranges:
         for number in range(start, min(end, len(lines))):
             code.add(number)
         _blank_fences(lines, start, end)

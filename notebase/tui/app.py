@@ -246,11 +246,16 @@ class NotebaseApp(App):
         if isinstance(self.screen, QuestionsScreen):
             return
         await self._to_main()
-        self.push_screen(QuestionsScreen(self.session), callback=self._open_from_screen)
+        self.push_screen(QuestionsScreen(self.session), callback=self._open_question)
 
     async def _open_from_screen(self, path: str | None) -> None:
         if path:
             await self.main_screen.open_note(path)
+
+    def _open_question(self, chosen: tuple[str, int] | None) -> None:
+        """The questions view's ``(path, number)``: the note, scrolled to that question."""
+        if chosen:
+            self.main_screen.open_question(*chosen)
 
     async def action_focus_tags(self) -> None:
         await self._to_main()

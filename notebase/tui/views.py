@@ -4,7 +4,8 @@ how a core ``Note`` becomes them (``note_row``, ``note_page``, ``question_row``)
 ``VaultSession`` builds these in worker threads from the vault, the index and the
 experiments folder; screens and widgets render them and never hold a core ``Note``. They
 are treated as immutable once built: a changed note gets new objects, so a widget can tell
-by identity or equality what it must redraw. Imports no Textual; core only for typing.
+by identity or equality what it must redraw. Imports no Textual; of core only types, and
+the plain-text rule (`notebase.core.plain_text`, for question texts) when a page is built.
 """
 
 from __future__ import annotations
@@ -108,6 +109,10 @@ class QuestionView:
     """Run id of the results block that answers it."""
     summary: str | None = None
     """That block's one-line answer (its findings or claims' verdicts)."""
+    plain: str = ""
+    """``text`` as a reader sees it, without the experiment links (listed apart)."""
+    heading: str = ""
+    """The questions heading it stands under."""
 
 
 @dataclass(slots=True)
@@ -235,6 +240,11 @@ class QuestionRow:
     """The experiment of that results block, when the note names it."""
     summary: str | None = None
     """That block's one-line answer."""
+    plain: str = ""
+    """``text`` as a reader sees it (no ``**``, links as their text), without the
+    experiment links: ``experiments`` lists them."""
+    heading: str = ""
+    """The questions heading it stands under (the note opens there)."""
 
 
 def note_row(note: Note) -> NoteRow:
@@ -310,6 +320,8 @@ def _status(question: Question, stale_runs: set) -> str:
 
 
 def _question(question: Question, stale_runs: set) -> QuestionView:
+    from notebase.core.plain_text import plain_inline  # markdown-it: not at app start
+
     return QuestionView(
         number=question.number,
         text=question.text,
@@ -317,11 +329,15 @@ def _question(question: Question, stale_runs: set) -> QuestionView:
         experiments=tuple(question.experiments),
         answered_by=question.answered_by,
         summary=question.summary,
+        plain=plain_inline(question.text, experiments=False),
+        heading=question.heading,
     )
 
 
 def question_row(note: Note, question: Question, stale_runs: set = frozenset()) -> QuestionRow:
     """A question of the vault-wide view, with the experiment whose results answer it."""
+    from notebase.core.plain_text import plain_inline
+
     answered_experiment = None
     if question.answered_by:
         for block in note.results_blocks:
@@ -343,4 +359,6 @@ def question_row(note: Note, question: Question, stale_runs: set = frozenset()) 
         answered_by=question.answered_by,
         answered_experiment=answered_experiment,
         summary=question.summary,
+        plain=plain_inline(question.text, experiments=False),
+        heading=question.heading,
     )

@@ -38,6 +38,7 @@ from notebase.tui.details import citation_markdown, experiment_markdown, questio
 from notebase.tui.render import parse_href
 from notebase.tui.screens.modals import DetailScreen
 from notebase.tui.screens.outline import OutlineScreen
+from notebase.tui.screens.questions import question_line
 from notebase.tui.session import VaultSession
 from notebase.tui.views import Listing, MentionRow, NotePage, VaultUpdate
 from notebase.tui.widgets.key_footer import KeyFooter
@@ -148,6 +149,8 @@ class MainScreen(Screen):
         """Notes gone back from, to go forward to again, most recent last."""
         self._reveal: MentionRow | None = None
         """A mention to scroll to once its note is shown."""
+        self._question: tuple[str, int] | None = None
+        """``(path, number)``: a question to scroll to once its note is shown."""
         self._mentions_timer = None
         self.tag: str | None = None
         """The tag the list is narrowed to (None: every note)."""
@@ -335,6 +338,9 @@ class MainScreen(Screen):
         reveal, self._reveal = self._reveal, None
         if reveal is not None and reveal.path == page.path:
             self._reveal_mention(reveal)
+        question, self._question = self._question, None
+        if question is not None and question[0] == page.path:
+            self._reveal_question(page, question[1])
         if previous is not page:
             self._schedule_mentions(page.path)
             if previous is None or _side_of(previous) != _side_of(page):
@@ -557,6 +563,22 @@ class MainScreen(Screen):
                     break
         found = body.find_line(mention.name, start)
         body.scroll_to_line(found if found is not None else start)
+
+    def open_question(self, path: str, number: int) -> bool:
+        """Open note ``path`` scrolled to the line of its question ``number``."""
+        if path == self.current_path and self.page is not None and self.page.path == path:
+            self._reveal_question(self.page, number)
+            return True
+        self._question = (path, number)
+        if not self.open_path(path):
+            self._question = None
+            return False
+        return True
+
+    def _reveal_question(self, page: NotePage, number: int) -> None:
+        line = question_line(self.query_one(NoteBody), page, number)
+        if line is not None:
+            self.query_one(NoteBody).scroll_to_line(line)
 
     async def follow(self, href: str) -> None:
         """Act on a link of the note or an entry of the side panel."""

@@ -1,12 +1,16 @@
 """The vault's questions, grouped by note: open ones, and answered ones with their run.
 
-Enter jumps to the question's note (the screen dismisses with its path); ``f`` shows only
-open questions or all of them. The questions are gathered on a worker (``QuestionsLoaded``):
-they walk every note.
+Enter opens the question's note scrolled to the question (the screen dismisses with
+``(path, number)``; the main screen finds the line with `question_line`); ``f`` shows only
+open questions or all of them. A question is shown as plain text (the session's, no ``**``
+or ``[[`` ``]]``) and wrapped to the list's width, so its experiments and answer, at its end,
+are always on screen. The questions are gathered on a worker (``QuestionsLoaded``): they
+walk every note.
 """
 
 from __future__ import annotations
 
+from rich.console import Console
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,14 +18,49 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from notebase.tui.render import plain_inline
 from notebase.tui.session import VaultSession
-from notebase.tui.views import QuestionRow
+from notebase.tui.views import NotePage, QuestionRow
 from notebase.tui.widgets.key_footer import KeyFooter
+from notebase.tui.widgets.note_body import NoteBody
+from notebase.tui.widgets.note_view import heading_words
 from notebase.tui.widgets.row_list import Row, RowList
 
+LEAD_CHARS = 16
+"""How much of a question's start is looked for in the rendered note (kept short: one
+rendered line must hold it)."""
 
-def question_rows(questions: list[QuestionRow], open_only: bool) -> list[Row]:
+
+def question_key(question: QuestionRow) -> str:
+    return f"{question.note_path}#q{question.number}"
+
+
+def _question_text(question: QuestionRow) -> tuple[Text, int]:
+    """The question's line before wrapping, and the width of its mark and number."""
+    if question.status == "answered":
+        mark, style = "  ● ", "green"
+    else:  # open, inconclusive (◐) or stale (◌: its spec changed since the run)
+        mark = {"inconclusive": "  ◐ ", "stale": "  ◌ "}.get(question.status, "  ○ ")
+        style = "yellow"
+    prefix = f"{question.number}. "
+    text = Text.assemble((mark, style), prefix, question.plain or question.text)
+    if question.status == "answered":
+        by = question.answered_experiment or "results"
+        text.append(f"  ✓ {by}", style="green")
+        if question.answered_by:
+            text.append(f" run {question.answered_by}", style="dim")
+    else:
+        if question.status != "open":
+            text.append(f"  {question.status}", style="yellow")
+        if question.experiments:
+            text.append("  ⚗ " + ", ".join(question.experiments), style="magenta")
+    return text, len(mark) + len(prefix)
+
+
+def question_rows(
+    questions: list[QuestionRow], open_only: bool, width: int = 0, console: Console | None = None
+) -> list[Row]:
+    """The list's rows; with ``width`` (and a ``console`` to measure with) a long question
+    goes on over more rows, indented, instead of being cut."""
     rows: list[Row] = []
     current_note = None
     for question in questions:
@@ -36,28 +75,53 @@ def question_rows(questions: list[QuestionRow], open_only: bool) -> list[Row]:
                     heading=True,
                 )
             )
-        key = f"{question.note_path}#q{question.number}"
-        if question.status == "answered":
-            text = Text.assemble(
-                ("  ● ", "green"), f"{question.number}. {plain_inline(question.text)}"
-            )
-            by = question.answered_experiment or "results"
-            text.append(f"  ✓ {by}", style="green")
-            if question.answered_by:
-                text.append(f" run {question.answered_by}", style="dim")
-        else:  # open, inconclusive (◐) or stale (◌: its spec changed since the run)
-            mark = {"inconclusive": "  ◐ ", "stale": "  ◌ "}.get(question.status, "  ○ ")
-            text = Text.assemble(
-                (mark, "yellow"), f"{question.number}. {plain_inline(question.text)}"
-            )
-            if question.status != "open":
-                text.append(f"  {question.status}", style="yellow")
-            if question.experiments:
-                text.append("  ⚗ " + ", ".join(question.experiments), style="magenta")
-        rows.append(Row(key, text))
+        text, indent = _question_text(question)
+        key = question_key(question)
+        if width > indent + 10 and console is not None and text.cell_len > width:
+            head, body = text[:indent], text[indent:]
+            for index, line in enumerate(body.wrap(console, width - indent)):
+                line.rstrip()
+                lead = head if index == 0 else Text(" " * indent)
+                rows.append(Row(key if index == 0 else None, Text.assemble(lead, line)))
+        else:
+            rows.append(Row(key, text))
         if question.summary:  # the run's one-line answer
             rows.append(Row(None, Text(f"      → {question.summary}", style="dim")))
     return rows
+
+
+def _lead(plain: str) -> str:
+    """The first words of a question, about ``LEAD_CHARS`` characters."""
+    lead = ""
+    for word in plain.split():
+        if lead and len(lead) + 1 + len(word) > LEAD_CHARS:
+            break
+        lead = f"{lead} {word}" if lead else word
+    return lead[: 2 * LEAD_CHARS]
+
+
+def question_line(body: NoteBody, page: NotePage, number: int) -> int | None:
+    """The rendered line of ``body`` (showing ``page``) where question ``number`` begins:
+    below its questions heading, each question of that section up to it found in turn by
+    its first words. None when the question is not in the page."""
+    target = next((q for q in page.questions if q.number == number), None)
+    if target is None:
+        return None
+    start = 0
+    if target.heading:
+        wanted = heading_words(target.heading)
+        start = next(
+            (line for line, text in body.heading_lines() if heading_words(text) == wanted), 0
+        )
+    line = start
+    for question in page.questions:
+        if question.heading != target.heading or question.number > number:
+            continue
+        lead = _lead(question.plain or question.text)
+        found = body.find_line(lead, line + 1) if lead else None
+        if found is not None:
+            line = found
+    return line
 
 
 class QuestionsLoaded(Message):
@@ -68,8 +132,9 @@ class QuestionsLoaded(Message):
         self.questions = questions
 
 
-class QuestionsScreen(Screen[str | None]):
-    """All questions of the vault; dismisses with a note path (Enter) or None (Escape)."""
+class QuestionsScreen(Screen[tuple[str, int] | None]):
+    """All questions of the vault; dismisses with ``(note path, question number)`` (Enter)
+    or None (Escape)."""
 
     BINDINGS = [
         Binding("escape", "close", "Back", id="questions.back"),
@@ -84,6 +149,8 @@ class QuestionsScreen(Screen[str | None]):
         self.questions: list[QuestionRow] = []
         self.loaded = False
         """True once the questions arrived (tests wait on it)."""
+        self._width = 0
+        """The list width the rows were wrapped to."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="questions-title")
@@ -119,15 +186,24 @@ class QuestionsScreen(Screen[str | None]):
             )
         )
         row_list = self.query_one("#questions-list", RowList)
-        row_list.set_rows(question_rows(self.questions, self.open_only))
+        width = row_list.scrollable_content_region.width
+        rows = question_rows(self.questions, self.open_only, width, self.app.console)
+        row_list.set_rows(rows)
+        self._width = width
         self.show_detail(row_list.highlighted_key)
+
+    def on_resize(self) -> None:
+        row_list = self.query_one("#questions-list", RowList)
+        if self.loaded and row_list.scrollable_content_region.width != self._width:
+            self.refresh_rows()  # wrapped again to the new width
 
     def show_detail(self, key: str | None) -> None:
         detail = self.query_one("#questions-detail", Static)
         for question in self.questions:
-            if key == f"{question.note_path}#q{question.number}":
+            if key == question_key(question):
                 text = Text.assemble(
-                    (f"{question.note_title} · Q{question.number}: ", "bold"), question.text
+                    (f"{question.note_title} · Q{question.number}: ", "bold"),
+                    question.plain or question.text,
                 )
                 if question.status == "answered":
                     text.append(
@@ -148,7 +224,8 @@ class QuestionsScreen(Screen[str | None]):
 
     def on_row_list_selected(self, event: RowList.Selected) -> None:
         event.stop()
-        self.dismiss(event.key.rsplit("#q", 1)[0])
+        path, _, number = event.key.rpartition("#q")
+        self.dismiss((path, int(number)))
 
     def action_toggle_open(self) -> None:
         self.open_only = not self.open_only
