@@ -152,3 +152,23 @@ async def test_no_match_offers_to_create_the_note(vault_dirs):
         await pilot.press("enter")
         assert await wait_for(pilot, lambda: app.created == ["새 노트"])
         assert isinstance(app.screen, MainScreen)
+
+
+
+async def test_ctrl_o_works_in_the_filter_box_and_not_over_a_dialog(app):
+    """Over a modal screen (a search, an editor) the app's keys are off, ctrl+o too: a
+    dialog holding typing is never closed under the user."""
+    from notebase.tui.screens.search import SearchScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f")  # typing in the filter box
+        await pilot.press("ctrl+o")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, SwitcherScreen))
+        await pilot.press("escape")  # closes the switcher: back in the filter box
+        await pilot.press("escape")  # out of the box, to the list
+        await pilot.press("slash")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await pilot.press("ctrl+o")
+        await settle(app, pilot, 0)
+        assert isinstance(app.screen, SearchScreen)
