@@ -164,7 +164,7 @@ class MainScreen(Screen):
         yield Static("", id="top-bar")
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield FilterBox(placeholder="filter notes (f)", id="filter")
+                yield FilterBox(placeholder="filter (f)", id="filter")  # fits the narrowest list
                 yield Static("", id="list-caption")
                 yield NoteList(id="notes")
                 yield TagTree(id="tags")
