@@ -198,3 +198,25 @@ def test_delete_json_and_collisions(capsys, vault: Path) -> None:
     code, out, _ = run(capsys, "--vault", str(vault), "check", "--json")
     broken = {(b["note"], b["target"]) for b in json.loads(out)["broken_links"]}
     assert ("hub.md", "maml") in broken
+
+
+def test_rename_says_which_files_changed_meanwhile_and_exits_1(
+    capsys, vault: Path, monkeypatch
+) -> None:
+    """Another editor saves hub.md between the plan and the writes: it is left as saved."""
+    from notebase.core import note_rename
+
+    real_plan = note_rename.plan_rename
+
+    def plan_then_edit(*args, **kwargs):
+        plan = real_plan(*args, **kwargs)
+        (vault / "hub.md").write_text("# 허브\n[[maml]] saved by another editor\n")
+        return plan
+
+    monkeypatch.setattr(note_rename, "plan_rename", plan_then_edit)
+    code, out, err = run(capsys, "--vault", str(vault), "rename", "ml/maml.md", "새 이름", "--json")
+    assert code == 1
+    assert json.loads(out)["written"] == ["ml/새 이름.md", "ml/reptile.md"]
+    assert err.count("\n") == 1 and "hub.md (it changed since the plan)" in err
+    assert (vault / "hub.md").read_text() == "# 허브\n[[maml]] saved by another editor\n"
+    assert (vault / "ml/reptile.md").read_text() == "# Reptile\n[[새 이름#비용]]\n"
