@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from notebase.experiments.claims import Verdict, check_claims
 from notebase.experiments.finding_words import MODEL_NAMES, PARAMETERS, UNIT_OF, WORDS
 from notebase.experiments.findings import (
+    MIN_POINTS,
     Growth,
     Ratio,
     Scaling,
@@ -218,7 +219,9 @@ def summarize(record: dict, language: str, keys: list[str]) -> Summary:
     scalings = scaling_of(rows, keys)
     findings += [scaling_sentence(scaling, language) for scaling in scalings]
     for along in keys:
-        if along == "processes" or len(sweep_values(rows, along)) < 2:
+        # Beside a comparison of world sizes, a growth too short to fit says nothing.
+        short_sweep = scalings and len(sweep_values(rows, along)) < MIN_POINTS
+        if along == "processes" or short_sweep or len(sweep_values(rows, along)) < 2:
             continue
         for algorithm in algorithms:
             parts, short = [], []

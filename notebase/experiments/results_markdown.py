@@ -124,10 +124,11 @@ def render_table(record: dict) -> list[str]:
         ]
         if distributed:
             comm = row.get("communication_seconds_per_iteration")
+            single = (row.get("world_size") or 1) == 1  # no gather on one process
             cells += [
                 *(str(row.get("world_size", "–")) for _ in shown),
-                "–" if comm is None else f"{comm * 1000:.3g} ms",
-                _number(row.get("communication_share"), ".0%"),
+                "–" if comm is None or single else f"{comm * 1000:.3g} ms",
+                "–" if single else _number(row.get("communication_share"), ".0%"),
             ]
         if with_accuracy:
             cells += [

@@ -52,6 +52,7 @@ def test_the_table_shows_the_gathers_time_and_share_when_ranks_were_several():
     header, _, *lines = render_table(RECORD)
     assert header == ("| algorithm | processes | meta batch | s/iter | tasks/s | peak memory | "
                       "pre loss | post loss | comm/iter | comm share |")
+    assert lines[0].endswith("| – | – |")  # no gather on one process
     assert lines[1].endswith("| 7.2 ms | 45% |")
     single = render_table({"results": [row(1, 8, 1000.0, 0.0)], "spec": {"params": {}}})
     assert "comm" not in single[0]
