@@ -32,6 +32,7 @@ from notebase.core.markdown_blocks import normalize_newlines, split_frontmatter
 from notebase.core.note_ops import (
     NoteOpError,
     clean_title,
+    disk_path,
     existing_name,
     note_file_name,
     posix_join,
@@ -79,7 +80,7 @@ def create_note(
         text = text.replace("\n", "\r\n")
     data = text.encode("utf-8")
 
-    folder_path = vault_root.joinpath(*split_rel(folder_rel)) if folder_rel else vault_root
+    folder_path = disk_path(vault_root, folder_rel)
     rel = posix_join(folder_rel, name)
     taken = existing_name(folder_path, name)
     if taken is not None:

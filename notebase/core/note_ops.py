@@ -93,26 +93,26 @@ def vault_folder(vault_root: Path, folder: str, config: VaultConfig | None = Non
                 f"({name!r} is skipped): notes there would not be seen"
             )
     rel = "/".join(parts)
-    for depth, name in enumerate(parts):  # a folder to be made gets a name links can use
-        if (_FORBIDDEN.search(name) or _INVISIBLE.search(name)) and not os.path.isdir(
-            os.path.join(vault_root, *parts[: depth + 1])
-        ):
+    here = Path(vault_root)
+    for depth, name in enumerate(parts):
+        here = disk_path(here, name)  # as spelled on disk (NFD), when it exists
+        shown = "/".join(parts[: depth + 1])
+        if os.path.islink(here):
             raise NoteOpError(
+                f"folder {shown!r} is a symbolic link, which the vault scan does not follow: "
+                "notes there would not be seen"
+            )
+        if os.path.lexists(here) and not os.path.isdir(here):
+            raise NoteOpError(f"{shown!r} is a file, not a folder")
+        if not os.path.lexists(here) and (_FORBIDDEN.search(name) or _INVISIBLE.search(name)):
+            raise NoteOpError(  # a folder to be made gets a name links can use
                 f"folder name {name!r} has a character Obsidian does not allow "
                 '(\\ / : * ? " < > | # ^ [ ] or a control character)'
             )
-    for depth in range(len(parts)):
-        if os.path.islink(os.path.join(vault_root, *parts[: depth + 1])):
-            raise NoteOpError(
-                f"folder {'/'.join(parts[: depth + 1])!r} is a symbolic link, which the vault "
-                "scan does not follow: notes there would not be seen"
-            )
     root = os.path.realpath(vault_root)
-    real = os.path.realpath(os.path.join(root, *parts)) if parts else root
+    real = os.path.realpath(here)
     if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
         raise NoteOpError(f"folder {rel!r} leads outside the vault (to {real})")
-    if os.path.exists(real) and not os.path.isdir(real):
-        raise NoteOpError(f"{rel!r} is a file, not a folder")
     return rel
 
 
@@ -135,15 +135,23 @@ def existing_name(folder: Path, name: str) -> str | None:
 def locate(vault_root: Path, rel: str) -> Path:
     """Where the vault-relative note ``rel`` (NFC, as the vault names it) is on disk: its
     real name, which may be NFD. NoteOpError when there is no such file."""
-    parts = split_rel(rel)
-    if not parts:
+    if not split_rel(rel):
         raise NoteOpError("no note named ''")
+    path = disk_path(vault_root, rel)
+    if not os.path.lexists(path):
+        raise NoteOpError(f"no note {rel!r} in {vault_root}")
+    return path
+
+
+def disk_path(vault_root: Path, rel: str) -> Path:
+    """``rel`` under ``vault_root`` with each part that exists under another normalisation
+    (an NFD name synced from macOS) spelled as on disk, so that a new file goes into the
+    folder that is there rather than into a second one that looks the same."""
     here = Path(vault_root)
-    for part in parts:
-        name = part if os.path.lexists(here / part) else _nfc_entry(here, part)
-        if name is None:
-            raise NoteOpError(f"no note {rel!r} in {vault_root}")
-        here = here / name
+    for part in split_rel(rel):
+        if not os.path.lexists(here / part):
+            part = _nfc_entry(here, part) or part
+        here = here / part
     return here
 
 

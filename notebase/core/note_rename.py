@@ -40,6 +40,7 @@ from notebase.core.markdown_blocks import normalize_newlines, split_frontmatter
 from notebase.core.note import Link, Note
 from notebase.core.note_ops import (
     NoteOpError,
+    disk_path,
     existing_name,
     is_same_file,
     move_no_replace,
@@ -175,7 +176,7 @@ def _new_path(vault: Vault, old_path: str, new: str) -> str:
 def _check_free(vault: Vault, path: str, source: Path, *, what: str) -> None:
     """NoteOpError when a file named ``path`` (any case, any normalisation) exists, unless it
     is ``source`` itself (a rename that only changes case)."""
-    folder = vault.root.joinpath(*path.split("/")[:-1])
+    folder = disk_path(vault.root, posixpath.dirname(path))
     taken = existing_name(folder, posixpath.basename(path))
     if taken is not None and not is_same_file(folder / taken, source):
         shown = posix_join(posixpath.dirname(path), unicodedata.normalize("NFC", taken))
@@ -215,9 +216,7 @@ def _plan_links(vault: Vault, moves: dict[str, str], plan: RenamePlan) -> None:
         if edit is not None:
             plan._edits.append(edit)
             plan._files[edit.path] = (
-                vault.root.joinpath(*edit.path.split("/"))
-                if path in moves
-                else vault.file_path(path)
+                disk_path(vault.root, edit.path) if path in moves else vault.file_path(path)
             )
             counts[edit.path] = count
     plan._edits.sort(key=lambda e: (e.path != plan.new, e.path))
@@ -496,7 +495,7 @@ def apply_rename(vault_root: Path, plan: RenamePlan) -> list[str]:
     source = plan._sources.get(plan.old)
     if source is None or not os.path.lexists(source):
         raise NoteOpError(f"{plan.old} is gone; nothing renamed")
-    targets = {new: vault_root.joinpath(*new.split("/")) for _, new in plan.moves}
+    targets = {new: disk_path(vault_root, new) for _, new in plan.moves}
     for old, new in plan.moves:
         target = targets[new]
         if os.path.lexists(target) and not is_same_file(plan._sources[old], target):

@@ -196,3 +196,21 @@ def test_configured_ignored_folder_is_refused(tmp_path: Path) -> None:
 def test_an_existing_folder_with_an_odd_name_is_used(tmp_path: Path) -> None:
     (tmp_path / "C# notes").mkdir()
     assert create_note(tmp_path, "x", folder="C# notes", today=DAY) == "C# notes/x.md"
+
+
+def test_an_nfd_folder_is_used_not_doubled(tmp_path: Path) -> None:
+    nfd = unicodedata.normalize("NFD", "알고리즘")
+    (tmp_path / nfd).mkdir()
+    assert create_note(tmp_path, "MAML", folder="알고리즘", today=DAY) == "알고리즘/MAML.md"
+    assert os.listdir(tmp_path) == [nfd]
+    assert os.listdir(tmp_path / nfd) == ["MAML.md"]
+
+
+def test_an_nfd_symlinked_folder_is_refused(tmp_path: Path) -> None:
+    vault, outside = tmp_path / "v", tmp_path / "outside"
+    vault.mkdir()
+    outside.mkdir()
+    os.symlink(outside, vault / unicodedata.normalize("NFD", "바깥"))
+    with pytest.raises(NoteOpError, match="symbolic link"):
+        create_note(vault, "x", folder="바깥/안")
+    assert list(outside.iterdir()) == []

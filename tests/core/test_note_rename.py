@@ -378,3 +378,18 @@ def test_rename_the_most_linked_note_of_obsidian_help_ko(
         f"\nobsidian-help-ko: renamed {old} ({len(backlinks)} backlinks, {links_to} links): "
         f"{len(plan.changes)} files changed, {plan.links} links rewritten, {seconds:.2f} s"
     )
+
+
+def test_moving_into_an_nfd_folder_uses_it(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    nfd = unicodedata.normalize("NFD", "보관")
+    write(root, f"{nfd}/other.md", "x\n")
+    write(root, "메모.md", "m\n")
+    write(root, "a.md", "[m](메모.md)\n")
+    plan = plan_rename(root, "메모.md", "보관/메모")
+    assert plan.new == "보관/메모.md"
+    apply_rename(root, plan)
+    assert sorted(n for n in os.listdir(root) if not n.startswith(".")) == ["a.md", nfd]
+    assert (root / nfd / "메모.md").read_text() == "m\n"
+    assert (root / "a.md").read_text() == "[m](메모.md)\n"  # still the only 메모
+    assert [r for _, r in resolved_links(root, "a.md")] == ["보관/메모.md"]
