@@ -25,6 +25,7 @@ from notebase.tui.screens.questions import QuestionsScreen
 from notebase.tui.screens.search import SearchScreen
 from notebase.tui.screens.switcher import SwitcherScreen
 from notebase.tui.session import VaultSession
+from notebase.tui.write_actions import WriteActions
 
 KEYS = [
     ("/", 'search the vault: words, "phrases", tag:x, -word; Enter opens a hit'),
@@ -41,7 +42,12 @@ KEYS = [
     ("h", "outline of the open note; Enter jumps to the heading"),
     ("j k g G", "down / up / top / bottom in the list, tags, side panel or note"),
     ("ctrl+p", "command palette: every action by name"),
-    ("f / n", "focus the filter box / the note list"),
+    ("f / l", "focus the filter box / the note list"),
+    ("n", "new note: title (Korean welcome), folder (the open note's), tags (the tag shown)"),
+    ("e", "edit the open note in $VISUAL / $EDITOR (else vi); shown again when it exits"),
+    ("E", "edit the open note here (ctrl+s saves, escape closes, [[ completes a link)"),
+    ("F2", "rename the open note; shows the links in other notes it rewrites first"),
+    ("D", "move the open note to the vault's .trash/ folder (asks first)"),
     ("Tab", "move between list, tags, note and side panel"),
     ("b", "show / hide the left panel (filter, note list, tags); hidden below 70 columns"),
     ("p", "show / hide the side panel (links, citations, questions); hidden below 100 columns"),
@@ -62,7 +68,7 @@ NOTIFY_SECONDS = 6
 REINDEX_WAIT_SECONDS = 2.0
 
 
-class NotebaseApp(App):
+class NotebaseApp(WriteActions, App):
     """The notebase terminal app; build it with ``make_app``."""
 
     CSS_PATH = "app.tcss"
@@ -79,6 +85,11 @@ class NotebaseApp(App):
         Binding("x", "no_run_to_cancel", "Cancel run", show=False, id="app.cancel_none"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+o", "switcher", "Open", id="app.switcher"),
+        Binding("n", "new_note", "New", id="app.new_note"),
+        Binding("e", "edit_external", "Edit", show=False, id="app.edit_external"),
+        Binding("E", "edit_here", "Edit here", id="app.edit_here"),
+        Binding("f2", "rename_note", "Rename", show=False, id="app.rename_note"),
+        Binding("D", "delete_note", "Delete", show=False, id="app.delete_note"),
     ]
     COMMANDS = App.COMMANDS | {NotebaseCommands}
 
@@ -224,6 +235,7 @@ class NotebaseApp(App):
                 "refresh": "re-reading the vault",
                 "quit": "closing the vault",
                 "run": "the run",
+                "write": "changing a note",
             }.get(event.worker.group, event.worker.group)
             self.notify(f"error while {what}: {error}", severity="error")
             if event.worker.group == "run":

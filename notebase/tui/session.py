@@ -526,6 +526,102 @@ class VaultSession:
         ]
         return SearchResults(results, page.total)
 
+    # --- writing notes (n, e, E, F2, D) ---------------------------------------------------
+    # Every write goes through notebase.core (note_create, note_rename, note_trash,
+    # note_save), which raises NoteOpError (a UserError: one line for the user). The caller
+    # then re-reads the files written with ``apply_changes``, so the screen shows them at
+    # once instead of waiting for the watcher. All but ``new_note_target`` and ``note_file``
+    # are for workers.
+
+    def new_note_target(self, title: str, folder: str = "") -> str:
+        """The vault-relative path a note titled ``title`` in ``folder`` would get.
+        NoteOpError when the title leaves no file name, the folder is not the vault's, or
+        a file of that name exists (as links compare names). For the UI thread while the
+        title is typed: one listing of the folder."""
+        from notebase.core.note_ops import (
+            NoteOpError,
+            existing_name,
+            note_file_name,
+            posix_join,
+            vault_folder,
+        )
+
+        vault = self._vault
+        name = note_file_name(title)
+        rel = vault_folder(self.vault_root, folder, vault.config if vault else None)
+        taken = existing_name(self.vault_root.joinpath(*rel.split("/")), name)
+        if taken is not None:
+            raise NoteOpError(f"{posix_join(rel, taken)} already exists")
+        return posix_join(rel, name)
+
+    def create_note(self, title: str, *, folder: str = "", tags: Iterable[str] = ()) -> str:
+        """Create note ``title`` (frontmatter title, created, tags); its vault-relative path."""
+        from notebase.core.note_create import create_note
+
+        return create_note(self.vault_root, title, folder=folder, tags=tuple(tags))
+
+    def note_file(self, path: str) -> Path:
+        """The file of note ``path`` on disk (its real, maybe NFD, name): what ``e`` edits.
+        For the UI thread too: one dict lookup, no lock, no file touched."""
+        vault = self._vault
+        if vault is None:
+            raise RuntimeError("the vault is not loaded yet")
+        return vault.file_path(path)
+
+    def read_note_text(self, path: str) -> tuple[str, bytes]:
+        """``(text, bytes)`` of note ``path`` for the in-app editor: the text as it edits it
+        (`notebase.core.note_save.editable_text`) and the bytes it was read from, to hand
+        back to ``save_note_text``."""
+        from notebase.core.note_ops import NoteOpError
+        from notebase.core.note_save import editable_text
+
+        try:
+            base = self.note_file(path).read_bytes()
+        except OSError as exc:
+            raise NoteOpError(f"{path} cannot be read ({exc.strerror})") from None
+        return editable_text(base), base
+
+    def save_note_text(self, path: str, text: str, base: bytes) -> bytes | None:
+        """Save the editor's ``text`` of note ``path`` over ``base`` (what ``read_note_text``
+        gave): the note's new bytes, or None when the text was unchanged and nothing was
+        written. NoteOpError (the file changed on disk meanwhile, read-only ...)."""
+        from notebase.core.note_save import restored_bytes, save_note_text
+
+        file = self.note_file(path)
+        if not save_note_text(self.vault_root, file, text, base):
+            return None
+        return restored_bytes(base, text)
+
+    def plan_rename(self, old: str, new: str):
+        """`notebase.core.note_rename.RenamePlan`: the files a rename of note ``old`` to
+        ``new`` (a title or file name in the same folder, or a vault path) would change.
+        Planned on the loaded vault; the files are read again when it is applied."""
+        from notebase.core.note_rename import plan_rename
+
+        with self._lock:
+            return plan_rename(self.vault_root, old, new, vault=self._vault)
+
+    def apply_rename(self, plan) -> tuple[list[str], str | None]:
+        """Carry out ``plan``: ``(vault-relative paths changed, None)``, or with the one-line
+        reason when some notes were left as they were (changed on disk since the plan): the
+        note is renamed then all the same. NoteOpError when nothing was renamed."""
+        from notebase.core.note_rename import RenameIncomplete, apply_rename
+
+        moved = [path for move in plan.moves for path in move]
+        try:
+            return [*moved, *apply_rename(self.vault_root, plan)], None
+        except RenameIncomplete as partly:
+            return [*moved, *partly.written], str(partly)
+
+    def trash_note(self, path: str) -> tuple[str, list[str]]:
+        """Move note ``path`` (and its results sidecar) to the vault's ``.trash/``:
+        ``(where the note went, vault-relative paths changed)``."""
+        from notebase.core.note_trash import trash_note
+        from notebase.core.note_writer import sidecar_path
+
+        sidecar = sidecar_path(Path(path)).as_posix()
+        return trash_note(self.vault_root, path), [path, sidecar]
+
 
 class _SpecAnswers:
     """``spec.find_spec`` answers by name, kept while no ``*.toml`` of the experiments folder

@@ -126,7 +126,7 @@ class MainScreen(Screen):
             "right_square_bracket,alt+right", "forward", "Forward", show=False, id="main.forward"
         ),
         Binding("h", "outline", "Outline", show=False, id="main.outline"),
-        Binding("n", "focus_notes", "Notes", show=False, id="main.notes"),
+        Binding("l", "focus_notes", "Notes", show=False, id="main.notes"),
         Binding("f", "focus_filter", "Filter", show=False, id="main.filter"),
         Binding("b", "toggle_panel('left')", "List panel", show=False, id="main.left_panel"),
         Binding("p", "toggle_panel('side')", "Side panel", show=False, id="main.side_panel"),

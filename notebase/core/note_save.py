@@ -1,0 +1,124 @@
+"""Saving a note's text as edited in the app: the one rule for turning an editor's text back
+into the note's bytes, and writing them only over the bytes the editor started from.
+
+An editor works on ``editable_text(base)``: the note decoded, without its byte-order mark,
+every line ending (CRLF, LF, a lone CR) made ``\\n``. ``save_note_text`` turns the edited text
+back into bytes that differ from ``base`` only where the text does:
+
+- the BOM is put back when the note had one;
+- lines left as they were keep their own line ending, byte for byte (a note that mixes CRLF
+  and LF keeps its mix); a new line gets the ending most of the note's lines have (CRLF for a
+  CRLF note, else LF); whether the note ends with a line ending is whatever the text says;
+- text equal to ``editable_text(base)`` writes nothing.
+
+The write goes through `notebase.core.file_replace` (atomic, inside the vault, owner and mode
+kept) and happens only while the file still holds exactly ``base``: an edit made on disk
+since the editor read it (another editor, a sync, a run writing results) is never
+overwritten. The caller keeps the user's text and says so.
+
+Characters other than CR and LF that some editors take as line breaks (form feed, U+2028 ...)
+would be turned into ``\\n`` by them: ``editable_text`` refuses such a note instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+from notebase.core.file_replace import Moved, WriteRefused, open_place, read_current, replace
+from notebase.core.markdown_blocks import normalize_newlines
+from notebase.core.note_ops import NoteOpError
+
+BOM = b"\xef\xbb\xbf"
+
+_LINE = re.compile(r"([^\r\n]*)(\r\n|\n|\r|$)")
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+"""What ``str.splitlines`` (and so Textual's TextArea) also splits lines at."""
+
+
+class NoteChangedOnDisk(NoteOpError):
+    """The note's file no longer holds the bytes the editor started from; nothing written."""
+
+
+def _decode(base: bytes) -> str:
+    try:
+        return base.removeprefix(BOM).decode("utf-8")
+    except UnicodeDecodeError:
+        raise NoteOpError("the note is not UTF-8 text; it cannot be edited here") from None
+
+
+def _lines(text: str) -> list[tuple[str, str]]:
+    """``(content, ending)`` of each line; the last one's ending is ``""`` (maybe empty)."""
+    found = [(m.group(1), m.group(2)) for m in _LINE.finditer(text)]
+    # finditer ends with an empty match after a final line ending, or at the end: keep one.
+    while len(found) > 1 and found[-1] == ("", "") and found[-2][1] == "":
+        found.pop()
+    return found
+
+
+def editable_text(base: bytes) -> str:
+    """The note's text as an editor shows it: no BOM, every line ending ``\\n``. Raises
+    NoteOpError (one line) when it is not UTF-8 or holds other line-break characters."""
+    text = _decode(base)
+    odd = _OTHER_BREAKS.search(text)
+    if odd is not None:
+        raise NoteOpError(
+            f"the note contains U+{ord(odd.group()):04X}, which the in-app editor would turn "
+            "into a line break; edit it with e ($EDITOR) instead"
+        )
+    return normalize_newlines(text)
+
+
+def restored_bytes(base: bytes, text: str) -> bytes:
+    """``text`` (lines ending ``\\n``) as the note's bytes, in ``base``'s BOM and line endings."""
+    old = _lines(_decode(base))
+    endings = [ending for _content, ending in old if ending]
+    usual = "\r\n" if endings.count("\r\n") > len(endings) / 2 else "\n"
+    new = text.split("\n")
+    out: list[str] = []
+    if len(set(endings)) <= 1:  # one style (or none): every line ending becomes it
+        out.append((endings[0] if endings else usual).join(new))
+    else:
+        matcher = difflib.SequenceMatcher(None, [c for c, _ in old], new, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                out.extend(content + (ending or usual) for content, ending in old[i1:i2])
+            else:
+                out.extend(line + usual for line in new[j1:j2])
+        # Each piece is one line of ``new`` with an ending; the text's last line has none.
+        out[-1] = out[-1].removesuffix("\r\n").removesuffix("\n").removesuffix("\r")
+    data = "".join(out).encode("utf-8")
+    return BOM + data if base.startswith(BOM) else data
+
+
+def save_note_text(vault_root: Path, path: str | Path, text: str, base: bytes) -> bool:
+    """Write ``text``, edited from ``editable_text(base)``, to the note at ``path`` (relative
+    to ``vault_root``, or the note's real file). False when the text is unchanged (nothing
+    written), True once written. Raises NoteChangedOnDisk when the file no longer holds
+    ``base`` (changed, moved or deleted meanwhile), NoteOpError when it cannot be written."""
+    if text == editable_text(base):
+        return False
+    data = restored_bytes(base, text)
+    file = Path(vault_root) / path
+    shown = file.relative_to(vault_root).as_posix() if file.is_relative_to(vault_root) else file
+    changed = NoteChangedOnDisk(
+        f"{shown} changed on disk since it was opened; not saved (your text is still in the editor)"
+    )
+    try:
+        with open_place(file, vault_root, label="the note") as place:
+            current = read_current(place)
+            if current is None:
+                raise NoteChangedOnDisk(
+                    f"{shown} was moved or deleted since it was opened; not saved"
+                )
+            try:
+                if current.data != base or not replace(place, data, current):
+                    raise changed
+            finally:
+                current.close()
+    except Moved:
+        raise changed from None
+    except WriteRefused as refusal:
+        raise NoteOpError(str(refusal)) from None
+    return True
