@@ -21,7 +21,9 @@ normalisation (``Note.md`` beside ``note.md``; an NFD name synced from macOS).
 from __future__ import annotations
 
 import os
+import posixpath
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -48,6 +50,22 @@ _TAG = re.compile(r"[\w/-]*\w[\w/-]*")
 _TAG_HAS_NON_DIGIT = re.compile(r"[^\d/_-]")
 
 
+def note_target(
+    vault_root: Path, title: str, folder: str = "", config: VaultConfig | None = None
+) -> str:
+    """The vault-relative path a note titled ``title`` in ``folder`` would get, without
+    writing anything (for a dialog checking a title as it is typed: one listing of the
+    folder). NoteOpError when the title leaves no file name, the folder is not the vault's,
+    or a file of that name (in any case or normalisation) exists."""
+    name = note_file_name(title)
+    rel = vault_folder(vault_root, folder, config)
+    taken = existing_name(disk_path(vault_root, rel), name)
+    if taken is not None:
+        shown = unicodedata.normalize("NFC", os.fsdecode(taken))
+        raise NoteOpError(f"{posix_join(rel, shown)} already exists")
+    return posix_join(rel, name)
+
+
 def create_note(
     vault_root: Path,
     title: str,
@@ -68,9 +86,9 @@ def create_note(
     shown_title = clean_title(title)
     if shown_title[-3:].casefold() == ".md":
         shown_title = shown_title[:-3].rstrip()
-    name = note_file_name(title)
+    rel = note_target(vault_root, title, folder, config)
+    folder_rel, name = posixpath.split(rel)
     tag_list = [_clean_tag(tag) for tag in tags]
-    folder_rel = vault_folder(vault_root, folder, config)
     when = today or date.today()
     if template is not None:
         text, crlf = _from_template(vault_root, template, shown_title, when, tag_list)
@@ -81,10 +99,6 @@ def create_note(
     data = text.encode("utf-8")
 
     folder_path = disk_path(vault_root, folder_rel)
-    rel = posix_join(folder_rel, name)
-    taken = existing_name(folder_path, name)
-    if taken is not None:
-        raise NoteOpError(f"{posix_join(folder_rel, os.fsdecode(taken))} already exists")
     try:
         folder_path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

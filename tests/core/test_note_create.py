@@ -214,3 +214,15 @@ def test_an_nfd_symlinked_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(NoteOpError, match="symbolic link"):
         create_note(vault, "x", folder="바깥/안")
     assert list(outside.iterdir()) == []
+
+
+def test_note_target_says_where_without_writing(tmp_path: Path) -> None:
+    from notebase.core.note_create import note_target
+
+    nfd = unicodedata.normalize("NFD", "알고리즘")
+    (tmp_path / nfd).mkdir()
+    (tmp_path / nfd / "MAML.md").write_text("x")
+    assert note_target(tmp_path, "Reptile: 1차", "알고리즘") == "알고리즘/Reptile 1차.md"
+    with pytest.raises(NoteOpError, match="알고리즘/MAML.md already exists"):
+        note_target(tmp_path, "maml", "알고리즘")
+    assert os.listdir(tmp_path / nfd) == ["MAML.md"]
