@@ -350,5 +350,24 @@ def test_a_writer_killed_mid_write_leaves_a_temp_that_the_next_write_removes(vau
     assert temps[0].exists()
     old = time.time() - STALE_AFTER_S - 1
     os.utime(temps[0], (old, old))
+    file_replace._next_clean.clear()  # its age is faked: as the next process would, look again
     assert write(note, vault, run="r2").status == "written"
     assert sorted(p.name for p in vault.iterdir()) == ["노트.md"]
+
+
+def test_a_folder_is_listed_for_stale_temps_once_while_none_can_be_stale(vault, monkeypatch):
+    """Many writes into one folder (a rename rewriting a thousand notes) list it once."""
+    listed = []
+    real_scandir = os.scandir
+    file_replace._next_clean.clear()
+
+    def scandir(path):
+        listed.append(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(file_replace.os, "scandir", scandir)
+    for index in range(5):
+        note = vault / f"노트 {index}.md"
+        note.write_bytes(NOTE.encode())
+        assert write(note, vault).status == "written"
+    assert len(listed) == 1
