@@ -172,6 +172,69 @@ async def test_external_editor_round_trip(vault_dirs, fake_editor):
         assert not notified(app, "error")
 
 
+def test_external_editor_in_a_real_terminal(tmp_path):
+    """The path Pilot cannot take: the app in a pseudo-terminal, ``e`` suspends it and hands
+    the terminal to the editor (which checks that its stdin is a terminal), and once the
+    editor exits the app draws the note's new line."""
+    pty = pytest.importorskip("pty")
+    import fcntl
+    import os
+    import select
+    import struct
+    import sys
+    import termios
+    import time
+
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    note = vault / "하나.md"
+    note.write_text("---\ntitle: 하나\n---\n# 하나\n\n본문\n", "utf-8")
+    editor = tmp_path / "editor.sh"
+    editor.write_text(
+        '#!/bin/sh\nif [ -t 0 ]; then echo "terminal editor line" >> "$1"; '
+        'else echo "no terminal" >> "$1"; fi\n',
+        "utf-8",
+    )
+    editor.chmod(0o755)
+    env = {**os.environ, "EDITOR": str(editor), "TERM": "xterm-256color"}
+    env.pop("VISUAL", None)
+    command = [sys.executable, "-m", "notebase", "--vault", str(vault)]
+    command += ["--experiments", str(tmp_path / "experiments"), "app"]
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the app, on the pseudo-terminal
+        os.execve(sys.executable, command, env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    seen = bytearray()
+
+    def read_until(condition, seconds: float = 60.0) -> bool:
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    seen.extend(os.read(fd, 65536))
+                except OSError:
+                    break
+        return condition()
+
+    try:
+        assert read_until(lambda: b"1 notes" in seen and "본문".encode() in seen)
+        shown_before = len(seen)
+        os.write(fd, b"e")
+        assert read_until(lambda: "terminal editor line" in note.read_text("utf-8"))
+        assert read_until(lambda: b"terminal editor line" in seen[shown_before:])
+        os.write(fd, b"q")
+        read_until(lambda: os.waitpid(pid, os.WNOHANG) != (0, 0), 30)
+    finally:
+        try:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)
+    assert note.read_text("utf-8").endswith("본문\nterminal editor line\n")
+
+
 async def test_missing_editor_is_a_notification(vault_dirs, monkeypatch):
     vault, experiments = vault_dirs
     monkeypatch.setenv("VISUAL", "/no/such/editor --wait")
