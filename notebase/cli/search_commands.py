@@ -145,16 +145,10 @@ def run_search(args: argparse.Namespace) -> int:
         print_text(f"{hit.path}  {hit.title}  ({hit.score:.2f})")
         if hit.snippet:
             print_text(f"    {hit.snippet}")
-    print(match_count(len(hits), page.total), file=sys.stderr)
+    if page.total > len(hits):  # cut by --limit: say how many there are (else the list does)
+        print(f"showing {len(hits)} of {page.total} matching notes (--limit N shows more)",
+              file=sys.stderr)
     return 0
-
-
-def match_count(shown: int, total: int) -> str:
-    """The last line of a text search: how many notes match, and how many are shown."""
-    total = max(total, shown)
-    if shown < total:
-        return f"showing {shown} of {total} matching notes (--limit N shows more)"
-    return "1 note matches" if total == 1 else f"{total} notes match"
 
 
 def _progress_bar():

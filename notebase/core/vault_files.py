@@ -4,17 +4,51 @@
 folders skipped) and names each file with ``file_name_text``; ``is_note_path`` applies
 the same rule to one path (for a file watcher); ``read_note_file`` parses one file and
 never raises. The search index scans with the same naming (`notebase.index.scan`).
+
+A results sidecar (``<stem>.results.md``, or ``<stem>.results.<run>.md``: what
+`notebase.core.note_writer` writes beside a note it could not write) is no note: it is
+not listed, indexed or checked as one, but kept among the other files, and
+``sidecar_owner`` names the note it belongs to.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from notebase.config import VaultConfig
 from notebase.core.note import Note
+
+SIDECAR_SUFFIX = ".results"
+"""What ends a sidecar's stem: ``<note stem>.results.md``, or ``.results.<run>.md``."""
+_RUN_PART = re.compile(r"\d[\w.-]*")
+"""A run id as a file name takes it (it starts with the run's date)."""
+
+
+def sidecar_owner(name: str) -> str | None:
+    """The file name of the note that a results sidecar named ``name`` (a file name or a
+    vault path) belongs to, in the same folder: ``노트.results.md`` -> ``노트.md``; None when
+    ``name`` is no sidecar's."""
+    folder, slash, base = name.rpartition("/")
+    lower = base.lower()
+    if not lower.endswith(".md"):
+        return None
+    stem = base[:-3]
+    at = stem.lower().rfind(SIDECAR_SUFFIX)
+    if at <= 0:
+        return None
+    rest = stem[at + len(SIDECAR_SUFFIX) :]
+    if rest and not (rest[0] == "." and _RUN_PART.fullmatch(rest[1:])):
+        return None
+    return f"{folder}{slash}{stem[:at]}.md"
+
+
+def is_sidecar_name(name: str) -> bool:
+    """True for the name of a results sidecar (see ``sidecar_owner``)."""
+    return sidecar_owner(name) is not None
 
 
 def file_name_text(name: str) -> str:
@@ -46,8 +80,9 @@ class NoteFile:
 
 
 def scan_files(root: Path, config: VaultConfig | None = None) -> tuple[list[NoteFile], list[str]]:
-    """``(note files, other files)`` under ``root``: notes are ``*.md``, the rest are
-    attachments (vault-relative NFC paths). Symlinked folders are not followed (no loops)."""
+    """``(note files, other files)`` under ``root``: notes are ``*.md`` but results sidecars,
+    the rest are attachments (vault-relative NFC paths). Symlinked folders are not followed
+    (no loops)."""
     config = config or VaultConfig()
     notes: list[NoteFile] = []
     others: list[str] = []
@@ -68,7 +103,7 @@ def scan_files(root: Path, config: VaultConfig | None = None) -> tuple[list[Note
                     continue
                 if name.startswith(".") or not entry.is_file():
                     continue
-                if name[-3:].lower() == ".md":
+                if name[-3:].lower() == ".md" and not is_sidecar_name(name):
                     info = entry.stat()
                     notes.append(
                         NoteFile(rel_path, Path(entry.path), info.st_mtime_ns, info.st_size)
@@ -84,10 +119,12 @@ def scan_files(root: Path, config: VaultConfig | None = None) -> tuple[list[Note
 
 def is_note_path(path: str, config: VaultConfig) -> bool:
     """True when the scan reads vault-relative ``path`` as a note: a ``*.md`` file, not
-    hidden, in no folder the scan skips (the same rule as ``scan_files``, for callers that
-    are told about one file, like a file watcher)."""
+    hidden, no results sidecar, in no folder the scan skips (the same rule as
+    ``scan_files``, for callers that are told about one file, like a file watcher)."""
     parts = path.split("/")
     if not parts[-1].lower().endswith(".md") or parts[-1].startswith("."):
+        return False
+    if is_sidecar_name(parts[-1]):
         return False
     return not any(
         config.skips_folder(name, "/".join(parts[: depth + 1]))

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from notebase.config import VaultConfig
-from notebase.core.vault_files import file_name_text, is_note_path
+from notebase.core.vault_files import file_name_text, is_note_path, is_sidecar_name
 
 
 class ScannedFile(NamedTuple):
@@ -33,7 +33,8 @@ class ScannedFile(NamedTuple):
 def scan_note_files(root: Path, config: VaultConfig) -> list[ScannedFile]:
     """Every note file under ``root`` with the same rules as
     ``notebase.core.vault_files.scan_files`` (``*.md``; dot-folders, ``config.ignore_dirs`` and
-    symlinked folders skipped; names as ``file_name_text`` gives them)."""
+    symlinked folders skipped; results sidecars left out; names as ``file_name_text`` gives
+    them)."""
     found: list[ScannedFile] = []
     pending = [(str(root), "")]
     while pending:
@@ -55,6 +56,8 @@ def scan_note_files(root: Path, config: VaultConfig) -> list[ScannedFile]:
                         continue
                     if name.startswith(".") or name[-3:].lower() != ".md" or not entry.is_file():
                         continue
+                    if ".results" in name.lower() and is_sidecar_name(name):
+                        continue  # a results sidecar is no note
                     info = entry.stat()
                 except OSError:
                     continue

@@ -46,6 +46,7 @@ from notebase.tui.views import (
     note_page,
     note_row,
     question_row,
+    sidecar_page,
 )
 
 # Unlinked mentions read at most (the side panel lists them; reading stops past this many).
@@ -94,6 +95,10 @@ class VaultSession:
         """``((file stamp,), bibliography)``: its BibTeX file as last read."""
         self._targets: tuple[tuple, list[SwitchTarget]] = ((), [])
         """``(vault stamp, targets)``: the quick switcher's notes as of that stamp."""
+        self._sidecars: dict[str, tuple[str, ...]] = {}
+        """Note path -> its results sidecars (vault paths; they are no notes)."""
+        self._sidecar_owner: dict[str, str] = {}
+        """Sidecar path -> its note (read by ``has_note`` on the UI thread: replaced whole)."""
         self._mentions: tuple[tuple, tuple[list[MentionRow], bool]] = ((), ([], True))
         """``((path, vault stamp, limit), (rows, complete))``: the unlinked mentions last
         asked for."""
@@ -101,8 +106,9 @@ class VaultSession:
     # --- UI thread: answers from memory --------------------------------------------------
 
     def has_note(self, path: str) -> bool:
+        """A note of the vault, or a note's results sidecar (its page is read-only)."""
         vault = self._vault
-        return vault is not None and path in vault.notes
+        return vault is not None and (path in vault.notes or path in self._sidecar_owner)
 
     @property
     def index_state(self) -> str:
@@ -145,6 +151,7 @@ class VaultSession:
             self._vault = vault
             self._rows = {path: note_row(note) for path, note in vault.notes.items()}
             self._resort()
+            self._find_sidecars()
             return self._listing(None)
 
     def listing(self, tag: str | None) -> Listing:
@@ -180,22 +187,46 @@ class VaultSession:
         with self._lock:
             if self._vault is None:
                 return None
+            before = self._sidecars
             changed = self._vault.refresh()
-            if not changed:
+            moved = self._find_sidecars(before)  # a run may have written only a sidecar
+            if not changed and not moved:
                 return None
-            update = self._update(changed, tag, open_path)
+            update = self._update(sorted({*changed, *moved}), tag, open_path)
         _collect_garbage()
         return update
 
+    def _find_sidecars(self, before: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+        """Index the results sidecars among the vault's other files by their note (`_lock`
+        held); the notes whose sidecars changed since ``before``."""
+        from notebase.core.vault_files import sidecar_owner
+
+        vault = self._vault
+        found: dict[str, list[str]] = {}
+        for path in vault.attachments:
+            owner = sidecar_owner(path)
+            if owner is not None and owner in vault.notes:
+                found.setdefault(owner, []).append(path)
+        sidecars = {owner: tuple(sorted(paths)) for owner, paths in found.items()}
+        self._sidecars = sidecars
+        self._sidecar_owner = {path: owner for owner, paths in sidecars.items() for path in paths}
+        if before is None:
+            return []
+        return [p for p in {*before, *sidecars} if before.get(p) != sidecars.get(p)]
+
     def _sort_events(self, vault, paths: Iterable[str | Path]) -> tuple[list[Path], bool]:
         """(note files to re-read, whether the whole folder must be re-scanned)."""
+        from notebase.core.vault_files import is_sidecar_name
+
         notes: list[Path] = []
         attachments = None
         for raw in paths:
             path = Path(raw)
             if path.name.lower().endswith(".md") and not path.is_dir():
-                notes.append(path)
-                continue
+                if not is_sidecar_name(path.name):
+                    notes.append(path)
+                    continue
+                # a results sidecar: one of the other files (its note lists it)
             try:
                 rel = path.relative_to(self.vault_root).as_posix()
             except ValueError:
@@ -225,6 +256,7 @@ class VaultSession:
                 broken.append((path, "; ".join(note.errors) or "invalid"))
         if rows_changed:  # else the list stays the very same object: nothing to redraw
             self._resort()
+        self._find_sidecars()
         self._generation += 1
         self._cache_dirty = True
         page = self._page_locked(open_path) if open_path else None
@@ -329,7 +361,8 @@ class VaultSession:
         vault = self._vault
         note = vault.notes.get(path) if vault is not None else None
         if note is None:
-            return None
+            owner = self._sidecar_owner.get(path) if vault is not None else None
+            return self._sidecar_page(path, owner) if owner is not None else None
         backlinks = [(p, self._title_of(p)) for p in vault.backlinks(note.path)]
         return note_page(
             note,
@@ -339,7 +372,24 @@ class VaultSession:
             self._experiments(note),
             self._cited_works(note) if note.footnotes else None,
             stale_runs=self._stale_runs(note),
+            sidecars=self._sidecars.get(path, ()),
         )
+
+    def _sidecar_page(self, path: str, owner: str) -> NotePage | None:
+        """The read-only page of results sidecar ``path`` of note ``owner``: the file as
+        written (its results block rendered), nothing of it counted as a note."""
+        from notebase.core.parse import parse_note
+        from notebase.tui.render import note_markdown
+
+        file = self.attachment_file(path)
+        try:
+            data = file.read_bytes() if file is not None else None
+        except OSError:
+            data = None
+        if data is None:
+            return None
+        note = parse_note(path, data, self._vault.config)
+        return sidecar_page(note, note_markdown(note), owner, self._title_of(owner))
 
     def _stale_runs(self, note: Note) -> set[str | None]:
         """Runs of the note's blocks whose spec changed (or went) since: their questions show

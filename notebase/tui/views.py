@@ -153,6 +153,11 @@ class NotePage:
     questions: tuple[QuestionView, ...] = ()
     experiments: tuple[ExperimentSummary, ...] = ()
     """Linked experiments first (those ``r`` runs), then ones only named in the text."""
+    sidecars: tuple[str, ...] = ()
+    """Vault paths of the note's results sidecars (``<stem>.results.md``: results a run
+    could not write into the note); shown beside it, never as notes."""
+    sidecar_of: tuple[str, str] | None = None
+    """For the read-only page of a results sidecar: ``(path, title)`` of its note."""
 
     @property
     def linked_experiments(self) -> list[str]:
@@ -292,6 +297,7 @@ def note_page(
     experiments: Iterable[ExperimentSummary],
     works: Callable[[str], CitedWork | None] | None = None,
     stale_runs: Iterable[str | None] = (),
+    sidecars: tuple[str, ...] = (),
 ) -> NotePage:
     """The page of ``note``: ``markdown`` its rendered body, ``title_of(path)`` the title of
     a linked note, ``backlinks`` ``(path, title)``, ``experiments`` their summaries,
@@ -309,6 +315,21 @@ def note_page(
         footnotes=tuple(_footnote(footnote, works) for footnote in note.footnotes),
         questions=tuple(_question(question, set(stale_runs)) for question in note.questions),
         experiments=tuple(experiments),
+        sidecars=tuple(sidecars),
+    )
+
+
+def sidecar_page(sidecar: Note, markdown: str, owner: str, owner_title: str) -> NotePage:
+    """The read-only page of a results sidecar (parsed like a note to render it, but no
+    note: no links, questions or experiments of its own), pointing at note ``owner``."""
+    return NotePage(
+        path=sidecar.path,
+        title=sidecar.title or sidecar.path,
+        tags=(),
+        valid=sidecar.valid,
+        errors=tuple(sidecar.errors),
+        markdown=markdown,
+        sidecar_of=(owner, owner_title),
     )
 
 

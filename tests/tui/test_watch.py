@@ -144,7 +144,7 @@ async def test_search_waits_for_the_index_and_then_answers(vault_dirs):
         assert "loading" in str(status.render())
         release.set()
         assert await wait_for(pilot, lambda: [h.path for h in app.screen.results] == ["일기.md"])
-        assert "1 hits" in str(status.render())
+        assert str(status.render()) == "1 hit"  # not "1 hits"
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.main_screen.current_path == "일기.md"

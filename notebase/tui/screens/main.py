@@ -97,7 +97,10 @@ class ListingLoaded(Message):
 def _side_of(page: NotePage) -> tuple:
     """What the side panel shows of a page (a reload that changed none of it redraws none;
     another note always does: its unlinked mentions are its own)."""
-    return (page.path, page.links, page.backlinks, page.footnotes, page.questions, page.experiments)
+    return (
+        page.path, page.links, page.backlinks, page.footnotes, page.questions, page.experiments,
+        page.sidecars, page.sidecar_of,
+    )  # fmt: skip
 
 
 def open_with_system(file: Path) -> None:

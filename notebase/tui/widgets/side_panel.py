@@ -5,14 +5,15 @@ definition, a question's text or an experiment's last results. Row keys say what
 ``note:PATH``, ``missing:TARGET``, ``fn:LABEL``, ``q:NUMBER``, ``exp:NAME``. Under a
 citation: the work it cites (`views.CitedWork`), its problems marked ⚠, and the other notes
 citing it (``note:PATH``). Last, the unlinked mentions (`views.MentionRow`, keys
-``mention:LINE:PATH``), which arrive after the rest (``show_mentions``).
+``mention:LINE:PATH``), which arrive after the rest (``show_mentions``). First, when the
+note has results sidecars (results a run could not write into it), a row for each
+(``note:PATH``: Enter shows it read-only); on a sidecar's own page, the note it belongs to.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 
-from notebase.tui.render import plain_inline
 from notebase.tui.result_text import result_line
 from notebase.tui.views import ExperimentSummary, FootnoteView, MentionRow, NotePage
 from notebase.tui.widgets.row_list import Row, RowList
@@ -67,6 +68,26 @@ def experiment_rows(summary: ExperimentSummary) -> list[Row]:
     return rows
 
 
+def sidecar_rows(page: NotePage) -> list[Row]:
+    """``results sidecar: NAME`` for each sidecar of the note (Enter opens it, read-only);
+    on a sidecar's page, what it is and the note it belongs to."""
+    if page.sidecar_of is not None:
+        path, title = page.sidecar_of
+        return [
+            Row(None, Text("Results sidecar (read only)"), heading=True),
+            Row(f"note:{path}", Text.assemble(("← ", "yellow"), "results of ", (title, "bold"))),
+        ]
+    rows = []
+    for path in page.sidecars:
+        name = path.rsplit("/", 1)[-1]
+        rows.append(
+            Row(f"note:{path}", Text.assemble(("⚠ ", "yellow"), "results sidecar: ", name))
+        )
+    if rows:
+        rows.insert(0, Row(None, Text(f"Results sidecars ({len(rows)})"), heading=True))
+    return rows
+
+
 def mention_key(mention: MentionRow) -> str:
     return f"mention:{mention.line}:{mention.path}"
 
@@ -116,6 +137,8 @@ class SidePanel(RowList):
             rows.append(Row(None, Text(f"{title} ({count})"), heading=True))
             rows.extend(entries or [Row(None, Text("  –", style="dim"))])
 
+        rows.extend(sidecar_rows(page))
+
         links = [
             Row(f"note:{link.path}", Text.assemble(("→ ", "green"), link.title))
             if link.path
@@ -143,7 +166,7 @@ class SidePanel(RowList):
                     f"q:{question.number}",
                     Text.assemble(
                         (marks.get(question.status, "○ "), "yellow"),
-                        f"{question.number}. {plain_inline(question.text)}",
+                        f"{question.number}. {question.plain or question.text}",
                     ),
                 )
             )

@@ -1,0 +1,75 @@
+"""Results sidecars (``<stem>.results.md``) are no notes: not listed, not indexed, not
+checked; the vault keeps them among its other files and knows their note."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from notebase.cli import main
+from notebase.config import VaultConfig
+from notebase.core.note_writer import sidecar_path, write_sidecar
+from notebase.core.vault import Vault
+from notebase.core.vault_files import is_note_path, is_sidecar_name, sidecar_owner
+from notebase.index import open_index
+from tests.results_block_helpers import korean_block
+
+NOTE = "실험/내부 단계 비용.md"
+SIDECAR = "실험/내부 단계 비용.results.md"
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    root = tmp_path / "vault"
+    note = root / NOTE
+    note.parent.mkdir(parents=True)
+    note.write_text(
+        "---\ntitle: 내부 단계 비용\n---\n# 내부 단계 비용\n\n메모리 측정 노트.\n\n"
+        "## 질문\n\n1. 메모리는 선형인가? [[experiments/meta-cost]]\n",
+        encoding="utf-8",
+    )
+    # what a run writes when it cannot write into the note
+    written, _ = write_sidecar(note, korean_block(), "the block was edited by hand")
+    assert written == sidecar_path(note) == root / SIDECAR
+    return root
+
+
+def test_the_writers_sidecar_names_are_sidecars_of_their_note():
+    note = Path("실험/내부 단계 비용.md")
+    assert sidecar_owner(sidecar_path(note).as_posix()) == note.as_posix()
+    assert sidecar_owner("노트.results.20261129T101010Z-0a1b2c.md") == "노트.md"  # a run's own
+    for name in ("노트.md", "results.md", "노트.results.txt", "my.results.note.md"):
+        assert not is_sidecar_name(name), name
+    assert not is_note_path(SIDECAR, VaultConfig()) and is_note_path(NOTE, VaultConfig())
+
+
+def test_a_sidecar_is_not_a_note_but_one_of_the_vaults_files(vault: Path, capsys):
+    loaded = Vault.load(vault, use_cache=False)
+    assert list(loaded.notes) == [NOTE]
+    assert SIDECAR in loaded.attachments
+    assert main(["--vault", str(vault), "check", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["notes"] == 1 and report["invalid_notes"] == []
+    assert main(["--vault", str(vault), "questions", "--json"]) == 0
+    assert [q["note"] for q in json.loads(capsys.readouterr().out)] == [NOTE]
+
+
+def test_the_index_leaves_sidecars_out_and_drops_one_an_older_version_indexed(
+    vault: Path, monkeypatch
+):
+    # An older notebase read the sidecar as a note: index it that way first.
+    monkeypatch.setattr("notebase.index.scan.is_sidecar_name", lambda name: False)
+    with open_index(vault) as index:
+        index.update()
+        assert {h.path for h in index.search("질문")} == {NOTE, SIDECAR}
+    monkeypatch.undo()
+    with open_index(vault) as index:
+        stats = index.update()
+        assert stats.notes == 1 and stats.removed == 1
+        page = index.search_page("질문")
+        assert [h.path for h in page.hits] == [NOTE] and page.total == 1
+        assert index.search("답한다") == []  # words only the sidecar holds
+        index.update_paths([SIDECAR])  # a watcher naming the sidecar adds nothing
+        assert [h.path for h in index.search("질문")] == [NOTE]
