@@ -12,6 +12,7 @@ import stat
 import textwrap
 
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, Static
 
 from notebase.tui.app import make_app
@@ -371,6 +372,13 @@ async def test_double_bracket_completes_titles_and_aliases(vault_dirs):
         await pilot.press("tab")
         assert area.text.endswith("[[일차 근사]] [[meta cost]]")
 
+        # The arrow keys passing through a finished link do not open the list.
+        row = area.cursor_location[0]
+        area.move_cursor((row, len("참고: [[일")))
+        await pilot.press("right", "right")
+        assert not completion.display
+        area.move_cursor(area.document.end)
+
         # Escape closes the list only; the editor stays.
         await type_text(pilot, " [[M")
         assert completion.display
@@ -514,3 +522,28 @@ async def test_delete_asks_then_moves_the_note_to_trash(vault_dirs):
         assert await wait_for(pilot, lambda: app.main_screen.current_note is not None)
         assert app.main_screen.current_note.path == MAML
         assert not notified(app, "error")
+
+
+async def test_palette_runs_the_write_actions(vault_dirs):
+    """ctrl+p "Rename note" / "Delete note" open the same dialogs as F2 and D."""
+    vault, experiments = vault_dirs
+    app = make_app(vault, experiments, watch=False, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await opened(app, pilot, DIARY)
+        for title, screen in (("Rename note", RenameScreen), ("Delete note", ConfirmScreen)):
+            await pilot.press("ctrl+p")
+            assert await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+            await type_text(pilot, title.lower())
+            palette = app.screen
+            assert await wait_for(
+                pilot,
+                lambda t=title, p=palette: any(
+                    str(o.prompt).startswith(t) for o in p.query_one(CommandList).options
+                ),
+            )
+            await pilot.press("enter")
+            assert await wait_for(pilot, lambda s=screen: isinstance(app.screen, s))
+            await pilot.press("escape")
+            assert await wait_for(pilot, lambda: app.screen is app.main_screen)
+        assert (vault / DIARY).is_file()

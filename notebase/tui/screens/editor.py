@@ -92,6 +92,8 @@ class LinkCompletion(OptionList):
         self.can_focus = False
         self.targets: list[tuple[str, str, str]] = []
         """``(name to insert, shown, casefolded name)``: every title, then every alias."""
+        self._names: list[str] = []
+        """The names of the options shown, in order."""
 
     def set_targets(self, targets: list[tuple[str, tuple[str, ...]]]) -> None:
         """``[(title, aliases)]`` of the vault's notes."""
@@ -220,9 +222,13 @@ class EditorScreen(Screen[None]):
         self._complete()
 
     def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
-        self._complete()
+        # Moving the cursor only updates an open list (or closes it): the arrow keys must
+        # not open it while they pass through a link written earlier.
+        if self.query_one(LinkCompletion).display:
+            self._complete()
 
     def _complete(self) -> None:
+        """Show the list for an unfinished ``[[name`` before the cursor, else hide it."""
         area = self.query_one(NoteTextArea)
         completion = self.query_one(LinkCompletion)
         row, column = area.cursor_location
