@@ -218,6 +218,10 @@ def summarize(record: dict, language: str, keys: list[str]) -> Summary:
     """Compact conclusive growths, memory first, for the one-line summary."""
     scalings = scaling_of(rows, keys)
     findings += [scaling_sentence(scaling, language) for scaling in scalings]
+    loads = [r["load_average"] for r in rows if isinstance(r.get("load_average"), int | float)]
+    cpus = {r.get("cpus") for r in rows if isinstance(r.get("cpus"), int)}
+    if scalings and loads and len(cpus) == 1 and max(loads) > 0.5 * next(iter(cpus)):
+        findings.append(w["load"].format(cpus=next(iter(cpus)), load=_span(loads, ".1f")))
     for along in keys:
         # Beside a comparison of world sizes, a growth too short to fit says nothing.
         short_sweep = scalings and len(sweep_values(rows, along)) < MIN_POINTS

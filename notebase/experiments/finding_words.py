@@ -68,6 +68,11 @@ WORDS = {
         "scaling_summary": "{n} processes pay at {pays}; not at {rest}",
         "scaling_all": "{n} processes pay everywhere measured ({low}–{high}×)",
         "scaling_none": "{n} processes never pay here (best {best}× at {where})",
+        "load": (
+            "Measured on {cpus} CPUs at a 1-minute load average of {load} when the points "
+            "started (this run's own processes included): other work shared the CPUs, so "
+            "these speed-ups are this machine's at that time, not a property of the split"
+        ),
     },
     "ko": {
         "seconds_per_iteration": "반복당 시간",
@@ -129,6 +134,11 @@ WORDS = {
         "scaling_summary": "프로세스 {n}개는 {pays}에서 이득이고 {rest}에서는 아니다",
         "scaling_all": "프로세스 {n}개는 잰 모든 곳에서 이득이다 ({low}–{high}배)",
         "scaling_none": "프로세스 {n}개는 여기서 이득이 없다 (최고 {best}배, {where})",
+        "load": (
+            "CPU {cpus}개에서, 점이 시작될 때 1분 부하 평균 {load}로 쟀다 (이 실행의 프로세스 "
+            "포함): 다른 작업이 CPU를 나눠 썼으니 이 배율은 그때 이 머신의 것이지 나누기 자체의 "
+            "성질이 아니다"
+        ),
     },
 }
 MODEL_NAMES = {

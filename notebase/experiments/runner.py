@@ -66,6 +66,22 @@ def _injected_fault(ranks: Ranks) -> int | None:
     return None
 
 
+def _load_average() -> float | None:
+    """The machine's 1-minute load average (None where there is none)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (OSError, AttributeError):
+        return None
+
+
+def _cpus() -> int | None:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (OSError, AttributeError):
+        return os.cpu_count()
+
+
 def check_world_size(spec: Spec, points: list[dict[str, Any]], world_size: int) -> None:
     """`UserError` (one line naming the fix) when a sweep point asks for more processes
     than the run has, or its meta-batch has fewer fixed groups than processes to share it."""
@@ -122,6 +138,7 @@ def train_point(
     from notebase.experiments.measure import IterationTimer, peak_memory
     from notebase.experiments.training import MetaTrainer
 
+    load = _load_average()  # what else the machine was doing when this point started
     trainer = MetaTrainer(spec.task, algorithm_name, point, device, ranks)
     params, iterations = trainer.params, point["meta_iterations"]
     meta_batch = trainer.meta_batch
@@ -191,6 +208,8 @@ def train_point(
             "communication_seconds_per_iteration": communication,
             "communication_share": communication / seconds if seconds > 0 else None,
             "rank_seconds_per_iteration": [row[0] for row in every],
+            "load_average": load,
+            "cpus": _cpus(),
             "meta_train_loss": sum(tail) / len(tail),
             "train_seconds": max(row[3] for row in every),
             **compiled,

@@ -44,6 +44,7 @@ def test_the_findings_say_where_the_split_pays_in_words():
     assert ("maml, meta-batch size 8: 2 processes do not pay, communication eats the gain: "
             "0.50× the tasks/s of one (500 vs 1,000 tasks/s), communication 45% of an "
             "iteration") in summary.findings
+    assert not any("load average" in line for line in summary.findings)
     ko = summarize(RECORD, "ko", ["processes", "meta_batch"])
     assert "프로세스 2개는 메타 배치 크기 64 (1.70×)에서 이득이고" in ko.summary
 
@@ -56,3 +57,12 @@ def test_the_table_shows_the_gathers_time_and_share_when_ranks_were_several():
     assert lines[1].endswith("| 7.2 ms | 45% |")
     single = render_table({"results": [row(1, 8, 1000.0, 0.0)], "spec": {"params": {}}})
     assert "comm" not in single[0]
+
+
+def test_a_loaded_machine_is_said_next_to_the_speed_ups():
+    rows = [dict(r, load_average=load, cpus=2) for r, load in zip(ROWS, (2.1, 3.0, 2.5, 2.8, 1.9, 3.4), strict=True)]
+    summary = summarize(dict(RECORD, results=rows), "en", ["processes", "meta_batch"])
+    assert summary.findings[3] == (
+        "Measured on 2 CPUs at a 1-minute load average of 1.9–3.4 when the points started "
+        "(this run's own processes included): other work shared the CPUs, so these speed-ups "
+        "are this machine's at that time, not a property of the split")
