@@ -616,6 +616,10 @@ class VaultSession:
         vault = self._vault
         if vault is None:
             raise RuntimeError("the vault is not loaded yet")
+        if path in self._sidecar_owner:
+            from notebase.core.note_ops import NoteOpError
+
+            raise NoteOpError(f"{path} is a results sidecar: shown read-only, not edited here")
         return vault.file_path(path)
 
     def read_note_text(self, path: str) -> tuple[str, bytes]:

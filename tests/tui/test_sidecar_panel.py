@@ -3,6 +3,8 @@ read-only with its results block rendered (Pilot, real vault)."""
 
 from __future__ import annotations
 
+import pytest
+
 from notebase.core.note_writer import write_sidecar
 from notebase.tui.app import make_app
 from notebase.tui.widgets.note_body import NoteBody
@@ -78,5 +80,21 @@ def test_a_watched_sidecar_change_updates_its_notes_page_not_the_list(tmp_path):
         update = session.apply_changes([sidecar], open_path=COST)
         assert update is not None and update.page.sidecars == ()
         assert not session.has_note(SIDECAR) and session.note_page(SIDECAR) is None
+    finally:
+        session.close()
+
+
+def test_a_sidecar_is_not_handed_to_the_editor(tmp_path):
+    from notebase.core.note_ops import NoteOpError
+    from notebase.tui.session import VaultSession
+
+    vault, experiments = write_vault(tmp_path)
+    write_sidecar(vault / COST, korean_block(), "a broken marker")
+    session = VaultSession(vault, experiments, use_cache=False)
+    session.load()
+    try:
+        assert session.note_file(COST) == vault / COST
+        with pytest.raises(NoteOpError, match="read-only"):
+            session.note_file(SIDECAR)
     finally:
         session.close()
