@@ -464,6 +464,35 @@ async def test_rename_rewrites_links_byte_exact_and_shows_the_note(vault_dirs):
         assert "일기장" in str(app.main_screen.current_note.links)
 
 
+async def test_rename_leaves_a_note_changed_since_the_preview_alone(vault_dirs):
+    """A note edited on disk while the preview was up is not rewritten (its edit would be
+    lost): the rename happens, the app names the note it left, and shows the renamed one."""
+    vault, experiments = vault_dirs
+    for name, text in LINKING.items():
+        (vault / name).write_bytes(text.encode())
+    app = make_app(vault, experiments, watch=False, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await opened(app, pilot, DIARY)
+        await pilot.press("f2")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, RenameScreen))
+        await pilot.press("end")
+        await type_text(pilot, "장\n")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, RenamePreviewScreen))
+        theirs = (LINKING["링크 모음.md"] + "다른 편집기에서 쓴 줄\r\n").encode()
+        (vault / "링크 모음.md").write_bytes(theirs)
+        await pilot.press("y")
+
+        assert await wait_for(pilot, lambda: app.main_screen.current_path == "일기장.md")
+        assert await wait_for(pilot, lambda: bool(notified(app, "error")))
+        assert "링크 모음.md" in notified(app, "error")[-1]
+        assert (vault / "링크 모음.md").read_bytes() == theirs
+        assert (vault / "알고리즘/메모.md").read_bytes() == LINKING["알고리즘/메모.md"].replace(
+            "[[일기#", "[[일기장#"
+        ).encode()
+        assert "일기장.md" in listed(app) and DIARY not in listed(app)
+
+
 async def test_rename_cancelled_in_the_preview_changes_nothing(vault_dirs):
     vault, experiments = vault_dirs
     before = {p: p.read_bytes() for p in vault.rglob("*.md")}
