@@ -63,10 +63,9 @@ def plain_text(markdown: str, *, experiments: bool = True) -> str:
     body = markdown.replace(_SLOT, "")
     if "\r" in body:
         body = body.replace("\r\n", "\n").replace("\r", "\n")
-    if "\n" in body or body.startswith(("    ", "\t")) or "```" in body or "~~~" in body:
-        code_ranges = outline(body).code
-    else:  # one line that cannot be code: no block parse (a question, a title)
-        code_ranges = []
+    # The block parse (the one code-block rule) costs most of the time here: skip it for
+    # text that holds no fence and no indented line, where there can be no code block.
+    code_ranges = outline(body).code if _may_hold_code(body) else []
     body = _without_hidden(body, code_ranges)
     lines = body.split("\n")
     code = set()
@@ -84,6 +83,20 @@ def plain_text(markdown: str, *, experiments: bool = True) -> str:
         text, in_table = _block_line(line, in_table)
         out.append(_inline(text, experiments) if text else "")
     return "\n".join(out)
+
+
+def _may_hold_code(body: str) -> bool:
+    """False only when ``body`` has no fence and no line indented enough for code."""
+    return (
+        "```" in body
+        or "~~~" in body
+        or "\n    " in body
+        or "\n\t" in body
+        or body.startswith(("    ", "\t"))
+        or ">    " in body
+        or ">\t" in body
+        or "> \t" in body
+    )
 
 
 def plain_inline(markdown: str, *, experiments: bool = True) -> str:

@@ -27,8 +27,8 @@ _CONTEXT_BEFORE = 40
 _MAX_CANDIDATES = 40
 
 _LATIN_WORD_RE = re.compile(r"[^\W_]+")
-_REGION_BEFORE = 300
-_REGION_AFTER = 600
+_REGION_BEFORE = 200
+_REGION_AFTER = 400
 """Raw note text converted around the best raw match (characters, widened to whole lines
 when they are not too long)."""
 
