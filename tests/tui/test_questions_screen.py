@@ -58,6 +58,9 @@ async def test_enter_opens_the_note_scrolled_to_the_question(tmp_path):
         top = int(body.scroll_y)
         shown = "".join(segment.text for segment in body.lines[top])
         assert "둘째 질문은 MAML과 관련 있는가?" in shown, shown
+        # its experiment link is on screen with it (on this line, or the next when wrapped)
+        around = " ".join("".join(s.text for s in body.lines[n]) for n in (top, top + 1))
+        assert "⚗ tiny" in around, around
         # the line is the question's, below its heading, not the sentence above the section
         heading = next(line for line, text in body.heading_lines() if text == "질문")
         assert heading < top < heading + 6
