@@ -8,6 +8,7 @@ Sinusoid defaults (meta-batch 25, MLP 1-40-40-1, 1 inner step), one CPU thread; 
 --iterations after 5 warm-up iterations; the group counts take turns so load hits them alike.
 
     .venv/bin/python bench/reduce_groups_bench.py [--groups 1 5 25] [--iterations 100]
+        [--meta-batch 25] [--hidden 40] [--inner-steps 1] [--algorithms maml ...]
 """
 
 from __future__ import annotations
@@ -28,10 +29,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", type=int, nargs="+", default=[1, 5, 25])
     parser.add_argument("--iterations", type=int, default=100)
+    parser.add_argument("--meta-batch", type=int, default=DEFAULTS["sinusoid"]["meta_batch"])
+    parser.add_argument("--hidden", type=int, default=DEFAULTS["sinusoid"]["hidden"])
+    parser.add_argument("--inner-steps", type=int, default=DEFAULTS["sinusoid"]["inner_steps"])
+    parser.add_argument("--algorithms", nargs="+", default=list(ALGORITHMS), choices=ALGORITHMS)
     args = parser.parse_args()
-    for algorithm in ALGORITHMS:
+    torch.set_num_threads(1)
+    print(f"sinusoid, meta-batch {args.meta_batch}, width {args.hidden}, "
+          f"{args.inner_steps} inner step(s), 1 thread; median ms per meta-iteration")
+    for algorithm in args.algorithms:
+        point = dict(DEFAULTS["sinusoid"], meta_batch=args.meta_batch, hidden=args.hidden,
+                     inner_steps=args.inner_steps)
         trainers = {
-            groups: MetaTrainer("sinusoid", algorithm, dict(DEFAULTS["sinusoid"], reduce_groups=groups),
+            groups: MetaTrainer("sinusoid", algorithm, dict(point, reduce_groups=groups),
                                 torch.device("cpu"))
             for groups in args.groups
         }
