@@ -118,9 +118,6 @@ def open_with_system(file: Path) -> None:
 class MainScreen(Screen):
     """Browse the vault: list, tags, note, side panel."""
 
-    file_opener = staticmethod(open_with_system)
-    """Opens an attachment's file (``open:`` links); tests replace it."""
-
     BINDINGS = [
         Binding("escape", "back", "Back", id="main.back"),
         Binding("backspace", "back", "Back", show=False, id="main.backspace"),
@@ -134,6 +131,9 @@ class MainScreen(Screen):
         Binding("b", "toggle_panel('left')", "List panel", show=False, id="main.left_panel"),
         Binding("p", "toggle_panel('side')", "Side panel", show=False, id="main.side_panel"),
     ]
+
+    file_opener = staticmethod(open_with_system)
+    """Opens an attachment's file (``open:`` links); tests replace it."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-medium"), (100, "-wide")]
     """Below 70 columns the note alone (``b`` and ``p`` bring the panels back), below 100
@@ -621,7 +621,6 @@ class MainScreen(Screen):
             self.file_opener(file)
         except OSError as exc:
             self.app.notify(f"cannot open {path}: {exc}", severity="error")
-
 
     def show_citation(self, page: NotePage, label: str) -> None:
         found = citation_markdown(page, label)
