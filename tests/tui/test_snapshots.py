@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from notebase.tui.app import make_app
 
-from .conftest import SIZE, settle, write_vault
+from notebase.tui.widgets.side_panel import SidePanel
+
+from .conftest import SIZE, settle, wait_for, write_vault
 
 COST = "메타러닝의 비용.md"
 
@@ -28,12 +30,7 @@ def build_app(tmp_path):
 
 
 def test_main_screen(snap_compare, tmp_path):
-    async def open_note(pilot):
-        await settle(pilot.app, pilot)
-        await pilot.app.main_screen.open_note(COST, push=False)
-        await settle(pilot.app, pilot)
-
-    assert snap_compare(build_app(tmp_path), terminal_size=SIZE, run_before=open_note)
+    assert snap_compare(build_app(tmp_path), terminal_size=SIZE, run_before=opening(COST))
 
 
 def test_questions_view(snap_compare, tmp_path):
@@ -73,9 +70,14 @@ def build_results_app(tmp_path):
 
 
 def opening(path):
+    """Open ``path`` and wait for everything its screen shows, the side panel's unlinked
+    mentions (looked for a moment later, on a worker) included."""
+
     async def open_it(pilot):
         await settle(pilot.app, pilot)
         await pilot.app.main_screen.open_note(path, push=False)
+        side = pilot.app.main_screen.query_one(SidePanel)
+        assert await wait_for(pilot, lambda: side.mentions is not None)
         await settle(pilot.app, pilot)
 
     return open_it
