@@ -15,9 +15,11 @@ train identically for hundreds of meta-iterations (Adam amplifies any rounding d
 All ranks then take the same optimizer step. Only rank 0 writes the run record and prints
 events.
 
-The groups default to `notebase.experiments.params.REDUCE_GROUPS` (4), so 1 to 4 processes
-train any spec exactly like one; more need ``reduce_groups`` raised (a one-line error says
-so). A sweep point's ``processes`` trains on the first ranks only (their own process group);
+A spec that pins ``reduce_groups`` (``distributed-cost``: 4) trains exactly alike on 1 to
+that many processes; more are refused in one line. Left at 0 (the default) the groups are the
+run's process count (`runner.fix_groups`): one process stays one batched call, the fastest,
+and ``--nproc N`` trains like one process with ``reduce_groups = N`` (see
+`notebase.experiments.params.REDUCE_GROUPS` for why). A sweep point's ``processes`` trains on the first ranks only (their own process group);
 the others wait on torchrun's store, not in a collective. After each point the ranks gather
 their numbers: time is the slowest rank's, memory the largest rank's, tasks/s the total, and
 ``communication_seconds_per_iteration`` the median time in the gather (waiting for the

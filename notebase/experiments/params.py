@@ -96,11 +96,12 @@ PARAM_RULES: dict[str, ParamRule] = {
         "when the batch's estimated memory exceeds measure.CHUNK_BUDGET_BYTES)",
     ),
     "reduce_groups": ParamRule(
-        int, 1, maximum=COUNT_MAX,
+        int, 0, maximum=COUNT_MAX,
         help="fixed groups a meta-batch is cut into, each one batched meta-gradient, added in "
         "task order; runs on up to this many processes then train identically to one "
-        "(see notebase.experiments.distributed); 1 = one batched call (fastest on one "
-        "process, but --nproc then refuses more than one)",
+        "(see notebase.experiments.distributed); 0 = as many as the run has processes (one "
+        "batched call on one process, the fastest; pin it for runs that must agree across "
+        "world sizes)",
     ),
     "processes": ParamRule(
         int, 0, maximum=COUNT_MAX,
@@ -114,10 +115,13 @@ PARAM_RULES: dict[str, ParamRule] = {
 }
 """Every parameter a spec may set, with its check."""
 
-REDUCE_GROUPS = 4
-"""Default groups of a meta-batch: fixed, so that 1, 2, 3 or 4 processes train exactly like one
-(`notebase.experiments.distributed`), at a cost on one process (README: ~1.8x per
-meta-iteration of the tiny sinusoid defaults, less as tasks grow)."""
+REDUCE_GROUPS = 0
+"""Default groups of a meta-batch: as many as the run's processes (`runner.fix_groups`). Four
+fixed groups would let 1-4 processes train exactly alike by default, but cost one process
+2.1x per meta-iteration of the tiny sinusoid defaults (MAML 0.98 -> 2.12 ms; iMAML 3.1x) and
+make a meta-iteration's measured memory one group's (bench/reduce_groups_bench.py), which is
+what `meta-cost` measures: so one process stays one batched call, and a spec that compares
+world sizes pins the groups (``distributed-cost``: 4)."""
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "sinusoid": {

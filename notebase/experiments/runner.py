@@ -82,6 +82,16 @@ def _cpus() -> int | None:
         return os.cpu_count()
 
 
+def fix_groups(points: list[dict[str, Any]], world_size: int) -> list[dict[str, Any]]:
+    """The points with ``reduce_groups = 0`` (the default) made the run's process count: the
+    groups are then fixed for the whole run, so a sweep over ``processes`` compares like with
+    like, and the record says what was used."""
+    return [
+        point if point.get("reduce_groups") else {**point, "reduce_groups": world_size}
+        for point in points
+    ]
+
+
 def check_world_size(spec: Spec, points: list[dict[str, Any]], world_size: int) -> None:
     """`UserError` (one line naming the fix) when a sweep point asks for more processes
     than the run has, or its meta-batch has fewer fixed groups than processes to share it."""
@@ -253,7 +263,7 @@ def run_experiment(
     ranks = ranks or Ranks()
     emit = (on_event if ranks.is_main else None) or (lambda event: None)
     torch_device = resolve_device(device)
-    points = sweep_points(spec, quick)
+    points = fix_groups(sweep_points(spec, quick), ranks.world_size)
     check_world_size(spec, points, ranks.world_size)
     if not (allow_large or spec.allow_large):
         check_memory(spec, spec.algorithms, points, torch_device, ranks.world_size)

@@ -40,7 +40,7 @@ def test_a_batch_is_chunked_only_when_it_would_not_fit_the_budget():
 
 def test_a_chunked_run_records_its_chunk_and_trains_like_an_unchunked_one(tmp_path):
     spec = load_spec(tiny_spec(tmp_path, algorithms='["maml", "reptile"]'))
-    spec.params["reduce_groups"] = 1  # chunks of task_chunk, not the default fixed groups
+    spec.params["reduce_groups"] = 1  # chunks of task_chunk, not fixed groups
     whole = run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs")
     spec.params["task_chunk"] = 3
     parts = run_experiment(spec, quick=True, device="cpu", runs_dir=tmp_path / "runs")

@@ -96,7 +96,7 @@ def test_run_writes_a_complete_record(tmp_path):
 def test_maml_memory_grows_with_inner_steps_and_fomaml_stays_flat(tmp_path):
     spec = load_spec(tiny_spec(tmp_path, iterations=2))
     spec.params["inner_steps"] = [1, 8]
-    spec.params["reduce_groups"] = 1  # the whole batch's graph at once (default: a group's)
+    spec.params["reduce_groups"] = 1  # the whole batch's graph at once, whatever the default
     rows = run_experiment(spec, device="cpu", runs_dir=tmp_path / "runs")["results"]
     memory = {(r["algorithm"], r["inner_steps"]): r["peak_memory_bytes"] for r in rows}
     assert memory["maml", 8] > 3 * memory["maml", 1]
@@ -412,13 +412,14 @@ compile = false
 
 @pytest.mark.slow
 def test_two_torchrun_ranks_train_exactly_like_one_process_for_hundreds_of_iterations(tmp_path):
-    """gloo on CPU, 250 meta-iterations of every algorithm, the spec leaving reduce_groups at
-    its default: the groups (2 + 2 + 1 tasks, rank 0 one group, rank 1 two) are gathered and
-    added in task order, so two ranks give the single process's losses. Measured: equal to
-    the last bit (relative difference 0)."""
+    """gloo on CPU, 250 meta-iterations of every algorithm, the spec pinning reduce_groups = 4:
+    the groups (2 + 2 + 1 tasks, rank 0 one group, rank 1 two) are gathered and added in task
+    order, so two ranks give the single process's losses. Measured: equal to the last bit
+    (relative difference 0)."""
     spec_path = tmp_path / "experiments" / "long.toml"
     spec_path.parent.mkdir()
-    spec_path.write_text(LONG, encoding="utf-8")
+    spec_path.write_text(LONG.replace("threads = 1\n", "threads = 1\nreduce_groups = 4\n"),
+                         encoding="utf-8")
     single = run_experiment(load_spec(spec_path), device="cpu", runs_dir=tmp_path / "single")
     done = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
