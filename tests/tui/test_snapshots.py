@@ -9,7 +9,6 @@ the vault folder's name appear on screen, so the tmp folder does not leak into t
 from __future__ import annotations
 
 from notebase.tui.app import make_app
-
 from notebase.tui.widgets.side_panel import SidePanel
 
 from .conftest import SIZE, settle, wait_for, write_vault
