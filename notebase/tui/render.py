@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable
 from operator import itemgetter
 from urllib.parse import quote, unquote
 
-from notebase.core.links import FootnoteSpan, inline_links
+from notebase.core.links import FootnoteSpan
 from notebase.core.markdown_blocks import outline
 from notebase.core.note import Link, Note
 from notebase.core.note_sections import section_range
@@ -129,22 +129,6 @@ def _link_markdown(link: Link, note_path: str) -> str | None:
         value = link.resolved + (f"#{heading}" if heading else "")
         return f"[{escape_label(shown)}]({make_href('note', value)})"
     return f"[{escape_label(shown)}]({make_href('missing', target)})"
-
-
-def plain_inline(text: str) -> str:
-    """One-line text for lists: ``[[t|label]]`` -> label, experiment links and footnote
-    references dropped (the lists show experiments on their own), code spans and other
-    links as written."""
-
-    def rewrite(start: int, end: int, item: Link | str) -> str | None:
-        if isinstance(item, str) or item.experiment:
-            return ""
-        if item.kind == "wiki":
-            return item.label or item.target or item.heading or ""
-        return None
-
-    links, footnotes, _ = inline_links(text)
-    return " ".join(_rewrite(text, _link_spans(links, footnotes), rewrite).split())
 
 
 EmbedSource = Callable[[str], "Note | None"]

@@ -77,3 +77,13 @@ def test_hostile_lines_take_linear_time(piece):
 
     small, big = best_of_three(2_000), best_of_three(20_000)
     assert big < 40 * small + 0.01  # linear: ~10x; quadratic: ~100x
+
+
+def test_list_text_drops_experiment_links_and_footnote_references():
+    """What the question lists show (their experiments are shown on their own)."""
+    assert (
+        plain_inline("메모리는? [[experiments/meta-cost]] 근거[^2] [[MAML|마믈]]", experiments=False)
+        == "메모리는? 근거 마믈"
+    )
+    assert plain_inline("[[Experiments/maml]] 질문", experiments=False) == "질문"
+    assert plain_inline("코드 `[[MAML]]` 그대로 [^1]", experiments=False) == "코드 [[MAML]] 그대로"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from notebase.core.vault import Vault
-from notebase.tui.render import make_href, note_markdown, parse_href, plain_inline
+from notebase.tui.render import make_href, note_markdown, parse_href
 
 
 def load(tmp_path, files: dict[str, str]) -> Vault:
@@ -42,13 +42,6 @@ def test_links_footnotes_and_code(tmp_path):
     assert parse_href("https://example.org") is None
 
 
-def test_plain_inline_for_lists():
-    assert (
-        plain_inline("메모리는? [[experiments/meta-cost]] 근거[^2] [[MAML|마믈]]")
-        == "메모리는? 근거 마믈"
-    )
-
-
 def test_rendered_links_agree_with_the_parser(tmp_path):
     """Experiment links by the parser's rule (any case, only at the start), a table's
     ``[[a\\|b]]``, and an NFD-typed target all render as the parser resolved them."""
@@ -74,7 +67,6 @@ def test_rendered_links_agree_with_the_parser(tmp_path):
     assert "[표 안](note:%ED%95%9C%EA%B8%80.md)" in text
     assert "[한글](note:%ED%95%9C%EA%B8%80.md)" in text
     assert "missing:%ED%95%9C" not in text and "\\]](missing" not in text
-    assert plain_inline("[[Experiments/maml]] 질문") == "질문"
 
 
 def test_links_are_replaced_where_the_parser_found_them_and_nothing_else_changes(tmp_path):
@@ -148,8 +140,3 @@ def test_links_the_vault_cannot_follow_stay_as_written(tmp_path):
     # a wikilink inside a Markdown link's label: the outer link is the one that is followed
     assert text.endswith(f"[겉 [[대상]]]({make_href('note', '대상.md')})\n")
 
-
-def test_plain_inline_uses_the_parsers_grammar():
-    assert plain_inline("코드 `[[MAML]]` 그대로 [[MAML#절]] [[#절]] [^1]") == (
-        "코드 `[[MAML]]` 그대로 MAML 절"
-    )
