@@ -50,12 +50,12 @@ from notebase.core.note_ops import (
     vault_folder,
 )
 from notebase.core.note_writer import sidecar_path
+from notebase.core.vault_files import sidecar_name
 from notebase.errors import NoteError
 
 if TYPE_CHECKING:
     from notebase.core.vault import Vault
 
-SIDECAR_SUFFIX = ".results.md"
 
 
 @dataclass(slots=True)
@@ -145,7 +145,8 @@ def plan_rename(vault_root: Path, old: str, new: str, *, vault: Vault | None = N
     side = sidecar_path(sources[old_path])
     if os.path.lexists(side):
         side_old = posix_join(posixpath.dirname(old_path), unicodedata.normalize("NFC", side.name))
-        side_new = new_path[:-3] + SIDECAR_SUFFIX
+        folder, slash, base = new_path.rpartition("/")
+        side_new = f"{folder}{slash}{sidecar_name(base[:-3])}"
         _check_free(vault, side_new, side, what="its results sidecar")
         moves[side_old] = side_new
         sources[side_old] = side

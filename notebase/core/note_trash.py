@@ -21,6 +21,7 @@ from notebase.core.note_ops import (
     split_rel,
 )
 from notebase.core.note_writer import sidecar_path
+from notebase.core.vault_files import sidecar_name
 
 MAX_TRIES = 10_000
 
@@ -59,7 +60,7 @@ def trash_note(vault_root: Path, path: str) -> str:
     for number in range(MAX_TRIES):
         name = stem if number == 0 else f"{stem} {number}"
         target = trash / f"{name}{suffix}"
-        side_target = trash / f"{name}.results.md"
+        side_target = trash / sidecar_name(name)
         if os.path.lexists(target) or (has_side and os.path.lexists(side_target)):
             continue
         try:

@@ -49,6 +49,7 @@ from notebase.core.results_edit import (
     UnsafeEdit,
     apply_block,
 )
+from notebase.core.vault_files import sidecar_name
 
 
 @dataclass(slots=True)
@@ -72,14 +73,14 @@ class WriteOutcome:
 
 
 def sidecar_path(note_file: Path) -> Path:
-    """``<note stem>.results.md`` beside the note."""
-    return note_file.with_name(note_file.stem + ".results.md")
+    """``<note stem>.results.md`` beside the note (`vault_files.sidecar_name`)."""
+    return note_file.with_name(sidecar_name(note_file.stem))
 
 
 def _run_file(note_file: Path, block: RenderedBlock) -> Path:
     """``<note stem>.results.<run>.md``: a file of this run's own, when the sidecar is broken."""
     run = re.sub(r"[^\w.-]", "_", block.attrs.get("run", "run")).lstrip(".") or "run"
-    return note_file.with_name(f"{note_file.stem}.results.{run}.md")
+    return note_file.with_name(sidecar_name(note_file.stem, run))
 
 
 def _guarded_write(

@@ -28,6 +28,12 @@ _RUN_PART = re.compile(r"\d[\w.-]*")
 """A run id as a file name takes it (it starts with the run's date)."""
 
 
+def sidecar_name(note_stem: str, run: str | None = None) -> str:
+    """The file name of a note's results sidecar: ``<stem>.results.md``, or
+    ``<stem>.results.<run>.md`` for one run's own (``run`` already safe as a file name)."""
+    return f"{note_stem}{SIDECAR_SUFFIX}{'.' + run if run else ''}.md"
+
+
 def sidecar_owner(name: str) -> str | None:
     """The file name of the note that a results sidecar named ``name`` (a file name or a
     vault path) belongs to, in the same folder: ``노트.results.md`` -> ``노트.md``; None when
