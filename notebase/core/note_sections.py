@@ -101,3 +101,13 @@ def section_range(body: str, fragment: str | None) -> tuple[int, int] | None:
     if fragment.startswith("^"):
         return block_range(body, fragment[1:])
     return heading_range(body, fragment)
+
+
+
+def block_opening(body: str, block_id: str) -> str | None:
+    """The first line of the block marked ``^block_id`` (Markdown as written), so a reader
+    can find where ``[[note#^block_id]]`` lands; None when there is no such block."""
+    span = block_range(body, block_id)
+    if span is None:
+        return None
+    return body[span[0] : span[1]].lstrip("\n").split("\n", 1)[0]

@@ -119,6 +119,17 @@ class VaultSession:
         """The experiments ``r`` runs for the note (frontmatter, then questions)."""
         return page.linked_experiments
 
+    def block_opening(self, path: str, block_id: str) -> str | None:
+        """The plain text of the first line of note ``path``'s block ``^block_id``, for the
+        note view to find where ``[[note#^block_id]]`` lands; None when there is none. One
+        parse of one note: for a click."""
+        from notebase.core.note_sections import block_opening
+        from notebase.core.plain_text import plain_inline
+
+        note = self._vault.notes.get(path) if self._vault is not None else None
+        opening = block_opening(note.body, block_id) if note is not None else None
+        return plain_inline(opening) if opening else None
+
     def attachment_file(self, path: str) -> Path | None:
         """The file of attachment ``path`` (vault-relative, as a note's ``open:`` link names
         it) to hand to the system's viewer; None unless it is one of the vault's attachments

@@ -235,3 +235,45 @@ async def test_mentions_past_the_limit_say_there_are_more(walk_app):
         side = app.main_screen.query_one(SidePanel)
         side.show_mentions(WALK, rows, complete)
         assert "Unlinked mentions (1+)" in [row.text.plain for row in side.rows]
+
+
+@pytest.fixture
+def block_app(vault_dirs):
+    """A long note with a block id far down, and a note linking to that block."""
+    vault, experiments = vault_dirs
+    filler = "\n\n".join(f"문단 {n}." for n in range(60))
+    (vault / "블록 노트.md").write_text(
+        f"# 블록 노트\n\n{filler}\n\n**핵심 문장**은 여기에 있다. ^key-1\n\n{filler}\n",
+        encoding="utf-8",
+    )
+    (vault / "링크 노트.md").write_text(
+        "# 링크 노트\n\n[[블록 노트#^key-1|그 문장]]을 보라.\n", encoding="utf-8"
+    )
+    return make_app(vault, experiments, watch=False)
+
+
+async def test_a_link_to_a_block_opens_the_note_at_that_block(block_app):
+    app = block_app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await visit(app, pilot, "링크 노트.md")
+        page = app.main_screen.current_note
+        (href,) = [h for h in _hrefs(page.markdown) if h.startswith("note:")]
+        await app.main_screen.follow(href)
+        await settle(app, pilot)
+        assert app.main_screen.current_path == "블록 노트.md"
+        body = app.main_screen.query_one(NoteBody)
+        shown = ["".join(s.text for s in line) for line in body.lines]
+        (at,) = [n for n, text in enumerate(shown) if "핵심 문장은 여기에" in text]
+        assert "^key-1" not in shown[at] and at > body.size.height
+        assert await wait_for(pilot, lambda: body.scroll_y == min(at, body.max_scroll_y))
+        # Within the note too: back to the top, then the same block again.
+        body.scroll_to(y=0, animate=False)
+        await app.main_screen.follow(href)
+        assert await wait_for(pilot, lambda: body.scroll_y == min(at, body.max_scroll_y))
+
+
+def _hrefs(markdown: str) -> list[str]:
+    import re
+
+    return re.findall(r"\]\(([^)]+)\)", markdown)

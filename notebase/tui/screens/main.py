@@ -184,6 +184,7 @@ class MainScreen(Screen):
         )
         self.query_one(NoteView).show_message("loading the vault…")
         self.query_one(NoteBody).image_files = self.session.attachment_file  # image previews
+        self.query_one(NoteView).block_opening = self.session.block_opening  # [[note#^id]]
         self.query_one(NoteList).focus()
         self.app.start_loading()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -27,6 +28,9 @@ def heading_words(text: str) -> tuple[str, ...]:
 
 class NoteView(Vertical):
     """Shows one note; link clicks bubble up as ``NoteBody.LinkClicked``."""
+
+    block_opening: Callable[[str, str], str | None] = staticmethod(lambda path, block_id: None)
+    """``(note path, block id)`` -> the plain first line of that block (the session's)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -77,16 +81,29 @@ class NoteView(Vertical):
             self.goto_heading(heading)
         self.call_after_refresh(self._painted, page.path)
 
+    def _goto_block(self, block_id: str) -> bool:
+        opening = self.block_opening(self.note_path, block_id) if self.note_path else None
+        words = " ".join((opening or "").lstrip("-*+>#0123456789. ").split()[:3])
+        line = self.body.find_line(words) if words else None
+        if line is None:
+            return False
+        self.body.scroll_to_line(line)
+        return True
+
     def _painted(self, path: str) -> None:
         if path == self.note_path:
             self.rendered_path = path
             self.rendered_at = time.perf_counter()
 
     def goto_heading(self, heading: str) -> bool:
-        """Scroll the shown note to ``heading`` (its text, as a ``[[note#heading]]`` names it).
+        """Scroll the shown note to ``heading`` (its text, as a ``[[note#heading]]`` names it),
+        or to block ``^id`` (the line its block's first words are drawn on, asked of
+        ``block_opening``).
 
         The first heading whose words match (case and punctuation aside) wins; False if none.
         """
+        if heading.startswith("^"):
+            return self._goto_block(heading[1:])
         wanted = heading_words(heading)
         for line, title in self.body.heading_lines():
             if heading_words(title) == wanted:
