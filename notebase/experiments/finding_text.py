@@ -220,7 +220,9 @@ def summarize(record: dict, language: str, keys: list[str]) -> Summary:
     findings += [scaling_sentence(scaling, language) for scaling in scalings]
     loads = [r["load_average"] for r in rows if isinstance(r.get("load_average"), int | float)]
     cpus = {r.get("cpus") for r in rows if isinstance(r.get("cpus"), int)}
-    if scalings and loads and len(cpus) == 1 and max(loads) > 0.5 * next(iter(cpus)):
+    # The run's own ranks count in the load: only what is left above them is other work.
+    own = max((r.get("world_size") or 1 for r in rows), default=1)
+    if scalings and loads and len(cpus) == 1 and max(loads) - own > 0.5 * next(iter(cpus)):
         findings.append(w["load"].format(cpus=next(iter(cpus)), load=_span(loads, ".1f")))
     for along in keys:
         # Beside a comparison of world sizes, a growth too short to fit says nothing.

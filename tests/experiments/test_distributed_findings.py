@@ -66,3 +66,11 @@ def test_a_loaded_machine_is_said_next_to_the_speed_ups():
         "Measured on 2 CPUs at a 1-minute load average of 1.9–3.4 when the points started "
         "(this run's own processes included): other work shared the CPUs, so these speed-ups "
         "are this machine's at that time, not a property of the split")
+
+
+def test_a_load_from_the_runs_own_ranks_alone_is_no_loaded_machine():
+    """Two ranks on two CPUs keep the load average near 2 by themselves (an idle machine
+    measured 0.8-1.1): that is not other work sharing the CPUs."""
+    rows = [dict(r, load_average=load, cpus=2) for r, load in zip(ROWS, (0.8, 1.1, 1.0, 2.4, 1.9, 2.9), strict=True)]
+    summary = summarize(dict(RECORD, results=rows), "en", ["processes", "meta_batch"])
+    assert not any("load average" in line for line in summary.findings)
