@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from notebase.tui.commands import NotebaseCommands
 from notebase.tui.messages import IndexReady, RunEvent, RunFinished, VaultChanged, VaultLoaded
-from notebase.tui.runs import RunHandle, RunRequest, execute
+from notebase.tui.runs import RunHandle, RunRequest, execute, process_counts
 from notebase.tui.screens.main import MainScreen
 from notebase.tui.screens.modals import ChooseScreen, ConfirmScreen, HelpScreen
 from notebase.tui.screens.questions import QuestionsScreen
@@ -33,6 +33,7 @@ KEYS = [
     ("o", "questions of the whole vault, open and answered; Enter opens the note"),
     ("r", "run the open note's experiment (choose one if it links several)"),
     ("R", "the same with the spec's [quick] settings"),
+    ("ctrl+r", "run on several processes (torchrun, gloo on CPU, NCCL on GPUs): choose how many"),
     ("x", "cancel the running experiment (the note stays unchanged)"),
     ("Enter", "open the highlighted note / follow the side-panel entry"),
     ("Escape / backspace", "back to the previous note; close a dialog"),
@@ -80,6 +81,7 @@ class NotebaseApp(WriteActions, App):
         Binding("o", "questions", "Questions", id="app.questions"),
         Binding("r", "run(False)", "Run", id="app.run"),
         Binding("R", "run(True)", "Run quick", show=False, id="app.run_quick"),
+        Binding("ctrl+r", "run_distributed", "Run on processes", show=False, id="app.run_nproc"),
         # In the footer only while a run is on (check_action); else x says there is none.
         Binding("x", "cancel_run", "Cancel run", id="app.cancel_run"),
         Binding("x", "no_run_to_cancel", "Cancel run", show=False, id="app.cancel_none"),
@@ -322,7 +324,18 @@ class NotebaseApp(WriteActions, App):
 
     # --- runs --------------------------------------------------------------------------------------
 
-    def action_run(self, quick: bool) -> None:
+    def action_run_distributed(self) -> None:
+        """``r`` on several processes: how many first (up to the CPUs, or the GPUs)."""
+        choices = [(str(n), f"{n} processes") for n in process_counts()]
+        if not choices:
+            self.notify("this machine has one CPU and at most one GPU", severity="warning")
+            return
+        self.push_screen(
+            ChooseScreen("Run on how many processes?", choices, id="choose-nproc"),
+            callback=lambda n: n and self.action_run(False, int(n)),
+        )
+
+    def action_run(self, quick: bool, nproc: int = 1) -> None:
         if self.run_request is not None:
             self.notify(
                 f"{self.run_request.experiment} is still running (x cancels it)", severity="warning"
@@ -337,16 +350,16 @@ class NotebaseApp(WriteActions, App):
             self.notify(f"{note.path} links no experiment", severity="warning")
             return
         if len(names) == 1:
-            self.start_run(note.path, names[0], quick)
+            self.start_run(note.path, names[0], quick, nproc)
             return
         choices = [(name, name) for name in names]
         title = f"Run which experiment{' (quick)' if quick else ''}?"
         self.push_screen(
             ChooseScreen(title, choices, id="choose-experiment"),
-            callback=lambda name: name and self.start_run(note.path, name, quick),
+            callback=lambda name: name and self.start_run(note.path, name, quick, nproc),
         )
 
-    def start_run(self, note_path: str, experiment: str, quick: bool) -> None:
+    def start_run(self, note_path: str, experiment: str, quick: bool, nproc: int = 1) -> None:
         spec_path, error = self.session.find_spec(experiment)
         if spec_path is None:
             self.notify(error or f"no spec for experiment {experiment}", severity="error")
@@ -357,6 +370,7 @@ class NotebaseApp(WriteActions, App):
             quick=quick,
             vault_root=self.session.vault_root,
             experiments_dir=self.session.experiments_dir,
+            nproc=nproc,
         )
         self.run_request = request
         self.cancel_requested = False

@@ -28,6 +28,7 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("questions", "Questions", "every question of the vault, open and answered"),
     ("run(False)", "Run experiment", "run the open note's experiment, results into the note"),
     ("run(True)", "Run experiment (quick)", "the same with the spec's [quick] settings"),
+    ("run_distributed", "Run on several processes", "the same through torchrun: choose how many"),
     ("cancel_run", "Cancel run", "stop the running experiment; the note stays unchanged"),
     ("no_run_to_cancel", "Cancel run", "stop the running experiment (none is running now)"),
     ("new_note", "New note", "create a note (in the open note's folder)"),

@@ -13,6 +13,7 @@ besides the session (import-linter ``app-boundary``); it imports no torch and no
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,11 +37,21 @@ class RunRequest:
     vault_root: Path = field(default_factory=Path)
     experiments_dir: Path = field(default_factory=Path)
     device: str = "auto"
+    nproc: int = 1
+    """Runner ranks started through torch's launcher (``notebase run --nproc``)."""
 
     @property
     def runs_dir(self) -> Path:
         """Run records go to ``<experiments>/runs/`` (as for ``notebase run``)."""
         return self.experiments_dir / "runs"
+
+
+def process_counts(limit: int = 8) -> list[int]:
+    """The process counts worth offering for a run on this machine (2 up to its CPUs, at
+    most ``limit``), without importing torch: one rank a CPU; a GPU run takes one GPU a
+    rank and says so itself when there are too few."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return [n for n in (2, 3, 4, 6, 8) if n <= min(cpus or 1, limit)]
 
 
 class RunHandle:
@@ -87,6 +98,7 @@ def execute(
     Python could not be launched) is a ``failed`` outcome, never an exception.
     """
     from notebase.errors import UserError
+    from notebase.experiments.launch import Launch
     from notebase.experiments.note_runs import RunOutcome, run_note_experiment
     from notebase.experiments.spec import find_spec  # tomllib only; torch loads in the child
 
@@ -106,6 +118,7 @@ def execute(
             on_event=on_event,
             cancel=handle.cancelled,
             stderr=None,
+            launch=Launch(nproc=request.nproc),
         )
     except UserError as exc:
         error = str(exc)

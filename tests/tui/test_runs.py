@@ -224,3 +224,30 @@ async def test_a_run_writes_with_the_vaults_settings_into_the_notes_real_file(tm
     text = note_file.read_text(encoding="utf-8")
     assert "<!-- notebase:results experiment=tiny " in text and " answers=1 " in text
     assert text.index("## 실험 계획") < text.index("<!-- notebase:results") < text.index("## 메모")
+
+
+async def test_ctrl_r_runs_on_the_chosen_number_of_processes(tmp_path, monkeypatch):
+    """The app's way to `notebase run --nproc N`: choose the process count, the run goes
+    through torch's launcher, the note gets the results and the record says world_size 2."""
+    import notebase.tui.app as app_module
+
+    monkeypatch.setattr(app_module, "process_counts", lambda: [2, 4])  # whatever the CPUs
+    vault, experiments = write_vault(tmp_path)
+    app = make_app(vault, experiments, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.main_screen.open_note(COST, push=False)
+        await settle(app, pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, ChooseScreen)
+        await pilot.press("enter")  # 2 processes
+        await pilot.pause()
+        assert app.run_request is not None and app.run_request.nproc == 2
+        assert await wait_for(pilot, lambda: app.run_request is None, 180)
+        done = [m for s, m in app.notification_log if "wrote results into" in m]
+        assert done and done[0].endswith(f"ok, wrote results into {COST}"), app.notification_log
+    (record_file,) = (experiments / "runs").glob("*.json")
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    assert record["world_size"] == 2 and record["status"] == "ok"
+    assert "<!-- notebase:results experiment=tiny" in (vault / COST).read_text(encoding="utf-8")
