@@ -243,7 +243,8 @@ def block_app(vault_dirs):
     vault, experiments = vault_dirs
     filler = "\n\n".join(f"문단 {n}." for n in range(60))
     (vault / "블록 노트.md").write_text(
-        f"# 블록 노트\n\n{filler}\n\n**핵심 문장**은 여기에 있다. ^key-1\n\n{filler}\n",
+        f"# 블록 노트\n\n매년 회고 시작은 늦다.\n\n{filler}\n\n**핵심 문장**은 여기에 있다. ^key-1\n\n"
+        f"{filler}\n\n- 2024년 회고 시작 ^key-2\n- 다음 항목\n",
         encoding="utf-8",
     )
     (vault / "링크 노트.md").write_text(
@@ -271,6 +272,13 @@ async def test_a_link_to_a_block_opens_the_note_at_that_block(block_app):
         body.scroll_to(y=0, animate=False)
         await app.main_screen.follow(href)
         assert await wait_for(pilot, lambda: body.scroll_y == min(at, body.max_scroll_y))
+        # A list item whose text starts with digits: found by its own words, not by the
+        # words left after stripping them ("년 회고 시작" is also on the note's third line).
+        (item,) = [n for n, text in enumerate(shown) if "2024년 회고 시작" in text]
+        body.scroll_to(y=0, animate=False)
+        await app.main_screen.follow(href.replace("key-1", "key-2"))
+        assert await wait_for(pilot, lambda: body.scroll_y == min(item, body.max_scroll_y))
+        assert body.scroll_y > 0
 
 
 def _hrefs(markdown: str) -> list[str]:

@@ -83,7 +83,7 @@ class NoteView(Vertical):
 
     def _goto_block(self, block_id: str) -> bool:
         opening = self.block_opening(self.note_path, block_id) if self.note_path else None
-        words = " ".join((opening or "").lstrip("-*+>#0123456789. ").split()[:3])
+        words = " ".join((opening or "").split()[:3])  # plain text: no list marker left
         line = self.body.find_line(words) if words else None
         if line is None:
             return False
