@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +29,9 @@ BLOCK_PARSER.disable(["inline", "text_join", "footnote_tail"])
 _FRONTMATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _HEADING_MARKUP = re.compile(r"[*_`]|\[\[|\]\]")
 _NEWLINES = re.compile(r"\r\n?")
+
+
+_WORDS = re.compile(r"\w+")
 
 
 def normalize_newlines(text: str) -> str:
@@ -58,6 +62,14 @@ def heading_text(content: str) -> str:
     """A heading's text as the questions/sources patterns see it: emphasis, code and
     wikilink brackets removed, stripped."""
     return _HEADING_MARKUP.sub("", content).strip()
+
+
+def heading_key(text: str) -> tuple[str, ...]:
+    """What a link to a heading must match, the heading's words, NFC and case-folded:
+    Obsidian drops ``:``, ``#``, ``|`` and the like from a heading when it writes a link to
+    it, so ``[[note#Q&A 정리]]`` names ``## Q&A: 정리``. Every reader of heading links
+    (embeds, the note view, the outline) compares these."""
+    return tuple(_WORDS.findall(unicodedata.normalize("NFC", text).casefold()))
 
 
 def code_ranges(tokens) -> list[tuple[int, int]]:

@@ -11,20 +11,15 @@ Offsets are into ``Note.body`` (``\\n`` line ends), so link offsets there stay u
 
 from __future__ import annotations
 
-import unicodedata
 from itertools import accumulate
 
-from notebase.core.markdown_blocks import BLOCK_PARSER, code_ranges, outline
+from notebase.core.markdown_blocks import BLOCK_PARSER, code_ranges, heading_key, outline
 from notebase.core.obsidian_syntax import block_id_spans
 
 _BLOCK_TOKENS = (
     "paragraph_open", "heading_open", "list_item_open", "table_open",
     "blockquote_open", "fence", "code_block", "bullet_list_open", "ordered_list_open",
 )  # fmt: skip
-
-
-def _key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 def _line_starts(body: str) -> list[int]:
@@ -41,7 +36,7 @@ def _range(body: str, starts: list[int], first: int, end_line: int) -> tuple[int
 def heading_range(body: str, heading: str) -> tuple[int, int] | None:
     """``(start, end)`` of the section under ``heading`` (its text as `heading_text` reads
     it, case and spacing ignored; ``a#b`` means heading b under a), or None."""
-    wanted = [_key(part) for part in heading.split("#") if part.strip()]
+    wanted = [heading_key(part) for part in heading.split("#") if part.strip()]
     if not wanted:
         return None
     headings = outline(body).headings
@@ -49,7 +44,7 @@ def heading_range(body: str, heading: str) -> tuple[int, int] | None:
     found = None
     for part in wanted:  # each part searched after the previous one
         found = next(
-            (i for i in range(at, len(headings)) if _key(headings[i][2]) == part), None
+            (i for i in range(at, len(headings)) if heading_key(headings[i][2]) == part), None
         )
         if found is None:
             return None

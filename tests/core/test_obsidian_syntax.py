@@ -141,3 +141,14 @@ def test_pathological_lines_are_fast(line):
     block_id_spans(line, [])
     callout_header(line)
     assert time.perf_counter() - start < 1.0
+
+
+def test_an_embed_of_a_heading_matches_it_as_a_link_writes_it():
+    """Obsidian drops ':' from a heading in a link: ``![[note#Q&A 정리]]`` shows ``## Q&A: 정리``,
+    by the same words the note view scrolls to (`markdown_blocks.heading_key`)."""
+    from notebase.core.markdown_blocks import heading_key
+    from notebase.core.note_sections import section_range
+
+    body = "# 노트\n\n## Q&A: 정리\n\n본문\n\n## 다음\n"
+    assert section_range(body, "Q&A 정리") == section_range(body, "Q&A: 정리") is not None
+    assert heading_key("Q&A 정리") == heading_key("## q&a: 정리".lstrip("# ")) == ("q", "a", "정리")

@@ -7,9 +7,7 @@ the screen last painted, and when (tests and ``bench/app_navigation_bench.py`` w
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
 from collections.abc import Callable
 
 from rich.text import Text
@@ -17,13 +15,15 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from notebase.core.markdown_blocks import heading_key
 from notebase.tui.views import NotePage
 from notebase.tui.widgets.note_body import NoteBody, Rendered
 
 
 def heading_words(text: str) -> tuple[str, ...]:
-    """What a heading link must match: its words, NFC and case-folded (links drop ``:``, ``#``...)."""
-    return tuple(re.findall(r"\w+", unicodedata.normalize("NFC", text).casefold()))
+    """What a heading link must match (`markdown_blocks.heading_key`); of ``a#b`` (heading b
+    under a), the last heading's."""
+    return heading_key(text.rpartition("#")[2] or text)
 
 
 class NoteView(Vertical):
