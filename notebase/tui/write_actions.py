@@ -10,7 +10,8 @@ the same files later, finds nothing new. A refusal of the core (``NoteOpError``,
 ``UserError``: one line) is a notification, never a traceback.
 
 Which notes: the keys act on the open note of the main screen, and only while the main
-screen is on top (in the editor ``F2`` or ``D`` do nothing). A new note goes into the open
+screen is on top (in the editor ``F2`` or ``D`` do nothing); on a results sidecar (shown
+read-only) they only say so. A new note goes into the open
 note's folder (editable in the dialog) with the tag the list is narrowed to.
 """
 
@@ -46,12 +47,16 @@ class WriteActions:
     ``_reread`` (`notebase.tui.app.NotebaseApp`)."""
 
     def _note_to_change(self) -> NotePage | None:
-        """The open note, when a key that changes it may act now (on the main screen)."""
+        """The open note, when a key that changes it may act now (on the main screen): not
+        a results sidecar, which is shown read-only."""
         if self.screen is not self.main_screen:
             return None
         page = self.main_screen.current_note
         if page is None:
             self.notify("open a note first", severity="warning")
+        elif page.sidecar_of:
+            self.notify(f"{page.path} is a results sidecar (read only)", severity="warning")
+            return None
         return page
 
     def _write(
@@ -121,7 +126,11 @@ class WriteActions:
         if not argv or shutil.which(argv[0]) is None:
             self.notify(f"editor {command!r} not found: set $VISUAL or $EDITOR", severity="error")
             return
-        file = self.session.note_file(page.path)
+        try:
+            file = self.session.note_file(page.path)
+        except UserError as refusal:
+            self.notify(str(refusal), severity="error")
+            return
         try:
             try:
                 with self.suspend():

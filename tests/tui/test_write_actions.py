@@ -251,6 +251,35 @@ async def test_missing_editor_is_a_notification(vault_dirs, monkeypatch):
         assert app.screen is app.main_screen
 
 
+async def test_keys_that_change_notes_leave_a_results_sidecar_alone(vault_dirs, fake_editor):
+    """A results sidecar is shown read-only: e, E, F2 and D say so and change nothing (the
+    app stays up, nothing is edited, renamed or moved to the trash)."""
+    from notebase.core.note_writer import write_sidecar
+    from tests.results_block_helpers import korean_block
+
+    vault, experiments = vault_dirs
+    sidecar, _ = write_sidecar(vault / COST, korean_block(), "the block was edited by hand")
+    sidecar_path = sidecar.relative_to(vault).as_posix()
+    files = {p: p.read_bytes() for p in vault.rglob("*.md")}
+    app = make_app(vault, experiments, watch=False, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await opened(app, pilot, sidecar_path)
+        assert app.main_screen.current_note.sidecar_of is not None
+        for key in ("e", "E", "f2", "D"):
+            warnings = len(notified(app, "warning"))
+            await pilot.press(key)
+            assert await wait_for(pilot, lambda n=warnings: len(notified(app, "warning")) > n)
+            assert notified(app, "warning")[-1] == (
+                f"{sidecar_path} is a results sidecar (read only)"
+            ), key
+            await settle(app, pilot)
+            assert app.is_running and app.screen is app.main_screen, key
+        assert {p: p.read_bytes() for p in vault.rglob("*.md")} == files
+        assert not (vault / ".trash").exists()
+        assert not notified(app, "error")
+
+
 # --------------------------------------------------------------------------- E: in-app editor
 
 
