@@ -33,6 +33,7 @@ _INVISIBLE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]"
 )
 _SPACES = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class NoteOpError(UserError):
@@ -40,9 +41,17 @@ class NoteOpError(UserError):
     line. A `UserError`: the CLI prints it without a traceback."""
 
 
+def _check_utf8(text: str) -> None:
+    """NoteOpError when ``text`` holds a lone surrogate: a byte that is not UTF-8, as the OS
+    hands it over (a command-line argument), which no file name of the vault may get."""
+    if _SURROGATE.search(text):
+        raise NoteOpError(f"{text!r} is not valid UTF-8")
+
+
 def clean_title(title: str) -> str:
     """A title as one line of text: NFC, control and direction characters and runs of
-    white space made one space, trimmed."""
+    white space made one space, trimmed. NoteOpError for text that is not valid UTF-8."""
+    _check_utf8(str(title))
     text = unicodedata.normalize("NFC", str(title))
     text = _INVISIBLE.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
@@ -69,7 +78,8 @@ def note_file_name(title: str) -> str:
 
 def split_rel(rel: str) -> list[str]:
     """A vault-relative path's parts, ``\\`` read as ``/``, empty and ``.`` parts dropped.
-    NoteOpError for an absolute path or one with ``..``."""
+    NoteOpError for an absolute path, one with ``..``, or one that is not valid UTF-8."""
+    _check_utf8(str(rel))
     text = unicodedata.normalize("NFC", str(rel)).strip().replace("\\", "/")
     if text.startswith("/") or re.match(r"^[A-Za-z]:", text):
         raise NoteOpError(f"{rel!r} is an absolute path; give a path inside the vault")

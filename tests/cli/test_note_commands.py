@@ -82,6 +82,10 @@ def test_new_json(capsys, vault: Path) -> None:
         (["rename", "ml/maml.md", "ml/reptile"], "already exists"),
         (["rename", "ml/maml.md", "../x"], "leaves the vault"),
         (["delete", "nothing", "--yes"], "no note named"),
+        # a byte that is not UTF-8 reaches Python as a lone surrogate ($'a\xff' in a shell)
+        (["new", "a\udcff"], "'a\\udcff' is not valid UTF-8"),
+        (["new", "x", "--folder", "d\udcff"], "'d\\udcff' is not valid UTF-8"),
+        (["rename", "메타 비용", "b\udcff"], "'b\\udcff' is not valid UTF-8"),
     ],
 )
 def test_mistakes_are_one_line_exit_2(capsys, vault: Path, argv: list[str], message: str) -> None:
