@@ -82,7 +82,8 @@ class NotebaseApp(WriteActions, App):
         Binding("r", "run(False)", "Run", id="app.run"),
         Binding("R", "run(True)", "Run quick", show=False, id="app.run_quick"),
         Binding("ctrl+r", "run_distributed", "Run on processes", show=False, id="app.run_nproc"),
-        # In the footer only while a run is on (check_action); else x says there is none.
+        # x: the first while a run is on (in the footer then), else the second, which says
+        # there is none (check_action enables exactly one of them).
         Binding("x", "cancel_run", "Cancel run", id="app.cancel_run"),
         Binding("x", "no_run_to_cancel", "Cancel run", show=False, id="app.cancel_none"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -430,8 +431,12 @@ class NotebaseApp(WriteActions, App):
         self.refresh_bindings()  # x Cancel run is in the footer while a run is on
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """x runs one of its two actions: ``cancel_run`` while a run is on (then in the
+        footer), else ``no_run_to_cancel`` (never shown); the palette lists only that one."""
         if action == "cancel_run":
             return self._run_request is not None
+        if action == "no_run_to_cancel":
+            return self._run_request is None
         return True
 
     def action_no_run_to_cancel(self) -> None:

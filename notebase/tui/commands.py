@@ -3,9 +3,10 @@
 ``NotebaseCommands`` lists the actions of ``ACTIONS`` and every other bound action of the app
 and of the main screen (so an action another part of the app binds later shows up too),
 each with a help text and its key. An action that neither the app nor the main screen has
-is skipped, and so is one its ``check_action`` disables now (``x``: cancel a run only while
-one is on). Choosing one runs it as its key would (on the app, or on the main screen after
-the palette closed).
+is skipped, and so is one its ``check_action`` disables now: of x's two "Cancel run"
+actions only one is listed, ``cancel_run`` while a run is on, else ``no_run_to_cancel``
+(which says none is running). Choosing one runs it as its key would (on the app, or on the
+main screen after the palette closed).
 """
 
 from __future__ import annotations

@@ -7,12 +7,15 @@ from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 
 from notebase.tui.commands import notebase_commands
+from notebase.tui.runs import RunRequest
 from notebase.tui.screens.main import MainScreen
 from notebase.tui.screens.outline import OutlineScreen
 from notebase.tui.screens.questions import QuestionsScreen
 from notebase.tui.screens.switcher import SwitcherScreen
 
 from .conftest import SIZE, settle, wait_for
+
+COST = "메타러닝의 비용.md"
 
 
 def hits(app) -> list:
@@ -84,3 +87,29 @@ async def test_palette_runs_a_main_screen_action_and_the_switcher(app):
         assert await wait_for(pilot, lambda: hits(app) and hits(app)[0].text == "Quick switcher")
         await pilot.press("enter")
         assert await wait_for(pilot, lambda: isinstance(app.screen, SwitcherScreen))
+
+
+async def test_one_cancel_run_command_while_a_run_is_on(app):
+    """With a run in progress the palette offers x's cancel_run, and only that one "Cancel
+    run" (not also the "none is running" one); without a run, only the latter."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        cancels = [c.action for c in notebase_commands(app) if c.title == "Cancel run"]
+        assert cancels == ["no_run_to_cancel"]
+        app.run_request = RunRequest(note_path=COST, experiment="tiny")  # as start_run sets it
+        try:
+            cancels = [c.action for c in notebase_commands(app) if c.title == "Cancel run"]
+            assert cancels == ["cancel_run"]
+            await pilot.press("ctrl+p")
+            assert await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+            for char in "cancel":
+                await pilot.press(char)
+            assert await wait_for(
+                pilot, lambda: bool(hits(app)) and hits(app)[0].text == "Cancel run"
+            )
+            assert [hit.text for hit in hits(app)].count("Cancel run") == 1
+            await pilot.press("enter")
+            assert await wait_for(pilot, lambda: app.cancel_requested)
+            assert any("cancelling tiny" in m for _, m in app.notification_log)
+        finally:
+            app.run_request = None
