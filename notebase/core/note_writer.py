@@ -29,7 +29,6 @@ Guarantees (each one tested byte for byte):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,8 +78,7 @@ def sidecar_path(note_file: Path) -> Path:
 
 def _run_file(note_file: Path, block: RenderedBlock) -> Path:
     """``<note stem>.results.<run>.md``: a file of this run's own, when the sidecar is broken."""
-    run = re.sub(r"[^\w.-]", "_", block.attrs.get("run", "run")).lstrip(".") or "run"
-    return note_file.with_name(sidecar_name(note_file.stem, run))
+    return note_file.with_name(sidecar_name(note_file.stem, block.attrs.get("run", "")))
 
 
 def _guarded_write(

@@ -24,32 +24,35 @@ from notebase.core.note import Note
 
 SIDECAR_SUFFIX = ".results"
 """What ends a sidecar's stem: ``<note stem>.results.md``, or ``.results.<run>.md``."""
-_RUN_PART = re.compile(r"\d[\w.-]*")
-"""A run id as a file name takes it (it starts with the run's date)."""
+_RUN_CHARS = re.compile(r"[^\w.-]")
+"""What a run id may not keep in a file name (each becomes ``_``)."""
+_SIDECAR = re.compile(
+    rf"(.+?){re.escape(SIDECAR_SUFFIX)}(?:\.([\w-][\w.-]*))?\.md", re.IGNORECASE | re.DOTALL
+)
+"""A sidecar's name: the note's stem, the suffix, a run's part as `sidecar_name` writes it."""
 
 
 def sidecar_name(note_stem: str, run: str | None = None) -> str:
     """The file name of a note's results sidecar: ``<stem>.results.md``, or
-    ``<stem>.results.<run>.md`` for one run's own (``run`` already safe as a file name)."""
-    return f"{note_stem}{SIDECAR_SUFFIX}{'.' + run if run else ''}.md"
+    ``<stem>.results.<run>.md`` for one run's own. ``run`` is cleaned for a file name: each
+    character but letters, digits, ``_``, ``.`` and ``-`` becomes ``_``, leading dots go,
+    and ``run`` stands for what is left empty (``sidecar_owner`` reads every such name)."""
+    if run is None:
+        return f"{note_stem}{SIDECAR_SUFFIX}.md"
+    run = _RUN_CHARS.sub("_", run).lstrip(".") or "run"
+    return f"{note_stem}{SIDECAR_SUFFIX}.{run}.md"
 
 
 def sidecar_owner(name: str) -> str | None:
     """The file name of the note that a results sidecar named ``name`` (a file name or a
-    vault path) belongs to, in the same folder: ``노트.results.md`` -> ``노트.md``; None when
-    ``name`` is no sidecar's."""
+    vault path) belongs to, in the same folder: ``노트.results.md`` and
+    ``노트.results.<run>.md`` -> ``노트.md``; None when ``name`` is no sidecar's (no name
+    `sidecar_name` can write)."""
     folder, slash, base = name.rpartition("/")
-    lower = base.lower()
-    if not lower.endswith(".md"):
+    match = _SIDECAR.fullmatch(base)
+    if match is None:
         return None
-    stem = base[:-3]
-    at = stem.lower().rfind(SIDECAR_SUFFIX)
-    if at <= 0:
-        return None
-    rest = stem[at + len(SIDECAR_SUFFIX) :]
-    if rest and not (rest[0] == "." and _RUN_PART.fullmatch(rest[1:])):
-        return None
-    return f"{folder}{slash}{stem[:at]}.md"
+    return f"{folder}{slash}{match.group(1)}.md"
 
 
 def is_sidecar_name(name: str) -> bool:

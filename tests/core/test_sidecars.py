@@ -12,7 +12,12 @@ from notebase.cli import main
 from notebase.config import VaultConfig
 from notebase.core.note_writer import sidecar_path, write_sidecar
 from notebase.core.vault import Vault
-from notebase.core.vault_files import is_note_path, is_sidecar_name, sidecar_owner
+from notebase.core.vault_files import (
+    is_note_path,
+    is_sidecar_name,
+    sidecar_name,
+    sidecar_owner,
+)
 from notebase.index import open_index
 from tests.results_block_helpers import korean_block
 
@@ -40,9 +45,24 @@ def test_the_writers_sidecar_names_are_sidecars_of_their_note():
     note = Path("실험/내부 단계 비용.md")
     assert sidecar_owner(sidecar_path(note).as_posix()) == note.as_posix()
     assert sidecar_owner("노트.results.20261129T101010Z-0a1b2c.md") == "노트.md"  # a run's own
-    for name in ("노트.md", "results.md", "노트.results.txt", "my.results.note.md"):
+    for name in ("노트.md", "results.md", ".results.md", "노트.results.txt", "노트.results..x.md"):
         assert not is_sidecar_name(name), name
     assert not is_note_path(SIDECAR, VaultConfig()) and is_note_path(NOTE, VaultConfig())
+
+
+@pytest.mark.parametrize(
+    "run",
+    ["20261129T083840Z-248717", "run", "", ".hidden", "메타 러닝/1", "a b\\c:d", "x.results"],
+)
+@pytest.mark.parametrize("stem", ["노트", "내부 단계 비용", "a.results b"])
+def test_every_run_file_name_the_writer_makes_is_read_as_its_notes(stem: str, run: str):
+    """Whatever the run id, the name of a run's own results file is one the reader knows as
+    a sidecar of the note (the writer cleans the run id, the reader accepts what is left)."""
+    name = sidecar_name(stem, run)
+    assert "/" not in name and name.startswith(f"{stem}.results.") and name.endswith(".md")
+    assert sidecar_owner(name) == f"{stem}.md"
+    assert sidecar_owner(f"폴더/{name}") == f"폴더/{stem}.md"
+    assert sidecar_owner(sidecar_name(stem)) == f"{stem}.md"
 
 
 def test_a_sidecar_is_not_a_note_but_one_of_the_vaults_files(vault: Path, capsys):
