@@ -529,15 +529,20 @@ async def test_rename_cancelled_in_the_preview_changes_nothing(vault_dirs):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await opened(app, pilot, MAML)
-        await pilot.press("f2")
-        assert await wait_for(pilot, lambda: isinstance(app.screen, RenameScreen))
-        await pilot.press("end")
-        await type_text(pilot, " 정리\n")
-        assert await wait_for(pilot, lambda: isinstance(app.screen, RenamePreviewScreen))
-        await pilot.press("escape")
-        await settle(app, pilot)
-        assert {p: p.read_bytes() for p in vault.rglob("*.md")} == before
-        assert app.main_screen.current_path == MAML
+        # Enter alone (a second Enter after the name's) answers no, as in every yes/no
+        # dialog of the app (ConfirmScreen: the focused button is the safe one); so does
+        # Escape.
+        for key in ("enter", "escape"):
+            await pilot.press("f2")
+            assert await wait_for(pilot, lambda: isinstance(app.screen, RenameScreen))
+            await pilot.press("end")
+            await type_text(pilot, " 정리\n")
+            assert await wait_for(pilot, lambda: isinstance(app.screen, RenamePreviewScreen))
+            await pilot.press(key)
+            assert await wait_for(pilot, lambda: app.screen is app.main_screen), key
+            await settle(app, pilot)
+            assert {p: p.read_bytes() for p in vault.rglob("*.md")} == before, key
+            assert app.main_screen.current_path == MAML, key
 
         # A name that is taken: the core refuses, the app says so.
         await pilot.press("f2")

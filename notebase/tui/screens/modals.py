@@ -66,7 +66,9 @@ class ChooseScreen(ModalScreen[str | None]):
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """A yes/no question: y or Enter on the yes button says yes; n or Escape says no."""
+    """A yes/no question: y or Enter on the yes button says yes; n or Escape says no. The no
+    button has the focus, so Enter alone says no. Other yes/no dialogs subclass it (their
+    own ``compose`` ending in ``compose_buttons``) to answer the same way."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
@@ -82,9 +84,13 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="modal-box"):
             yield Static(self.question, id="confirm-question", classes="modal-title", markup=False)
-            with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self.yes_label} (y)", variant="error", id="confirm-yes")
-                yield Button(f"{self.no_label} (n)", variant="primary", id="confirm-no")
+            yield from self.compose_buttons()
+
+    def compose_buttons(self) -> ComposeResult:
+        """The yes and no buttons (no focused once mounted)."""
+        with Horizontal(id="confirm-buttons"):
+            yield Button(f"{self.yes_label} (y)", variant="error", id="confirm-yes")
+            yield Button(f"{self.no_label} (n)", variant="primary", id="confirm-no")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()  # Enter alone keeps things as they are

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from notebase.errors import UserError
+from notebase.tui.screens.modals import ConfirmScreen
 from notebase.tui.session import VaultSession
 
 DIALOG_CSS = """
@@ -176,15 +177,13 @@ class RenameScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class RenamePreviewScreen(ModalScreen[bool]):
+class RenamePreviewScreen(ConfirmScreen):
     """What a rename changes: the files that move and each note whose links are rewritten,
-    with how many; y or Enter carries it out, n or Escape cancels."""
+    with how many. Asked as `ConfirmScreen` asks: y (or the Rename button) carries it out,
+    n or Escape cancels, and Enter alone presses the focused Cancel button (so the Enter
+    that follows the one of the new name cannot rewrite the vault)."""
 
     DEFAULT_CSS = DIALOG_CSS
-    BINDINGS = [
-        Binding("y,enter", "answer(True)", "Rename", id="rename_preview.yes"),
-        Binding("n,escape", "answer(False)", "Cancel", id="rename_preview.no"),
-    ]
 
     def __init__(
         self,
@@ -196,7 +195,7 @@ class RenamePreviewScreen(ModalScreen[bool]):
     ) -> None:
         """``changes``: ``[(path after the rename, links rewritten, moved?)]``;
         ``problems``: links that cannot be rewritten and stay as they are."""
-        super().__init__(**kwargs)
+        super().__init__(f"Rename {old} → {new}?", yes="Rename", no="Cancel", **kwargs)
         self.old = old
         self.new = new
         self.changes = changes
@@ -206,7 +205,7 @@ class RenamePreviewScreen(ModalScreen[bool]):
         links = sum(n for _p, n, _m in self.changes)
         notes = sum(1 for _p, n, _m in self.changes if n)
         with Vertical(id="rename-preview-box", classes="modal-box note-dialog"):
-            yield Static(f"Rename {self.old} → {self.new}?", classes="modal-title", markup=False)
+            yield Static(self.question, classes="modal-title", markup=False)
             summary = (
                 f"{links} link(s) in {notes} note(s) will be rewritten:"
                 if links
@@ -221,10 +220,7 @@ class RenamePreviewScreen(ModalScreen[bool]):
                 )
             for problem in self.problems:
                 yield Static(f"⚠ {problem}", classes="dialog-problem", markup=False)
-            yield Static("y / Enter renames · n / Escape cancels", classes="modal-hint")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+            yield from self.compose_buttons()
 
 
 def _change_line(path: str, links: int, moved: bool) -> str:
