@@ -280,32 +280,18 @@ class NotebaseApp(WriteActions, App):
         if isinstance(self.screen, SwitcherScreen):
             return
         await self._to_main()
-        can_create = hasattr(self, "action_new_note")
-        self.push_screen(
-            SwitcherScreen(self.session, can_create=can_create, id="switcher"),
-            callback=self._switched,
-        )
+        self.push_screen(SwitcherScreen(self.session, id="switcher"), callback=self._switched)
 
-    async def _switched(self, choice: tuple[str, str] | None) -> None:
-        """The switcher's ``("open", path)`` or ``("create", name)``."""
+    def _switched(self, choice: tuple[str, str] | None) -> None:
+        """The switcher's ``("open", path)``, or ``("create", name)``: ``n``'s dialog with
+        ``name`` as the title."""
         if choice is None:
             return
         what, value = choice
         if what == "open":
-            await self.main_screen.open_note(value)
-            return
-        import inspect
-
-        new_note = getattr(self, "action_new_note", None)
-        if new_note is None:
-            return
-        takes_name = any(
-            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            for p in inspect.signature(new_note).parameters.values()
-        )
-        done = new_note(value) if takes_name else new_note()
-        if inspect.isawaitable(done):
-            await done
+            self.main_screen.open_path(value)
+        else:
+            self.action_new_note(value)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from textual.widgets import Input
 
-from notebase.tui import app as app_module
-from notebase.tui.app import NotebaseApp
 from notebase.tui.screens.main import MainScreen
+from notebase.tui.screens.note_dialogs import NewNoteScreen
 from notebase.tui.screens.switcher import CREATE_KEY, Matcher, SwitcherScreen, fold, initials
-from notebase.tui.session import VaultSession
 from notebase.tui.views import SwitchTarget
 from notebase.tui.widgets.row_list import RowList
 
@@ -127,20 +125,10 @@ async def test_alias_match_shows_the_alias_and_escape_closes(app):
         assert app.main_screen.current_path == MAML  # nothing opened
 
 
-class CreatingApp(NotebaseApp):
-    """The app with a ``new_note`` action that only records what it was asked."""
-
-    CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
-    created: list[str]
-
-    def action_new_note(self, title: str = "") -> None:
-        self.created.append(title)
-
-
-async def test_no_match_offers_to_create_the_note(vault_dirs):
-    vault, experiments = vault_dirs
-    app = CreatingApp(VaultSession(vault, experiments, use_cache=False), watch=False)
-    app.created = []
+async def test_no_match_offers_to_create_the_note(app, vault_dirs):
+    """The "create note" row opens n's new-note dialog with the query as the title (Escape
+    there creates nothing; test_write_actions creates one this way)."""
+    vault, _experiments = vault_dirs
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = await open_switcher(app, pilot)
@@ -150,9 +138,12 @@ async def test_no_match_offers_to_create_the_note(vault_dirs):
         assert [row.key for row in rows] == [CREATE_KEY]
         assert "새 노트" in rows[0].text.plain
         await pilot.press("enter")
-        assert await wait_for(pilot, lambda: app.created == ["새 노트"])
-        assert isinstance(app.screen, MainScreen)
-
+        assert await wait_for(pilot, lambda: isinstance(app.screen, NewNoteScreen))
+        assert app.screen.query_one("#new-title", Input).value == "새 노트"
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await settle(app, pilot)
+        assert not (vault / "새 노트.md").exists()
 
 
 async def test_ctrl_o_works_in_the_filter_box_and_not_over_a_dialog(app):

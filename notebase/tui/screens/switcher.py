@@ -17,8 +17,8 @@ compound vowels and final consonants split too (``닭`` → ``ㄷㅏㄹㄱ``), s
 last syllable is still half typed (``메탈`` on the way to ``메타러닝``) matches too. The
 keys are prepared once per vault version (``Matcher`` over ``session.switch_targets()``, on
 a worker); a keystroke then costs plain substring tests over them
-(``bench/switcher_bench.py`` measures it). When nothing matches, the last row offers to
-create a note of that name (if the app has a ``new_note`` action).
+(``bench/switcher_bench.py`` measures it). When nothing matches, the only row offers to
+create a note of that name (the app then opens ``n``'s new-note dialog with it as title).
 """
 
 from __future__ import annotations
@@ -247,11 +247,9 @@ class SwitcherScreen(ModalScreen[tuple[str, str] | None]):
         Binding("up", "move(-1)", "Previous", show=False, id="switcher.up"),
     ]
 
-    def __init__(self, session: VaultSession, can_create: bool = False, **kwargs) -> None:
+    def __init__(self, session: VaultSession, **kwargs) -> None:
         super().__init__(**kwargs)
         self.session = session
-        self.can_create = can_create
-        """Offer a "create note" row when nothing matches (the app has ``new_note``)."""
         self.matcher: Matcher | None = None
         self.matches: list[Match] = []
         self.shown_query: str | None = None
@@ -294,7 +292,7 @@ class SwitcherScreen(ModalScreen[tuple[str, str] | None]):
         else:  # every note, in list order
             self.matches = [Match(0, t.path, t.title) for t in self.matcher.targets[:LIMIT]]
         rows = match_rows(self.matches)
-        if not self.matches and query.strip() and self.can_create:
+        if not self.matches and query.strip():
             name = " ".join(query.split())
             rows.append(Row(CREATE_KEY, Text.assemble(("+ ", "green"), f"create note “{name}”")))
         row_list = self.query_one("#switcher-list", RowList)
