@@ -35,10 +35,8 @@ _QUOTE = re.compile(r"[ \t]{0,3}>[ \t]?")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _TASK = re.compile(r"\[[ xX]\](?:[ \t]+|$)")
 _HEADING = re.compile(r"[ \t]{0,3}#{1,6}(?:[ \t]+|$)")
-_CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$")
 _FOOTNOTE_DEF = re.compile(r"[ \t]{0,3}\[\^[^\[\]\s]+\]:[ \t]*")
 _AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^<>\s\ue000]*)>")
-_HTML_COMMENT = re.compile(r"<!--[^\n]*?-->")
 _HTML_BREAK = re.compile(r"<br[ \t]*/?>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:[ \t/][^<>\n\ue000]*)?>")
 _STRONG = re.compile(r"\*{2,3}|(?<![A-Za-z0-9])_{2,3}|_{2,3}(?![A-Za-z0-9])|~~")
@@ -126,11 +124,10 @@ def _without_hidden(body: str, code: list[tuple[int, int]]) -> str:
 
 
 def _strip_quotes(line: str) -> str:
-    while True:
-        match = _QUOTE.match(line)
-        if match is None:
-            return line
-        line = line[match.end() :]
+    pos = 0
+    while (match := _QUOTE.match(line, pos)) is not None:
+        pos = match.end()
+    return line[pos:]
 
 
 def _blank_fences(lines: list[str], start: int, end: int) -> None:
@@ -166,7 +163,7 @@ def _block_line(line: str, in_table: bool) -> tuple[str, bool]:
         return header.title, False
     match = _HEADING.match(text)
     if match is not None:
-        return _CLOSING_HASHES.sub("", text[match.end() :]), False
+        return _without_closing_hashes(text[match.end() :]), False
     match = _FOOTNOTE_DEF.match(text)
     if match is not None:
         text = text[match.end() :]
@@ -177,6 +174,41 @@ def _block_line(line: str, in_table: bool) -> tuple[str, bool]:
         text = text[match.end() :]
     table = in_table or stripped.startswith("|")
     return text.strip(), table
+
+
+def _without_closing_hashes(text: str) -> str:
+    """A heading's text without its closing ``#`` run (one that stands alone at the end, or
+    is all there is: ``## ###`` is an empty heading, as markdown-it reads it), and the blanks
+    around that run. String operations, not a regex: a regex that looks for blanks before
+    ``#`` at the end of the line rescans every run of blanks from each of its blanks."""
+    trimmed = text.rstrip(" \t")
+    before = trimmed.rstrip("#")
+    if before != trimmed and (not before or before[-1] in " \t"):
+        return before.rstrip(" \t")
+    return text
+
+
+def _without_html_comments(text: str) -> str:
+    """``text`` without its one-line HTML comments (``<!-- ... -->``, shortest first).
+
+    A ``str.find`` loop, not a lazy regex: the regex scans to the line's end again from
+    every ``<!--`` that is never closed. Here the first ``<!--`` with no ``-->`` after it
+    ends the search, as no later one can be closed either.
+    """
+    if "\n" in text:
+        return "\n".join(_without_html_comments(line) for line in text.split("\n"))
+    out = []
+    pos = 0
+    while (start := text.find("<!--", pos)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        out.append(text[pos:start])
+        pos = end + 3
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _inline(text: str, experiments: bool) -> str:
@@ -234,7 +266,7 @@ def _clean(text: str, slots: list[str]) -> str:
     """Inline markup removed from ``text``; each slot character replaced by its text."""
     if "<" in text:
         text = _AUTOLINK.sub(r"\1", text)
-        text = _HTML_COMMENT.sub("", text)
+        text = _without_html_comments(text)
         text = _HTML_BREAK.sub(" ", text)
         text = _HTML_TAG.sub("", text)
     if "*" in text or "_" in text or "~" in text:

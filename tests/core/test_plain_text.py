@@ -79,6 +79,33 @@ def test_hostile_lines_take_linear_time(piece):
     assert big < 40 * small + 0.01  # linear: ~10x; quadratic: ~100x
 
 
+def test_closing_hashes_and_html_comments():
+    assert plain_text("## 제목 ##  ") == "제목"
+    assert plain_text("## C# 언어") == "C# 언어"
+    assert plain_text("## 언어 C#") == "언어 C#"
+    # only a closing run: an empty heading, as markdown-it reads it
+    assert plain_text("## ###") == ""
+    assert plain_text("앞 <!--a--> 중간 <!-- b -->뒤 <!-- 열린") == "앞 중간 뒤 <!-- 열린"
+    assert plain_text("<!--->x") == "<!--->x"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "# x" + " " * 100_000 + "y",  # blanks that are not before a closing "#" run
+        "# x" + " \t" * 50_000 + "y",
+        "<!--" * 25_000,  # comments that are never closed
+        "<!--x" * 20_000,
+        ">" * 1_000_000,  # quote markers, each one stripped
+    ],
+    ids=["heading-blanks", "heading-blanks-tabs", "open-comments", "open-comments-x", "quotes"],
+)
+def test_long_hostile_lines_take_well_under_a_second(line):
+    start = time.perf_counter()
+    plain_inline(line)
+    assert time.perf_counter() - start < 1.0
+
+
 def test_list_text_drops_experiment_links_and_footnote_references():
     """What the question lists show (their experiments are shown on their own)."""
     assert (
