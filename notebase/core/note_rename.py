@@ -1,10 +1,11 @@
 """Renaming or moving a note and rewriting every link to it, byte-exact everywhere else.
 
 ``plan_rename(vault, "ml/maml.md", "MAML 정리")`` works out, without writing anything, which
-files change and how: the note's new path, its ``<stem>.results.md`` sidecar (which moves with
-it), and, for every note (the renamed one too), the new bytes with the links rewritten.
-``apply_rename`` then moves the files and writes each changed note through
-`notebase.core.file_replace`, refusing any file that changed on disk since the plan.
+files change and how: the note's new path, its results sidecars (``<stem>.results.md`` and
+each run's ``<stem>.results.<run>.md``, which move with it), and, for every note (the renamed
+one too), the new bytes with the links rewritten. ``apply_rename`` then moves the files and
+writes each changed note through `notebase.core.file_replace`, refusing any file that changed
+on disk since the plan.
 
 What counts as a link and where it sits is `notebase.core.links` (the one grammar: code spans
 and fences are not links); what it points to is `notebase.core.link_resolution`. A link is
@@ -49,8 +50,7 @@ from notebase.core.note_ops import (
     split_rel,
     vault_folder,
 )
-from notebase.core.note_writer import sidecar_path
-from notebase.core.vault_files import sidecar_name
+from notebase.core.vault_files import sidecar_renamed, sidecars_of
 from notebase.errors import NoteError
 
 if TYPE_CHECKING:
@@ -86,13 +86,13 @@ class RenamePlan:
     new: str
     """Its path after the rename."""
     changes: list[RenameChange]
-    """The renamed note first, then its sidecar if it has one, then every note whose links
+    """The renamed note first, then its sidecars if it has any, then every note whose links
     change, by path."""
     problems: list[str] = field(default_factory=list)
     """One line for each link that would need rewriting but cannot be (a link broken over
     two lines of a quote, a file that is not UTF-8): it is left as it is."""
     moves: list[tuple[str, str]] = field(default_factory=list)
-    """``(old path, new path)`` of each file that moves: the note, then its sidecar."""
+    """``(old path, new path)`` of each file that moves: the note, then its sidecars."""
     _sources: dict[str, Path] = field(default_factory=dict)
     """Where each moving file is on disk now (its real name, maybe NFD)."""
     _edits: list[_Edit] = field(default_factory=list)
@@ -142,11 +142,12 @@ def plan_rename(vault_root: Path, old: str, new: str, *, vault: Vault | None = N
     new_path = _new_path(vault, old_path, new)
     moves = {old_path: new_path}
     sources = {old_path: vault.file_path(old_path)}
-    side = sidecar_path(sources[old_path])
-    if os.path.lexists(side):
-        side_old = posix_join(posixpath.dirname(old_path), unicodedata.normalize("NFC", side.name))
-        folder, slash, base = new_path.rpartition("/")
-        side_new = f"{folder}{slash}{sidecar_name(base[:-3])}"
+    source = sources[old_path]
+    folder, slash, base = new_path.rpartition("/")
+    for name in sidecars_of(source.parent, source.name):  # <stem>.results[.<run>].md
+        side = source.parent / name
+        side_old = posix_join(posixpath.dirname(old_path), unicodedata.normalize("NFC", name))
+        side_new = f"{folder}{slash}{sidecar_renamed(name, base[:-3])}"
         _check_free(vault, side_new, side, what="its results sidecar")
         moves[side_old] = side_new
         sources[side_old] = side
@@ -487,7 +488,7 @@ def _encode(path: str, written: str, angle: bool) -> str:
 
 
 def apply_rename(vault_root: Path, plan: RenamePlan) -> list[str]:
-    """Carry out ``plan``: move the note (and its sidecar), then write every note whose links
+    """Carry out ``plan``: move the note (and its sidecars), then write every note whose links
     change. Returns the vault-relative paths written, the renamed note first. Nothing is
     ever written over: the move refuses an existing target (NoteOpError, nothing done), and
     a note that changed on disk since the plan is not rewritten -- the others are, then

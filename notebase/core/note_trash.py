@@ -1,9 +1,9 @@
 """Deleting a note the way Obsidian does: moving it into ``<vault>/.trash/``, never removing it.
 
 The note keeps its file name (``.trash/메모.md``); when that name is taken there, ``메모 1.md``,
-``메모 2.md`` ... Its ``<stem>.results.md`` sidecar goes with it, numbered alike. ``.trash``
-is a dot folder, so the vault scan and the search index never read it
-(`notebase.config.VaultConfig.skips_folder`). Links to the note are left as they are (they
+``메모 2.md`` ... Its results sidecars (``<stem>.results.md`` and each run's
+``<stem>.results.<run>.md``) go with it, numbered alike. ``.trash`` is a dot folder, so the
+vault scan and the search index never read it (`notebase.config.VaultConfig.skips_folder`). Links to the note are left as they are (they
 become broken, as in Obsidian); moving the file back restores everything.
 """
 
@@ -20,14 +20,13 @@ from notebase.core.note_ops import (
     move_no_replace,
     split_rel,
 )
-from notebase.core.note_writer import sidecar_path
-from notebase.core.vault_files import sidecar_name
+from notebase.core.vault_files import sidecar_renamed, sidecars_of
 
 MAX_TRIES = 10_000
 
 
 def trash_note(vault_root: Path, path: str) -> str:
-    """Move note ``path`` (vault-relative) and its results sidecar into ``.trash/`` and
+    """Move note ``path`` (vault-relative) and its results sidecars into ``.trash/`` and
     return the note's vault-relative path there. NoteOpError (one line) when there is no
     such note, it is not a ``.md`` file of the vault, or it cannot be moved. Nothing is
     ever deleted or written over."""
@@ -53,15 +52,14 @@ def trash_note(vault_root: Path, path: str) -> str:
     except OSError as exc:
         raise NoteOpError(f"cannot make {TRASH_FOLDER} ({exc.strerror})") from None
 
-    side = sidecar_path(source)
-    has_side = os.path.lexists(side)
+    sides = sidecars_of(source.parent, source.name)  # <stem>.results[.<run>].md
     stem = unicodedata.normalize("NFC", source.name)[:-3]
     suffix = source.name[-3:]
     for number in range(MAX_TRIES):
         name = stem if number == 0 else f"{stem} {number}"
         target = trash / f"{name}{suffix}"
-        side_target = trash / sidecar_name(name)
-        if os.path.lexists(target) or (has_side and os.path.lexists(side_target)):
+        side_targets = [trash / sidecar_renamed(side, name) for side in sides]
+        if os.path.lexists(target) or any(os.path.lexists(t) for t in side_targets):
             continue
         try:
             move_no_replace(source, target)
@@ -69,13 +67,16 @@ def trash_note(vault_root: Path, path: str) -> str:
             if os.path.lexists(target):  # taken in the same instant: the next number
                 continue
             raise
-        if has_side:
+        left = []
+        for side, side_target in zip(sides, side_targets, strict=True):
             try:
-                move_no_replace(side, side_target)
+                move_no_replace(source.parent / side, side_target)
             except NoteOpError as exc:
-                raise NoteOpError(
-                    f"moved the note to {TRASH_FOLDER}/{target.name}, but not its results "
-                    f"sidecar {side.name} ({exc})"
-                ) from None
+                left.append(f"{unicodedata.normalize('NFC', side)} ({exc})")
+        if left:
+            raise NoteOpError(
+                f"moved the note to {TRASH_FOLDER}/{target.name}, but not its results "
+                f"sidecar {'; '.join(left)}"
+            )
         return f"{TRASH_FOLDER}/{target.name}"
     raise NoteOpError(f"{TRASH_FOLDER} holds too many notes named {stem!r}; nothing moved")

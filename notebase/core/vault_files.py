@@ -55,6 +55,30 @@ def sidecar_owner(name: str) -> str | None:
     return f"{folder}{slash}{match.group(1)}.md"
 
 
+def sidecars_of(folder: Path, note_name: str) -> list[str]:
+    """The names (as on disk, sorted by their NFC) of the results sidecars in ``folder`` that belong to
+    the note named ``note_name`` there: ``<stem>.results.md`` and each run's
+    ``<stem>.results.<run>.md`` (names compared after NFC, so NFD names count too)."""
+    want = unicodedata.normalize("NFC", note_name)
+    want = (want[:-3] if want[-3:].lower() == ".md" else want) + ".md"
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    nfc = {name: unicodedata.normalize("NFC", name) for name in names}
+    return sorted((name for name in names if sidecar_owner(nfc[name]) == want), key=nfc.get)
+
+
+def sidecar_renamed(name: str, note_stem: str) -> str:
+    """The name the results sidecar ``name`` takes beside a note whose stem is now
+    ``note_stem``: the same run's part, if it has one (``노트.results.<run>.md`` ->
+    ``<note_stem>.results.<run>.md``). ValueError when ``name`` is no sidecar's."""
+    match = _SIDECAR.fullmatch(unicodedata.normalize("NFC", name))
+    if match is None:
+        raise ValueError(f"{name!r} is no results sidecar")
+    return sidecar_name(note_stem, match.group(2))
+
+
 def is_sidecar_name(name: str) -> bool:
     """True for the name of a results sidecar (see ``sidecar_owner``)."""
     return sidecar_owner(name) is not None

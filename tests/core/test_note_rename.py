@@ -210,6 +210,45 @@ def test_sidecar_moves_with_the_note(tmp_path: Path) -> None:
     assert not (root / "실험.results.md").exists()
 
 
+def test_each_runs_sidecar_moves_with_the_note(tmp_path: Path) -> None:
+    """``<stem>.results.<run>.md`` files belong to the note as its sidecar does: each moves
+    to the new stem's name with the same run; another note's sidecars stay."""
+    root = tmp_path / "v"
+    write(root, "실험.md", "x\n")
+    write(root, "실험.results.md", "main\n")
+    write(root, "실험.results.20261129T083840Z-248717.md", "one run\n")
+    write(root, unicodedata.normalize("NFD", "실험.results.run.md"), "no run id\n")
+    write(root, "실험 2.md", "other\n")
+    write(root, "실험 2.results.20261129T083840Z-1.md", "other's run\n")
+    plan = plan_rename(root, "실험.md", "done/결과")
+    moved = [
+        "done/결과.md",
+        "done/결과.results.20261129T083840Z-248717.md",
+        "done/결과.results.md",
+        "done/결과.results.run.md",
+    ]
+    assert [new for _, new in plan.moves] == moved
+    assert [c.path for c in plan.changes] == moved
+    assert apply_rename(root, plan) == moved
+    assert (root / "done/결과.results.20261129T083840Z-248717.md").read_text() == "one run\n"
+    assert (root / "done/결과.results.run.md").read_text() == "no run id\n"
+    assert sorted(p.name for p in root.iterdir() if p.name != ".notebase") == [
+        "done",
+        "실험 2.md",
+        "실험 2.results.20261129T083840Z-1.md",
+    ]
+
+
+def test_a_taken_name_for_a_runs_sidecar_refuses_the_rename(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    write(root, "실험.md", "x\n")
+    write(root, "실험.results.7.md", "run 7\n")
+    write(root, "결과.results.7.md", "someone else's\n")
+    with pytest.raises(NoteOpError, match="its results sidecar to 결과.results.7.md"):
+        plan_rename(root, "실험.md", "결과")
+    assert (root / "실험.md").exists() and (root / "실험.results.7.md").exists()
+
+
 def test_a_file_changed_between_plan_and_apply_is_not_clobbered(vault: Path) -> None:
     plan = plan_rename(vault, "notes/old name.md", "새 이름")
     edited = "[[old name]] edited meanwhile\n"

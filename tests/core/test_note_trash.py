@@ -48,6 +48,22 @@ def test_the_sidecar_goes_along_numbered_alike(tmp_path: Path) -> None:
     assert not (tmp_path / "실험.results.md").exists()
 
 
+def test_each_runs_sidecar_goes_along_numbered_alike(tmp_path: Path) -> None:
+    write(tmp_path, ".trash/실험.results.20261129T083840Z-1.md", "older run\n")
+    write(tmp_path, "실험.md", "note\n")
+    write(tmp_path, "실험.results.20261129T083840Z-1.md", "run 1\n")
+    write(tmp_path, "실험.results.run.md", "no run id\n")
+    write(tmp_path, "실험 2.results.md", "another note's\n")
+    assert trash_note(tmp_path, "실험.md") == ".trash/실험 1.md"
+    assert {p.name: p.read_text() for p in (tmp_path / ".trash").iterdir()} == {
+        "실험.results.20261129T083840Z-1.md": "older run\n",
+        "실험 1.md": "note\n",
+        "실험 1.results.20261129T083840Z-1.md": "run 1\n",
+        "실험 1.results.run.md": "no run id\n",
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".trash", "실험 2.results.md"]
+
+
 def test_trash_is_not_part_of_the_vault(tmp_path: Path) -> None:
     write(tmp_path, "a.md", "[[b]]\n")
     write(tmp_path, "b.md", "b\n")
