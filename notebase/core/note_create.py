@@ -41,13 +41,11 @@ from notebase.core.note_ops import (
     split_rel,
     vault_folder,
 )
+from notebase.core.parse import is_tag_name
 
 TEMPLATES_FOLDER = "templates"
 """Where ``--template NAME`` is looked up: ``<vault>/templates/NAME.md``."""
 
-# The parser's tag rule (`notebase.core.parse`): word characters, / and -, not only digits.
-_TAG = re.compile(r"[\w/-]*\w[\w/-]*")
-_TAG_HAS_NON_DIGIT = re.compile(r"[^\d/_-]")
 
 
 def note_target(
@@ -126,7 +124,7 @@ def _write_new(vault_root: Path, path: Path, rel: str, data: bytes) -> None:
 
 def _clean_tag(tag: str) -> str:
     text = clean_title(tag).lstrip("#").strip("/")
-    if not _TAG.fullmatch(text) or not _TAG_HAS_NON_DIGIT.search(text):
+    if not is_tag_name(text):
         raise NoteOpError(
             f"{tag!r} is not a tag (letters, digits, '_', '-' and '/' for nesting; not only digits)"
         )

@@ -55,11 +55,27 @@ _DEFAULT_CONFIG = VaultConfig()
 # a URL (``/#x``), an entity (``&#39;``) or a word (``C#``).
 _TAG = re.compile(r"(?<![^\s(\[{])#([\w/-]*\w[\w/-]*)")
 _TAG_HAS_NON_DIGIT = re.compile(r"[^\d/_-]")
+_TAG_CHARS = re.compile(r"[\w/-]+")
 _FOOTNOTE_DEF_PREFIX = re.compile(r"^\s*\[\^[^\]]*\]:[ \t]?")
 _TASK_PREFIX = re.compile(r"^\[[ xX/\-]\]\s+")
 
 UNREADABLE = "cannot read the file"
 """How an unreadable file's error starts (a read error is not cached: the file may heal)."""
+
+
+def is_tag_name(text: str) -> bool:
+    """Whether ``text`` is a tag as the parser reads one after ``#`` (``_TAG``, the ``/`` at
+    either end stripped, not only digits): word characters, ``/`` (nesting) and ``-``, with a
+    character that is none of digit, ``_``, ``-`` and ``/`` (so a letter), and no ``/`` at
+    either end. ``메타러닝``, ``ml/meta`` and ``2024년`` are tags; ``2024``, ``a b`` and
+    ``/ml`` are not. Linear: one character class, no backtracking between quantifiers.
+    """
+    return (
+        _TAG_CHARS.fullmatch(text) is not None
+        and not text.startswith("/")
+        and not text.endswith("/")
+        and _TAG_HAS_NON_DIGIT.search(text) is not None
+    )
 
 
 def invalid_note(path: str, error: str) -> Note:

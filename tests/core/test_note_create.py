@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -80,11 +81,20 @@ def test_no_tags_no_tags_key(tmp_path: Path) -> None:
     assert "tags" not in (tmp_path / path).read_text()
 
 
-@pytest.mark.parametrize("tag", ["a b", "123", "", "#", "a,b"])
+@pytest.mark.parametrize("tag", ["a b", "123", "", "#", "a,b", "/", "2024/01", "a.b"])
 def test_bad_tags_are_refused(tmp_path: Path, tag: str) -> None:
     with pytest.raises(NoteOpError, match="not a tag"):
         create_note(tmp_path, "x", tags=[tag])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_tags_nested_korean_and_long_are_taken_quickly(tmp_path: Path) -> None:
+    start = time.perf_counter()
+    with pytest.raises(NoteOpError, match="not a tag"):
+        create_note(tmp_path, "x", tags=["a" * 20_000 + ","])
+    assert time.perf_counter() - start < 0.5
+    path = create_note(tmp_path, "y", tags=["/연구/메타러닝/", "#2024년", "a" * 20_000], today=DAY)
+    assert "tags: [연구/메타러닝, 2024년, " + "a" * 20_000 + "]" in (tmp_path / path).read_text()
 
 
 def test_template(tmp_path: Path) -> None:

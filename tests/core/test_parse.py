@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from notebase.config import VaultConfig
 from notebase.core.links import inline_links, mask_code_spans
-from notebase.core.parse import parse_note
+from notebase.core.parse import is_tag_name, parse_note
 
 
 def parse(text: str, path: str = "note.md", **kwargs):
@@ -134,6 +136,42 @@ def test_heading_hashes_are_not_tags():
 def test_tags_are_deduplicated_case_insensitively_keeping_the_first_spelling():
     note = parse("---\ntags: [ML]\n---\n#ml #Idea #idea\n")
     assert note.tags == ["ML", "Idea"]
+
+
+@pytest.mark.parametrize(
+    ("text", "is_tag"),
+    [
+        ("미완", True),
+        ("ml/메타러닝", True),
+        ("a/b", True),
+        ("a//b", True),
+        ("2024년", True),
+        ("x_1-2", True),
+        ("-a", True),
+        ("_a_", True),
+        ("2024", False),
+        ("1/2-3_4", False),
+        ("", False),
+        ("a b", False),
+        ("a,b", False),
+        ("#a", False),
+        ("/a", False),
+        ("a/", False),
+        ("a.b", False),
+        ("C#", False),
+    ],
+)
+def test_is_tag_name_is_what_the_parser_reads_after_a_hash(text, is_tag):
+    assert is_tag_name(text) is is_tag
+    assert (parse(f"본문 #{text} 끝\n").tags == [text]) is is_tag
+
+
+def test_is_tag_name_takes_linear_time():
+    start = time.perf_counter()
+    assert not is_tag_name("a" * 20_000 + " ")
+    assert not is_tag_name("a" * 20_000 + "/")
+    assert is_tag_name("가" * 20_000)
+    assert time.perf_counter() - start < 0.1
 
 
 # ---- links -------------------------------------------------------------------------------
