@@ -27,9 +27,10 @@ SIDECAR_SUFFIX = ".results"
 _RUN_CHARS = re.compile(r"[^\w.-]")
 """What a run id may not keep in a file name (each becomes ``_``)."""
 _SIDECAR = re.compile(
-    rf"(.+?){re.escape(SIDECAR_SUFFIX)}(?:\.([\w-][\w.-]*))?\.md", re.IGNORECASE | re.DOTALL
+    rf"(.+?)(?ai:{re.escape(SIDECAR_SUFFIX)})(?:\.([\w-][\w.-]*))?(?ai:\.md)", re.DOTALL
 )
-"""A sidecar's name: the note's stem, the suffix, a run's part as `sidecar_name` writes it."""
+"""A sidecar's name: the note's stem, the suffix, a run's part as `sidecar_name` writes it
+(the suffix and ``.md`` in any ASCII case: ``ſ`` is no ``s`` here)."""
 
 
 def sidecar_name(note_stem: str, run: str | None = None) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from notebase.core.note_writer import WriteOutcome, write_block
+from notebase.core.vault_files import sidecar_name
 from notebase.errors import UserError
 from notebase.experiments.launch import ONE, Launch
 from notebase.experiments.results_markdown import render_block
@@ -294,7 +295,7 @@ def write_record(
         sources_patterns=config.sources_heading_patterns,
         vault_root=vault_root,
         fallback=(
-            record_path.with_name(record_path.stem + ".results.md") if record_path else None
+            record_path.with_name(sidecar_name(record_path.stem)) if record_path else None
         ),
     )
     if written.replaced and written.status == "written" and old_block and record_path:

@@ -56,7 +56,7 @@ def scan_note_files(root: Path, config: VaultConfig) -> list[ScannedFile]:
                         continue
                     if name.startswith(".") or name[-3:].lower() != ".md" or not entry.is_file():
                         continue
-                    if ".results" in name.lower() and is_sidecar_name(name):
+                    if is_sidecar_name(name):
                         continue  # a results sidecar is no note
                     info = entry.stat()
                 except OSError:

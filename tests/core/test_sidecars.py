@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,6 +16,7 @@ from notebase.core.vault import Vault
 from notebase.core.vault_files import (
     is_note_path,
     is_sidecar_name,
+    scan_files,
     sidecar_name,
     sidecar_owner,
 )
@@ -93,3 +95,59 @@ def test_the_index_leaves_sidecars_out_and_drops_one_an_older_version_indexed(
         assert index.search("답한다") == []  # words only the sidecar holds
         index.update_paths([SIDECAR])  # a watcher naming the sidecar adds nothing
         assert [h.path for h in index.search("질문")] == [NOTE]
+
+
+NAMES = [
+    "노트.md",
+    "노트.results.md",
+    "노트.RESULTS.MD",
+    "노트.results.20261129T083840Z-1.md",
+    "노트.results.run.md",
+    "노트.reſults.md",  # a long s is no ASCII s: a note
+    "노트.results..x.md",
+    "my.results note.md",
+]
+
+
+def test_the_index_scan_and_the_vault_scan_agree_on_sidecars(tmp_path: Path, monkeypatch):
+    """One rule decides what is a sidecar (`vault_files.is_sidecar_name`, asked about every
+    ``.md`` name): the search index's scan reads the same notes as the vault's."""
+    from notebase.index import scan
+
+    for name in NAMES:
+        (tmp_path / name).write_text("x\n", encoding="utf-8")
+    asked: list[str] = []
+
+    def is_sidecar(name: str) -> bool:
+        asked.append(name)
+        return is_sidecar_name(name)
+
+    monkeypatch.setattr(scan, "is_sidecar_name", is_sidecar)
+    indexed = sorted(f.path for f in scan.scan_note_files(tmp_path, VaultConfig()))
+    assert sorted(asked) == sorted(NAMES)
+    assert indexed == [f.path for f in scan_files(tmp_path)[0]]
+    assert indexed == sorted(
+        ["노트.md", "노트.reſults.md", "노트.results..x.md", "my.results note.md"]
+    )
+
+
+def test_a_runs_fallback_file_is_named_as_a_sidecar(tmp_path: Path, monkeypatch):
+    """When neither the note nor its sidecars take a block, it goes beside the run record,
+    named by `vault_files.sidecar_name` (the one spelling of a sidecar's name)."""
+    from notebase.core import vault_files
+    from notebase.experiments import note_runs
+
+    seen: dict[str, Path | None] = {}
+
+    def write_block(note_file, make_block, *, fallback=None, **_):
+        seen["fallback"] = fallback
+        return SimpleNamespace(replaced=False, status="failed")
+
+    monkeypatch.setattr(note_runs, "write_block", write_block)
+    monkeypatch.setattr(vault_files, "SIDECAR_SUFFIX", ".결과")
+    record = {"experiment": "meta-cost", "run_id": "20261129T083840Z-1"}
+    runs = tmp_path / "runs"
+    note_runs.write_record(
+        tmp_path, tmp_path / "노트.md", record, VaultConfig(), record_path=runs / "r1.json"
+    )
+    assert seen["fallback"] == runs / "r1.결과.md"
