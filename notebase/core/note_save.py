@@ -80,8 +80,7 @@ def restored_bytes(base: bytes, text: str) -> bytes:
     if len(set(endings)) <= 1:  # one style (or none): every line ending becomes it
         out.append((endings[0] if endings else usual).join(new))
     else:
-        matcher = difflib.SequenceMatcher(None, [c for c, _ in old], new, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for tag, i1, i2, j1, j2 in _line_opcodes([c for c, _ in old], new):
             if tag == "equal":
                 out.extend(content + (ending or usual) for content, ending in old[i1:i2])
             else:
@@ -90,6 +89,31 @@ def restored_bytes(base: bytes, text: str) -> bytes:
         out[-1] = out[-1].removesuffix("\r\n").removesuffix("\n").removesuffix("\r")
     data = "".join(out).encode("utf-8")
     return BOM + data if base.startswith(BOM) else data
+
+
+def _line_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """``difflib`` opcodes from ``old`` to ``new``: the lines both start and end with are
+    equal as they stand, and only the lines between are matched by ``SequenceMatcher``
+    (quadratic in what it is given). An editor's change is local, so this is linear for it:
+    one line edited in a 20,000-line note compares two lines, not 20,000."""
+    limit = min(len(old), len(new))
+    head = 0
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    old_end, new_end = len(old) - tail, len(new) - tail
+    opcodes = [("equal", 0, head, 0, head)] if head else []
+    if head < old_end or head < new_end:
+        matcher = difflib.SequenceMatcher(
+            None, old[head:old_end], new[head:new_end], autojunk=False
+        )
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            opcodes.append((tag, head + i1, head + i2, head + j1, head + j2))
+    if tail:
+        opcodes.append(("equal", old_end, len(old), new_end, len(new)))
+    return opcodes
 
 
 def save_note_text(vault_root: Path, path: str | Path, text: str, base: bytes) -> bool:

@@ -4,6 +4,7 @@ and nothing is written over a file that changed since the editor read it."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -59,6 +60,20 @@ def test_mixed_endings_keep_untouched_lines_byte_exact():
     # CRLF is the usual ending (3 of 4): changed and new lines get it; the rest keep theirs.
     assert restored_bytes(base, edited) == b"one\r\ntwo\nTHREE\r\nfour\r\nlast\r\nmore"
     assert restored_bytes(base, text) == base
+
+
+def test_one_line_edited_in_a_long_mixed_note_is_fast_and_byte_exact():
+    # Blank lines and repeated bullets: what made matching every line against every other slow.
+    shapes = ["", "- 항목", "본문", "- 항목"]
+    lines = [shapes[n % 4].encode() + (b"\r\n" if n % 3 else b"\n") for n in range(20_000)]
+    base = b"".join(lines)
+    edited = editable_text(base).split("\n")
+    edited[10_001] = "고친 항목"
+    start = time.perf_counter()
+    data = restored_bytes(base, "\n".join(edited))
+    assert time.perf_counter() - start < 1.0  # was 13 s
+    lines[10_001] = "고친 항목\r\n".encode()  # CRLF: the ending most lines have
+    assert data == b"".join(lines)
 
 
 def test_final_newline_follows_the_text():
