@@ -135,7 +135,6 @@ def closes_math_block(line: str) -> bool:
 # --- comments and block ids -----------------------------------------------------------------
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_NOT_NEWLINE = re.compile(r"[^\n]")
 BLOCK_ID = re.compile(r"(?:^|[ \t])\^([A-Za-z0-9-]+)[ \t]*$", re.MULTILINE)
 """A block id ``^name`` ending a line (after a space, or alone on its line)."""
 

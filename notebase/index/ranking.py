@@ -48,15 +48,10 @@ class _Unsupported(Exception):
     pass
 
 
-def top_docs(searcher, query, limit: int) -> list[tuple[int, float]] | None:
-    """``[(docnum, score)]``, best first, as ``searcher.search(query, limit=limit)`` ranks
-    them; None when the query has a part this module does not evaluate."""
-    found = ranked_docs(searcher, query, limit)
-    return None if found is None else found[0]
-
-
 def ranked_docs(searcher, query, limit: int) -> tuple[list[tuple[int, float]], int] | None:
-    """``top_docs`` and how many notes match in all (every note scored counts)."""
+    """``[(docnum, score)]`` of the best ``limit`` notes, best first, as whoosh's full ranking
+    orders them (score, then note number), and how many notes match in all (every note
+    scored counts); None when the query has a part this module does not evaluate."""
     cache = searcher.__dict__.setdefault("_notebase_term_scores", _Cache())
     scored: list[tuple[int, float]] = []
     total = 0

@@ -1,5 +1,5 @@
 """Plain-text snippets for search hits: the stretch of a note around its best match, as
-segments ``(text, is_hit)``; `make_snippet` writes them with the matched words in « ».
+segments ``(text, is_hit)``; `marked_snippet` writes them with the matched words in « ».
 
 The note's Markdown is shown as the text a reader sees (`notebase.core.plain_text`, the one
 rule): no ``[[`` ``]]``, table pipes, HTML tags, heading hashes or emphasis markers. Only the
@@ -71,11 +71,6 @@ def compile_highlighter(terms: list[str]) -> re.Pattern[str] | None:
     if not patterns:
         return None
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
-
-def make_snippet(text: str, highlighter: re.Pattern[str] | None) -> str:
-    """`snippet_segments` as one string, matched words wrapped in « » (the CLI's form)."""
-    return marked_snippet(snippet_segments(text, highlighter))
 
 
 def marked_snippet(segments) -> str:

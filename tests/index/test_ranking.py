@@ -59,6 +59,10 @@ def _whoosh_ranking(searcher, query, limit):
     return sorted(every, key=lambda item: (-item[1], item[0]))[:limit]
 
 
+def _whoosh_count(searcher, query):
+    return len(searcher.search(query, limit=None))
+
+
 @pytest.fixture
 def two_segment_index(vault, open_vault_index, monkeypatch):
     _write_vault(vault)
@@ -75,9 +79,9 @@ def test_the_top_n_is_whooshs_full_ranking_score_for_score(two_segment_index, li
     searcher = two_segment_index._current_searcher()
     for text in QUERIES:
         query = compile_query(parse_query(text))
-        expected = _whoosh_ranking(searcher, query, limit)
-        assert ranking.top_docs(searcher, query, limit) == expected, text
-        assert ranking.top_docs(searcher, query, limit) == expected, text  # from the cache
+        expected = (_whoosh_ranking(searcher, query, limit), _whoosh_count(searcher, query))
+        assert ranking.ranked_docs(searcher, query, limit) == expected, text
+        assert ranking.ranked_docs(searcher, query, limit) == expected, text  # from the cache
     assert _whoosh_ranking(searcher, compile_query(parse_query("메모리")), 20)
 
 
@@ -94,7 +98,7 @@ def test_search_returns_that_ranking(two_segment_index):
 def test_a_shape_it_does_not_evaluate_is_left_to_whoosh(two_segment_index):
     searcher = two_segment_index._current_searcher()
     query = compile_query(parse_query("path:n0 메모리"))  # a prefix query
-    assert ranking.top_docs(searcher, query, 20) is None
+    assert ranking.ranked_docs(searcher, query, 20) is None
     assert [h.path for h in two_segment_index.search("path:n0 메모리")]
 
 
@@ -103,7 +107,8 @@ def test_a_full_cache_drops_its_oldest_terms_and_ranks_the_same(two_segment_inde
     searcher = two_segment_index._current_searcher()
     for text in QUERIES:
         query = compile_query(parse_query(text))
-        assert ranking.top_docs(searcher, query, 20) == _whoosh_ranking(searcher, query, 20)
+        ranked, _total = ranking.ranked_docs(searcher, query, 20)
+        assert ranked == _whoosh_ranking(searcher, query, 20), text
     cache = searcher._notebase_term_scores
     assert len(cache) > 0
     assert cache.postings == sum(len(entry[0]) for entry in cache.values())
@@ -120,6 +125,6 @@ def test_segments_with_deleted_notes_are_ranked_here_too(two_segment_index, vaul
     assert any(leaf.reader().has_deletions() for leaf, _ in searcher.leaf_searchers())
     for text in QUERIES:
         query = compile_query(parse_query(text))
-        ranked = ranking.top_docs(searcher, query, 20)
-        assert ranked is not None, text
-        assert ranked == _whoosh_ranking(searcher, query, 20), text
+        found = ranking.ranked_docs(searcher, query, 20)
+        assert found is not None, text
+        assert found[0] == _whoosh_ranking(searcher, query, 20), text
