@@ -8,7 +8,9 @@ back into bytes that differ from ``base`` only where the text does:
 - the BOM is put back when the note had one;
 - lines left as they were keep their own line ending, byte for byte (a note that mixes CRLF
   and LF keeps its mix); a new line gets the ending most of the note's lines have (CRLF for a
-  CRLF note, else LF); whether the note ends with a line ending is whatever the text says;
+  CRLF note, else LF), except an empty line after one ending in a lone CR, which ends CR too
+  (CR then LF would read as one line ending); whether the note ends with a line ending is
+  whatever the text says;
 - text equal to ``editable_text(base)`` writes nothing.
 
 The write goes through `notebase.core.file_replace` (atomic, inside the vault, owner and mode
@@ -87,6 +89,11 @@ def restored_bytes(base: bytes, text: str) -> bytes:
                 out.extend(line + usual for line in new[j1:j2])
         # Each piece is one line of ``new`` with an ending; the text's last line has none.
         out[-1] = out[-1].removesuffix("\r\n").removesuffix("\n").removesuffix("\r")
+        # A kept lone CR before an empty line ending LF would read as one CRLF, losing a line
+        # (the two were never next to each other in the note): the empty line ends CR too.
+        for k in range(1, len(out)):
+            if out[k] == "\n" and out[k - 1].endswith("\r"):
+                out[k] = "\r"
     data = "".join(out).encode("utf-8")
     return BOM + data if base.startswith(BOM) else data
 

@@ -76,6 +76,16 @@ def test_one_line_edited_in_a_long_mixed_note_is_fast_and_byte_exact():
     assert data == b"".join(lines)
 
 
+def test_an_empty_line_next_to_a_lone_cr_stays_a_line():
+    base = b"a\rb\nc\rd\n\ne"  # lone CR, LF: mixed; LF is the usual ending
+    inserted = "a\n\nb\nc\nd\n\ne"  # an empty line after "a" (its ending a lone CR)
+    assert restored_bytes(base, inserted) == b"a\r\rb\nc\rd\n\ne"
+    joined = "a\nb\nc\n\ne"  # "d" deleted: its empty next line now follows "c\r"
+    assert restored_bytes(base, joined) == b"a\rb\nc\r\re"
+    for text in (inserted, joined):
+        assert editable_text(restored_bytes(base, text)) == text
+
+
 def test_final_newline_follows_the_text():
     assert restored_bytes(b"a\r\nb\r\n", "a\nb") == b"a\r\nb"
     assert restored_bytes(b"a\r\nb", "a\nb\n") == b"a\r\nb\r\n"
