@@ -215,12 +215,7 @@ class WriteActions:
     def _renamed(self, plan, outcome: tuple[list[str], str | None]) -> None:
         """Show the renamed note; the history and the way forward name it by its new path."""
         old, new = plan.old, plan.new
-        screen = self.main_screen
-        screen.history = [new if path == old else path for path in screen.history]
-        forward = [new if path == old else path for path in screen.forward]
-        if screen.current_path == old:
-            screen.open_path(new, push=False)
-        screen.forward = forward
+        self.main_screen.rename_in_history(old, new)
         changed, problem = outcome
         if problem:
             self.notify(problem, severity="error")
@@ -255,7 +250,6 @@ class WriteActions:
         """Back to the previous note still there (if any)."""
         self.notify(f"moved {path} to {outcome[0]}")
         screen = self.main_screen
-        screen.history = [p for p in screen.history if p != path]
-        screen.forward = [p for p in screen.forward if p != path]
+        screen.forget(path)
         if screen.current_path is None and any(map(self.session.has_note, screen.history)):
             await screen.action_back()

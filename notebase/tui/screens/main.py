@@ -402,6 +402,20 @@ class MainScreen(Screen):
                 return
         self.app.bell()
 
+    def rename_in_history(self, old: str, new: str) -> None:
+        """Note ``old`` is now ``new``: the history and the way forward name it so, and it
+        stays shown if it was (the way forward kept)."""
+        self.history = [new if path == old else path for path in self.history]
+        forward = [new if path == old else path for path in self.forward]
+        if self.current_path == old:
+            self.open_path(new, push=False)
+        self.forward = forward
+
+    def forget(self, path: str) -> None:
+        """Note ``path`` is gone: drop it from the history and the way forward."""
+        self.history = [p for p in self.history if p != path]
+        self.forward = [p for p in self.forward if p != path]
+
     def action_outline(self) -> None:
         """The open note's headings; Enter scrolls the body to one."""
         page = self.current_note
