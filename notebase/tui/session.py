@@ -595,25 +595,15 @@ class VaultSession:
     # are for workers.
 
     def new_note_target(self, title: str, folder: str = "") -> str:
-        """The vault-relative path a note titled ``title`` in ``folder`` would get.
+        """The vault-relative path a note titled ``title`` in ``folder`` would get
+        (`notebase.core.note_create.note_target`: an NFD folder on disk is that folder).
         NoteOpError when the title leaves no file name, the folder is not the vault's, or
         a file of that name exists (as links compare names). For the UI thread while the
         title is typed: one listing of the folder."""
-        from notebase.core.note_ops import (
-            NoteOpError,
-            existing_name,
-            note_file_name,
-            posix_join,
-            vault_folder,
-        )
+        from notebase.core.note_create import note_target
 
         vault = self._vault
-        name = note_file_name(title)
-        rel = vault_folder(self.vault_root, folder, vault.config if vault else None)
-        taken = existing_name(self.vault_root.joinpath(*rel.split("/")), name)
-        if taken is not None:
-            raise NoteOpError(f"{posix_join(rel, taken)} already exists")
-        return posix_join(rel, name)
+        return note_target(self.vault_root, title, folder, vault.config if vault else None)
 
     def create_note(self, title: str, *, folder: str = "", tags: Iterable[str] = ()) -> str:
         """Create note ``title`` (frontmatter title, created, tags); its vault-relative path."""

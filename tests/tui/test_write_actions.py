@@ -124,6 +124,24 @@ async def test_new_note_goes_to_the_open_notes_folder_and_escape_cancels(vault_d
         assert await wait_for(pilot, lambda: app.main_screen.current_path == "알고리즘/Reptile.md")
 
 
+def test_the_new_note_dialogs_target_knows_an_nfd_folder(vault_dirs):
+    """The dialog's check is the core's `note_create.note_target`: a folder synced from
+    macOS (NFD on disk) is the folder typed in NFC, so a note there is taken."""
+    import unicodedata
+
+    from notebase.core.note_ops import NoteOpError
+    from notebase.tui.session import VaultSession
+
+    vault, experiments = vault_dirs
+    folder = vault / unicodedata.normalize("NFD", "회의록")
+    folder.mkdir()
+    (folder / unicodedata.normalize("NFD", "주간 메모.md")).write_text("# 주간 메모\n")
+    session = VaultSession(vault, experiments, use_cache=False)
+    with pytest.raises(NoteOpError, match="^회의록/주간 메모.md already exists$"):
+        session.new_note_target("주간 메모", "회의록")
+    assert session.new_note_target("새 메모", "회의록") == "회의록/새 메모.md"
+
+
 async def test_switcher_create_row_opens_the_new_note_dialog(vault_dirs):
     vault, experiments = vault_dirs
     app = make_app(vault, experiments, watch=False, use_cache=False)
