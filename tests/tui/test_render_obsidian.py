@@ -425,3 +425,27 @@ def test_embeds_that_multiply_are_cut_at_a_budget(tmp_path):
     assert len(source) < 2 * MAX_EMBEDDED_CHARS + 100_000
     assert "too much embedded text" in source
     assert time.perf_counter() - start < 5
+
+
+def test_an_image_preview_is_decoded_once_for_widths_beyond_its_own(tmp_path, monkeypatch):
+    """A preview is never wider than PREVIEW_WIDTH: resizing the terminal above that width
+    reuses it rather than decoding the image again on the UI thread."""
+    from PIL import Image
+
+    from notebase.tui.widgets import note_body
+
+    png(tmp_path / "wide.png", size=(200, 40))
+    opened: list[object] = []
+    real_open = Image.open
+
+    def counting_open(*args, **kwargs):
+        opened.append(args[0])
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counting_open)
+    source = f"[🖼 wide.png (click to open)]({make_href('open', 'wide.png')})\n"
+    files = {"wide.png": tmp_path / "wide.png"}.get
+    widths = (note_body.PREVIEW_WIDTH + 20, note_body.PREVIEW_WIDTH + 40)
+    shown = [preview_rows(render_markdown(source, width, images=files)) for width in widths]
+    assert shown[0] and shown[0] == shown[1]
+    assert len(opened) == 1

@@ -233,7 +233,10 @@ def _with_previews(tokens: list[Token], images: ImageFiles) -> list[Token]:
 
 def _preview_lines(file: Path, width: int) -> list[list[Segment]]:
     """An image drawn with half blocks (▀: the upper pixel's colour on the lower's), at most
-    ``width`` x ``PREVIEW_ROWS`` cells; no lines when it cannot be read."""
+    ``width`` x ``PREVIEW_ROWS`` cells; no lines when it cannot be read. Kept per file
+    version and width up to ``PREVIEW_WIDTH`` (wider is the same preview: not decoded again
+    when the terminal is resized above it)."""
+    width = min(width, PREVIEW_WIDTH)
     try:
         stat = file.stat()
     except OSError:
@@ -249,7 +252,7 @@ def _preview_lines(file: Path, width: int) -> list[list[Segment]]:
             if image.width * image.height > MAX_PREVIEW_PIXELS:
                 return []  # decoding it would take seconds and hundreds of MB
             image.draft("RGB", (width, 2 * PREVIEW_ROWS))  # JPEG: decode small
-            columns = max(1, min(width, PREVIEW_WIDTH, image.width))
+            columns = max(1, min(width, image.width))
             rows = max(1, round(columns * image.height / image.width / 2))
             if rows > PREVIEW_ROWS:
                 columns = max(1, round(columns * PREVIEW_ROWS / rows))
