@@ -9,7 +9,6 @@ import re
 import pytest
 from rich.cells import cell_len
 from rich.console import Console
-from rich.text import Text
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
@@ -17,6 +16,7 @@ from notebase.tui.app import KEYS, make_app
 from notebase.tui.runs import RunHandle, RunRequest
 from notebase.tui.screens.main import MainScreen
 from notebase.tui.screens.modals import ConfirmScreen, HelpScreen
+from notebase.tui.screens.questions import QuestionsScreen
 from notebase.tui.widgets.note_body import NoteBody, render_markdown
 from notebase.tui.widgets.note_list import NoteList
 from notebase.tui.widgets.side_panel import SidePanel
@@ -139,30 +139,27 @@ async def test_b_and_p_show_and_hide_the_panels(app):
         screen = app.main_screen
         assert not screen.panel_shown("side")
         await pilot.press("p")
-        await pilot.pause()
-        assert screen.panel_shown("side") and widths(app)["side"] > 0
+        assert await wait_for(pilot, lambda: screen.panel_shown("side") and widths(app)["side"] > 0)
         await pilot.press("p")
-        await pilot.pause()
-        assert not screen.panel_shown("side")
+        assert await wait_for(pilot, lambda: not screen.panel_shown("side"))
         # The list has the keys: hiding its panel hands them to the note.
         screen.query_one(NoteList).focus()
         await pilot.press("b")
-        await pilot.pause()
-        await pilot.pause()
-        assert not screen.panel_shown("left")
-        assert widths(app)["note"] == 80
-        assert isinstance(app.focused, NoteBody)
+        assert await wait_for(
+            pilot, lambda: not screen.panel_shown("left") and isinstance(app.focused, NoteBody)
+        )
+        assert await wait_for(pilot, lambda: widths(app)["note"] == 80)
         # Asking for the list (f, t) brings its panel back.
         await pilot.press("f")
-        await pilot.pause()
-        assert screen.panel_shown("left") and isinstance(app.focused, Input)
+        assert await wait_for(
+            pilot, lambda: screen.panel_shown("left") and isinstance(app.focused, Input)
+        )
         await pilot.press("escape")
+        assert await wait_for(pilot, lambda: isinstance(app.focused, NoteList))
         await pilot.press("b")
-        await pilot.pause()
-        assert not screen.panel_shown("left")
+        assert await wait_for(pilot, lambda: not screen.panel_shown("left"))
         await pilot.press("b")
-        await pilot.pause()
-        assert screen.panel_shown("left")
+        assert await wait_for(pilot, lambda: screen.panel_shown("left"))
 
 
 async def test_p_hides_the_side_panel_of_a_wide_screen_and_the_choice_survives_a_resize(app):
@@ -231,8 +228,9 @@ async def test_the_footer_offers_x_cancel_run_while_a_run_is_on(app):
         app.run_request = None
         assert await wait_for(pilot, lambda: "Cancel run" not in screen_lines(app)[-1])
         await pilot.press("x")
-        await pilot.pause()
-        assert any("no run in progress" in m for _, m in app.notification_log)
+        assert await wait_for(
+            pilot, lambda: any("no run in progress" in m for _, m in app.notification_log)
+        )
 
 
 async def test_help_lists_every_key_bound_by_the_app_and_the_main_screen(app):
@@ -336,21 +334,20 @@ async def test_escape_in_the_filter_clears_then_leaves_keeping_history(app):
         screen = app.main_screen
         history = list(screen.history)
         await pilot.press("f", "m", "a")
-        await pilot.pause()
         box = screen.query_one("#filter", Input)
-        assert app.focused is box and box.value == "ma"
+        assert await wait_for(pilot, lambda: app.focused is box and box.value == "ma")
         await pilot.press("escape")
-        await pilot.pause()
-        assert box.value == "" and app.focused is box
-        assert len(screen.query_one(NoteList).rows) == 6
+        assert await wait_for(
+            pilot, lambda: box.value == "" and len(screen.query_one(NoteList).rows) == 6
+        )
+        assert app.focused is box
         await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.focused, NoteList)
+        assert await wait_for(pilot, lambda: isinstance(app.focused, NoteList))
         assert screen.current_path == COST and screen.history == history
         # Keys now act: t goes to the tags, not into the box.
         await pilot.press("t")
-        await pilot.pause()
-        assert box.value == "" and app.focused is screen.query_one("#tags")
+        assert await wait_for(pilot, lambda: app.focused is screen.query_one("#tags"))
+        assert box.value == ""
 
 
 async def test_enter_in_the_filter_opens_the_one_match_and_down_goes_to_the_list(app):
@@ -363,19 +360,26 @@ async def test_enter_in_the_filter_opens_the_one_match_and_down_goes_to_the_list
         assert isinstance(app.focused, NoteList)
         assert screen.history[-1] == COST
         # Several matches: Enter only moves to the list.
+        box = screen.query_one("#filter", Input)
         await pilot.press("f", "backspace", "backspace", *"ml", "enter")
-        await pilot.pause()
-        assert isinstance(app.focused, NoteList)
-        assert len(screen.query_one(NoteList).rows) > 1
+        assert await wait_for(
+            pilot,
+            lambda: (
+                box.value == "ml"
+                and isinstance(app.focused, NoteList)
+                and len(screen.query_one(NoteList).rows) > 1
+            ),
+        )
         assert screen.current_path == "일기.md"
         # Down leaves the box with its text.
-        await pilot.press("f", "down")
-        await pilot.pause()
-        assert isinstance(app.focused, NoteList)
-        assert screen.query_one("#filter", Input).value == "ml"
+        await pilot.press("f")
+        assert await wait_for(pilot, lambda: app.focused is box)
+        await pilot.press("down")
+        assert await wait_for(pilot, lambda: isinstance(app.focused, NoteList))
+        assert box.value == "ml"
         await pilot.press("o")  # a key for the app again, not a letter in the box
-        await pilot.pause()
-        assert screen.query_one("#filter", Input).value == "ml"
+        assert await wait_for(pilot, lambda: isinstance(app.screen, QuestionsScreen))
+        assert box.value == "ml"
 
 
 # --- quitting during a run ---------------------------------------------------------------------
@@ -458,9 +462,3 @@ async def test_a_long_korean_tag_ends_in_an_ellipsis_in_the_tag_tree(app):
         assert line.rstrip().endswith("…"), line
         assert cell_len(line) <= tree.size.width
         assert any(line.rstrip().endswith("(1)") for line in lines)  # short tags whole
-
-
-def test_truncation_counts_wide_characters():
-    text = Text(LONG_TITLE)
-    text.truncate(21, overflow="ellipsis")
-    assert text.cell_len <= 21 and text.plain.endswith("…")
