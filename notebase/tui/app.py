@@ -1,5 +1,13 @@
 """NotebaseApp: the keys, the workers and the wiring; screens and widgets do the rest.
 
+The app's keys (``KEYS`` lists every key, ``?`` shows it): ``/`` search, ``t`` tags, ``o``
+questions, ``ctrl+o`` the quick switcher (whose "create" row opens ``n``'s dialog), ``r`` /
+``R`` / ``ctrl+r`` run the open note's experiment (quick; on several processes), ``x``
+cancel it, ``ctrl+p`` the command palette, ``q`` quit. The keys that change notes (``n``,
+``e``, ``E``, ``F2``, ``D``) are `WriteActions` (``write_actions.py``, mixed in); the
+main screen binds its own (history ``[`` ``]``, ``h`` outline, ``l`` / ``f``, ``b`` /
+``p`` panels), and the lists, tag tree and note ``j k g G``.
+
 Start-up paints first, then loads the vault (from its cache) and the search index on
 worker threads. A file watcher keeps both current: the files it names are re-read (and
 re-indexed) on a worker, which reports what changed; the screens redraw only that.

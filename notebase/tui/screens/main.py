@@ -2,9 +2,12 @@
 
 Navigation keeps a history: following a link, a search hit or a question pushes the note
 you were on; Escape, backspace, ``[`` or alt+left goes back, ``]`` or alt+right forward
-again (opening another note any other way forgets the way forward). ``h`` shows the open
-note's outline. A moment after a note is shown, a worker looks for its unlinked mentions
-(``session.unlinked_mentions``) for the side panel.
+again (opening another note any other way forgets the way forward; a rename or a delete
+updates both through ``rename_in_history`` / ``forget``). ``h`` shows the open note's
+outline, ``l`` focuses the list, ``f`` the filter box; ``b`` and ``p`` show or hide the left
+and side panels (which fold away below 70 and 100 columns). The list, the tag tree and the
+note move with ``j k g G`` (their own bindings). A moment after a note is shown, a worker
+looks for its unlinked mentions (``session.unlinked_mentions``) for the side panel.
 
 Opening a note asks the session for its page on a worker (it may read spec and run-record
 files); the page arrives as ``PageLoaded`` and is shown if it is still the note wanted, so

@@ -1,9 +1,12 @@
 """The dialogs of the keys that change notes: ``n`` new note, ``F2`` rename (the name, then a
-preview of every file the rename rewrites). ``D`` asks with `ConfirmScreen` (modals.py).
+preview of every file the rename rewrites, asked as `ConfirmScreen` asks: ``y`` renames,
+Enter alone cancels). ``D`` asks with `ConfirmScreen` itself (modals.py).
 
-They only ask: the app does the writing on a worker (``notebase.tui.app``). The new-note
-dialog shows, while the title is typed, the file the note will get, and refuses a title
-whose file exists already (``VaultSession.new_note_target``: the core's naming rule)."""
+They only ask: the app does the writing on a worker (``notebase.tui.write_actions``, mixed
+into the app; ``e`` and ``E`` need no dialog here: ``$EDITOR``, ``screens/editor.py``).
+The new-note dialog shows, while the title is typed, the file the note will get, and
+refuses a title whose file exists already (``VaultSession.new_note_target``: the core's
+naming rule)."""
 
 from __future__ import annotations
 
