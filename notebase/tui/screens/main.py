@@ -498,7 +498,9 @@ class MainScreen(Screen):
 
     @on(NoteList.Highlighted, "#notes")
     def note_highlighted(self, event: NoteList.Highlighted) -> None:
-        if event.key != self.current_path:
+        """Open the note the cursor moved to, unless the cursor has moved on since (a stale
+        message: notes opened back to back would re-open each other for ever)."""
+        if event.key != self.current_path and event.key == event.row_list.highlighted_key:
             self.open_path(event.key, push=False)
 
     @on(NoteList.Selected, "#notes")
