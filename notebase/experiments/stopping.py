@@ -48,9 +48,20 @@ SIGNALLED = "interrupted by a signal (Ctrl-C or SIGTERM)"
 PARENT_ENDED = "interrupted: the process that started the run ended"
 
 
+PARENT_SETTLE_S = 0.5
+"""How long a signalled runner looks for its parent's end before recording the signal."""
+
+
 def stop_reason() -> str:
-    """The ``error`` of a record stopped by a signal: which kind of stop it was."""
-    return PARENT_ENDED if PARENT_GONE.is_set() else SIGNALLED
+    """The ``error`` of a record stopped by a signal: which kind of stop it was. The SIGTERM
+    of ``PR_SET_PDEATHSIG`` comes when the parent's *thread* that started us ends: a killed
+    parent's other threads can keep its pid ours for a moment, so look again, briefly."""
+    deadline = time.monotonic() + PARENT_SETTLE_S
+    while not (PARENT_GONE.is_set() or _parent_gone()):
+        if time.monotonic() >= deadline:
+            return SIGNALLED
+        time.sleep(0.02)
+    return PARENT_ENDED
 
 
 def _parent_gone() -> bool:
@@ -61,7 +72,7 @@ def _parent_gone() -> bool:
     if _ancestor:
         if _alive(_parent_pid):
             return False
-    elif os.getppid() == _parent_pid:
+    elif os.getppid() == _parent_pid and _alive(_parent_pid):
         return False
     PARENT_GONE.set()
     return True
