@@ -123,6 +123,17 @@ make a meta-iteration's measured memory one group's (bench/reduce_groups_bench.p
 what `meta-cost` measures: so one process stays one batched call, and a spec that compares
 world sizes pins the groups (``distributed-cost``: 4)."""
 
+_RUN_DEFAULTS: dict[str, Any] = {
+    "first_order": False,
+    "warmup": 2,
+    "threads": 1,
+    "compile": "auto",
+    "task_chunk": 0,
+    "reduce_groups": REDUCE_GROUPS,
+    "processes": 0,
+}
+"""How a run trains and is measured, the same for every task."""
+
 DEFAULTS: dict[str, dict[str, Any]] = {
     "sinusoid": {
         "inner_steps": 1,
@@ -138,13 +149,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "hidden": 40,
         "lam": 5.0,
         "cg_steps": 10,
-        "first_order": False,
-        "warmup": 2,
-        "threads": 1,
-        "compile": "auto",
-        "task_chunk": 0,
-        "reduce_groups": REDUCE_GROUPS,
-        "processes": 0,
+        **_RUN_DEFAULTS,
     },
     "digits": {
         "inner_steps": 1,
@@ -161,13 +166,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "hidden": 64,
         "lam": 1.0,
         "cg_steps": 5,
-        "first_order": False,
-        "warmup": 2,
-        "threads": 1,
-        "compile": "auto",
-        "task_chunk": 0,
-        "reduce_groups": REDUCE_GROUPS,
-        "processes": 0,
+        **_RUN_DEFAULTS,
     },
 }
 """Defaults per task; ``eval_lr`` defaults to ``inner_lr``."""
