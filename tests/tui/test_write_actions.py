@@ -8,6 +8,7 @@ not from the watcher.
 
 from __future__ import annotations
 
+import contextlib
 import stat
 import textwrap
 
@@ -44,6 +45,16 @@ async def opened(app, pilot, path: str) -> None:
     assert app.main_screen.current_note.path == path
 
 
+@contextlib.asynccontextmanager
+async def note_open(vault, experiments, path: str):
+    """The app on the vault (no cache), loaded, with note ``path`` open: ``(app, pilot)``."""
+    app = make_app(vault, experiments, watch=False, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await opened(app, pilot, path)
+        yield app, pilot
+
+
 def body_source(app) -> str:
     return app.main_screen.query_one(NoteBody).source
 
@@ -57,10 +68,7 @@ async def type_text(pilot, text: str) -> None:
 
 async def test_new_note_with_a_korean_title_is_written_opened_and_listed(vault_dirs):
     vault, experiments = vault_dirs
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, COST)
+    async with note_open(vault, experiments, COST) as (app, pilot):
         app.main_screen.show_tag("ml/meta")  # the tag the list shows
         await settle(app, pilot)
 
@@ -103,10 +111,7 @@ async def test_new_note_with_a_korean_title_is_written_opened_and_listed(vault_d
 
 async def test_new_note_goes_to_the_open_notes_folder_and_escape_cancels(vault_dirs):
     vault, experiments = vault_dirs
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, MAML)
+    async with note_open(vault, experiments, MAML) as (app, pilot):
         await pilot.press("n")
         assert await wait_for(pilot, lambda: isinstance(app.screen, NewNoteScreen))
         assert app.screen.query_one("#new-folder", Input).value == "알고리즘"
@@ -144,10 +149,7 @@ def test_the_new_note_dialogs_target_knows_an_nfd_folder(vault_dirs):
 
 async def test_switcher_create_row_opens_the_new_note_dialog(vault_dirs):
     vault, experiments = vault_dirs
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, DIARY)  # a note at the top folder: the new one goes there
+    async with note_open(vault, experiments, DIARY) as (app, pilot):  # a note at the top folder: the new one goes there
         await pilot.press("ctrl+o")
         assert await wait_for(pilot, lambda: isinstance(app.screen, SwitcherScreen))
         assert await wait_for(pilot, lambda: app.screen.matcher is not None)
@@ -180,10 +182,7 @@ async def test_external_editor_round_trip(vault_dirs, fake_editor):
     Pilot the app cannot hand the terminal over (``App.suspend`` raises
     ``SuspendNotSupported`` headless), so this runs the same command without suspending."""
     vault, experiments = vault_dirs
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, DIARY)
+    async with note_open(vault, experiments, DIARY) as (app, pilot):
         before = (vault / DIARY).read_bytes()
         await pilot.press("e")
         assert (vault / DIARY).read_bytes() == before + "편집기가 덧붙인 줄\n".encode()
@@ -257,10 +256,7 @@ def test_external_editor_in_a_real_terminal(tmp_path):
 async def test_missing_editor_is_a_notification(vault_dirs, monkeypatch):
     vault, experiments = vault_dirs
     monkeypatch.setenv("VISUAL", "/no/such/editor --wait")
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, DIARY)
+    async with note_open(vault, experiments, DIARY) as (app, pilot):
         before = (vault / DIARY).read_bytes()
         await pilot.press("e")
         await settle(app, pilot)
@@ -279,10 +275,7 @@ async def test_keys_that_change_notes_leave_a_results_sidecar_alone(vault_dirs, 
     sidecar, _ = write_sidecar(vault / COST, korean_block(), "the block was edited by hand")
     sidecar_path = sidecar.relative_to(vault).as_posix()
     files = {p: p.read_bytes() for p in vault.rglob("*.md")}
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, sidecar_path)
+    async with note_open(vault, experiments, sidecar_path) as (app, pilot):
         assert app.main_screen.current_note.sidecar_of is not None
         for key in ("e", "E", "f2", "D"):
             warnings = len(notified(app, "warning"))
@@ -311,10 +304,7 @@ async def open_editor(app, pilot) -> NoteTextArea:
 
 async def test_in_app_edit_saves_the_typed_text(vault_dirs):
     vault, experiments = vault_dirs
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, DIARY)
+    async with note_open(vault, experiments, DIARY) as (app, pilot):
         before = (vault / DIARY).read_bytes()
         area = await open_editor(app, pilot)
         assert area.text == before.decode()  # the whole text, frontmatter included
@@ -335,10 +325,7 @@ async def test_in_app_edit_keeps_crlf_and_bom(vault_dirs):
     vault, experiments = vault_dirs
     original = "\ufeff---\r\ntitle: 윈도 노트\r\n---\r\n# 윈도 노트\r\n\r\n첫 줄\r\n".encode()
     (vault / "윈도.md").write_bytes(original)
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, "윈도.md")
+    async with note_open(vault, experiments, "윈도.md") as (app, pilot):
         area = await open_editor(app, pilot)
         assert "\r" not in area.text and not area.text.startswith("\ufeff")
 
@@ -359,10 +346,7 @@ async def test_in_app_edit_keeps_crlf_and_bom(vault_dirs):
 
 async def test_in_app_save_is_refused_after_a_change_on_disk(vault_dirs):
     vault, experiments = vault_dirs
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, DIARY)
+    async with note_open(vault, experiments, DIARY) as (app, pilot):
         area = await open_editor(app, pilot)
         theirs = (vault / DIARY).read_bytes() + "다른 곳에서 쓴 줄\n".encode()
         (vault / DIARY).write_bytes(theirs)
@@ -389,10 +373,7 @@ async def test_in_app_save_is_refused_after_a_change_on_disk(vault_dirs):
 
 async def test_double_bracket_completes_titles_and_aliases(vault_dirs):
     vault, experiments = vault_dirs
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, DIARY)
+    async with note_open(vault, experiments, DIARY) as (app, pilot):
         area = await open_editor(app, pilot)
         completion = app.screen.query_one(LinkCompletion)
         assert await wait_for(pilot, lambda: bool(completion.targets))
@@ -452,10 +433,7 @@ async def test_rename_rewrites_links_byte_exact_and_shows_the_note(vault_dirs):
         for p in vault.rglob("*.md")
         if p.relative_to(vault).as_posix() not in (DIARY, *LINKING)
     }
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, MAML)
+    async with note_open(vault, experiments, MAML) as (app, pilot):
         await opened(app, pilot, DIARY)  # MAML is the note before it
         await pilot.press("f2")
         assert await wait_for(pilot, lambda: isinstance(app.screen, RenameScreen))
@@ -517,10 +495,7 @@ async def test_rename_leaves_a_note_changed_since_the_preview_alone(vault_dirs):
     vault, experiments = vault_dirs
     for name, text in LINKING.items():
         (vault / name).write_bytes(text.encode())
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, DIARY)
+    async with note_open(vault, experiments, DIARY) as (app, pilot):
         await pilot.press("f2")
         assert await wait_for(pilot, lambda: isinstance(app.screen, RenameScreen))
         await pilot.press("end")
@@ -543,10 +518,7 @@ async def test_rename_leaves_a_note_changed_since_the_preview_alone(vault_dirs):
 async def test_rename_cancelled_in_the_preview_changes_nothing(vault_dirs):
     vault, experiments = vault_dirs
     before = {p: p.read_bytes() for p in vault.rglob("*.md")}
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, MAML)
+    async with note_open(vault, experiments, MAML) as (app, pilot):
         # Enter alone (a second Enter after the name's) answers no, as in every yes/no
         # dialog of the app (ConfirmScreen: the focused button is the safe one); so does
         # Escape.
@@ -578,10 +550,7 @@ async def test_rename_cancelled_in_the_preview_changes_nothing(vault_dirs):
 async def test_delete_asks_then_moves_the_note_to_trash(vault_dirs):
     vault, experiments = vault_dirs
     data = (vault / DIARY).read_bytes()
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, MAML)
+    async with note_open(vault, experiments, MAML) as (app, pilot):
         await opened(app, pilot, DIARY)
 
         await pilot.press("D")
@@ -608,10 +577,7 @@ async def test_delete_asks_then_moves_the_note_to_trash(vault_dirs):
 async def test_palette_runs_the_write_actions(vault_dirs):
     """ctrl+p "Rename note" / "Delete note" open the same dialogs as F2 and D."""
     vault, experiments = vault_dirs
-    app = make_app(vault, experiments, watch=False, use_cache=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await opened(app, pilot, DIARY)
+    async with note_open(vault, experiments, DIARY) as (app, pilot):
         for title, screen in (("Rename note", RenameScreen), ("Delete note", ConfirmScreen)):
             await pilot.press("ctrl+p")
             assert await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
