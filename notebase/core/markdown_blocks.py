@@ -101,6 +101,15 @@ class Outline:
         return {line for start, end in self.code for line in range(start, end)}
 
 
+def code_line_flags(ranges: Sequence[tuple[int, int]], count: int) -> list[bool]:
+    """For each of ``count`` lines, whether it lies in one of the code blocks ``ranges``
+    (``[start, end)`` line ranges, as `outline` gives them)."""
+    flags = [False] * count
+    for start, end in ranges:
+        flags[start : min(end, count)] = [True] * max(0, min(end, count) - start)
+    return flags
+
+
 def in_ranges(ranges: Sequence[tuple[int, int]], line: int) -> bool:
     """True when ``line`` lies in one of the sorted, disjoint ``[start, end)`` ranges."""
     at = bisect.bisect_right(ranges, (line, float("inf"))) - 1

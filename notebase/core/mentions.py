@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from notebase.core.links import inline_links
-from notebase.core.markdown_blocks import outline
+from notebase.core.markdown_blocks import code_line_flags, outline
 from notebase.core.note import Note
 
 MIN_NAME = 2
@@ -111,10 +111,7 @@ def _context(line: str, start: int, end: int) -> str:
 
 def _chunks(lines: list[str], code: list[tuple[int, int]]) -> Iterable[tuple[int, list[str]]]:
     """``(first line, lines)`` of each paragraph outside code blocks (blank lines split)."""
-    in_code = [False] * len(lines)
-    for start, end in code:
-        for line in range(start, min(end, len(lines))):
-            in_code[line] = True
+    in_code = code_line_flags(code, len(lines))
     chunk: list[str] = []
     first = 0
     for number, line in enumerate(lines):

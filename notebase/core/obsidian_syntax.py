@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from notebase.core.links import mask_code_spans
+from notebase.core.markdown_blocks import code_line_flags
 
 # --- emphasis next to CJK text -------------------------------------------------------------
 
@@ -144,10 +145,9 @@ def _outside_code(body: str, code: list[tuple[int, int]]) -> str:
     spans blanked out, same length: what the comment and block-id scans read."""
     if code:
         lines = body.split("\n")
-        for start, end in code:
-            for number in range(start, min(end, len(lines))):
-                lines[number] = " " * len(lines[number])
-        body = "\n".join(lines)
+        flags = code_line_flags(code, len(lines))
+        blanked = zip(lines, flags, strict=True)
+        body = "\n".join(" " * len(line) if in_code else line for line, in_code in blanked)
     if "`" not in body:
         return body
     out = []

@@ -25,7 +25,7 @@ import html
 import re
 
 from notebase.core.links import code_spans, inline_links, other_markdown_links
-from notebase.core.markdown_blocks import outline
+from notebase.core.markdown_blocks import code_line_flags, outline
 from notebase.core.obsidian_syntax import block_id_spans, callout_header, comment_spans
 
 _SLOT = "\ue000"
@@ -66,15 +66,13 @@ def plain_text(markdown: str, *, experiments: bool = True) -> str:
     code_ranges = outline(body).code if _may_hold_code(body) else []
     body = _without_hidden(body, code_ranges)
     lines = body.split("\n")
-    code = set()
+    code = code_line_flags(code_ranges, len(lines))
     for start, end in code_ranges:
-        for number in range(start, min(end, len(lines))):
-            code.add(number)
         _blank_fences(lines, start, end)
     in_table = False
     out = []
     for number, line in enumerate(lines):
-        if number in code:
+        if code[number]:
             out.append(_code_line(line))
             in_table = False
             continue
