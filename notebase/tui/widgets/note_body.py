@@ -33,7 +33,6 @@ from rich.style import Style
 from rich.text import Text
 from rich.theme import Theme
 from textual import on
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
@@ -41,7 +40,7 @@ from textual.timer import Timer
 
 from notebase.tui.obsidian_markdown import obsidian_parser
 from notebase.tui.render import IMAGE_EXTENSIONS, parse_href
-from notebase.tui.widgets.row_list import LineWidget
+from notebase.tui.widgets.row_list import LineWidget, vim_keys
 from notebase.tui.widgets.table_fit import FitTableElement
 
 HEADING_META = "notebase-heading"
@@ -420,10 +419,7 @@ class NoteBody(LineWidget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("j", "scroll_lines(1)", "Down", show=False),
-        Binding("k", "scroll_lines(-1)", "Up", show=False),
-        Binding("g", "scroll_top", "Top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", show=False),
+        *vim_keys("scroll_lines(1)", "scroll_lines(-1)", "scroll_top", "scroll_bottom"),
     ]
 
     class LinkClicked(Message):

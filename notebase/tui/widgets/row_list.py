@@ -65,6 +65,16 @@ class LineWidget(ScrollView):
         self._base_style = None
 
 
+def vim_keys(down: str, up: str, top: str, bottom: str) -> list[Binding]:
+    """``j``/``k``/``g``/``G`` bound to a widget's own down, up, top and bottom actions."""
+    return [
+        Binding("j", down, "Down", show=False),
+        Binding("k", up, "Up", show=False),
+        Binding("g", top, "Top", show=False),
+        Binding("G", bottom, "Bottom", show=False),
+    ]
+
+
 class RowList(LineWidget, can_focus=True):
     """A virtual list of ``Row``s with a cursor; Enter or a click selects."""
 
@@ -101,10 +111,7 @@ class RowList(LineWidget, can_focus=True):
         Binding("home", "first", "First", show=False),
         Binding("end", "last", "Last", show=False),
         Binding("enter", "select", "Open", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "first", "First", show=False),
-        Binding("G", "last", "Last", show=False),
+        *vim_keys("cursor_down", "cursor_up", "first", "last"),
     ]
 
     class Highlighted(RowMessage):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets import Tree
+
+from notebase.tui.widgets.row_list import vim_keys
 
 ALL_NOTES = ""
 """Node data of the root: choosing it lists every note again."""
@@ -14,10 +15,7 @@ class TagTree(Tree[str]):
     """Tags as a tree; node data is the full tag (``ml/meta``)."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_home", "Top", show=False),
-        Binding("G", "scroll_end", "Bottom", show=False),
+        *vim_keys("cursor_down", "cursor_up", "scroll_home", "scroll_end"),
     ]
 
     def __init__(self, **kwargs) -> None:
