@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,16 +40,13 @@ CORPUS = SHARED / "corpora" / "obsidian-help-ko"
 GEN_VAULT = SHARED / "bench" / "gen_vault.py"
 SIZE = (120, 40)
 
+import timing  # noqa: E402  (bench/, beside this script)
+
 from notebase.tui.app import make_app  # noqa: E402
 
 
 def summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return (
-        f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, "
-        f"max {ordered[-1]:.1f} ms (n={len(ordered)})"
-    )
+    return timing.summary(values, 1)
 
 
 async def settle(app, pilot) -> None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,8 @@ SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpora" / "obsidian-help-ko"
 GEN_VAULT = SHARED / "bench" / "gen_vault.py"
 SIZE = (120, 40)
+
+import timing  # noqa: E402  (bench/, beside this script)
 
 from notebase.tui.app import make_app  # noqa: E402
 from notebase.tui.screens.switcher import Matcher, SwitcherScreen  # noqa: E402
@@ -65,12 +66,7 @@ QUERIES = [
 
 
 def summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return (
-        f"median {statistics.median(ordered):.2f} ms, p95 {p95:.2f} ms, "
-        f"max {ordered[-1]:.2f} ms (n={len(ordered)})"
-    )
+    return timing.summary(values, 2)
 
 
 def keystrokes(query: str) -> list[str]:
