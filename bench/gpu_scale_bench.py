@@ -43,8 +43,9 @@ CPU_LIMIT = 512 * 256 * 256
 
 
 def point(meta_batch: int, hidden: int, **extra) -> dict:
+    # One batched call per meta-batch (as gpu-scale.toml pins): what a single device does.
     p = dict(DEFAULTS["sinusoid"], meta_batch=meta_batch, hidden=hidden, inner_steps=5,
-             threads=0, **extra)
+             threads=0, reduce_groups=1, **extra)
     p["eval_lr"] = p["inner_lr"]
     return p
 

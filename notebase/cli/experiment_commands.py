@@ -57,8 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--nproc", type=int, default=1,
                      help="runner processes on this machine, started by torch.distributed.run "
-                     "(each meta-batch split between them, results identical to one process; "
-                     "up to 4 by default, more with a larger reduce_groups in the spec)")
+                     "(each meta-batch split between them; identical to one process when the meta-batch "
+                     "has at least that many reduce_groups: by default one per 16 tasks, at most 8)")
     run.add_argument("--nnodes", type=int, default=1, help="machines taking part (torchrun's)")
     run.add_argument("--node-rank", type=int, default=0, help="this machine's rank (torchrun's)")
     run.add_argument("--rdzv-endpoint", default=None,
@@ -73,6 +73,11 @@ def _ranks_text(row: dict) -> str:
         return ""
     gather = f", gather {comm * 1000:.2f} ms/it" if isinstance(comm, int | float) else ""
     return f"  on {size} processes{gather}"
+
+
+def _worth_printing(log: dict) -> bool:
+    """A runner log line the CLI shows: a traceback or a notice (the app shows every line)."""
+    return bool(log.get("notice")) or "Traceback" in str(log.get("message"))
 
 
 def list_experiments(args: argparse.Namespace) -> int:
@@ -248,7 +253,7 @@ def run_spec_subprocess(
                     f"loss {row['pre_adaptation_loss']:.3f} -> "
                     f"{row['post_adaptation_loss']:.3f}{_ranks_text(row)}"
                 )
-        elif kind == "log" and show_progress and "Traceback" in str(event.get("message")):
+        elif kind == "log" and show_progress and _worth_printing(event):
             progress.say(str(event["message"]).rstrip())
 
     with _ctrl_c_cancels() as cancel:
@@ -341,7 +346,7 @@ def _progress_printer(experiment: str) -> Callable[[dict], None]:
                 f"  {row.get('algorithm', '?'):<8} inner_steps={row.get('inner_steps', '-')!s:<3} "
                 f"{timing}{_ranks_text(row)}"
             )
-        elif kind == "log" and "Traceback" in str(event.get("message")):
+        elif kind == "log" and _worth_printing(event):
             line.say(str(event.get("message")).rstrip())
         # An "error" event (the runner refused to start) is not printed here: it comes back
         # as the UserError that ends the command, printed once.

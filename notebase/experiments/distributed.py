@@ -15,11 +15,15 @@ train identically for hundreds of meta-iterations (Adam amplifies any rounding d
 All ranks then take the same optimizer step. Only rank 0 writes the run record and prints
 events.
 
-A spec that pins ``reduce_groups`` (``distributed-cost``: 4) trains exactly alike on 1 to
-that many processes; more are refused in one line. Left at 0 (the default) the groups are the
-run's process count (`runner.fix_groups`): one process stays one batched call, the fastest,
-and ``--nproc N`` trains like one process with ``reduce_groups = N`` (see
-`notebase.experiments.params.REDUCE_GROUPS` for why). A sweep point's ``processes`` trains on the first ranks only (their own process group);
+``reduce_groups`` left at 0 (the default) is `default_groups`: one group per
+`TASKS_PER_GROUP` tasks, at most `MOST_DEFAULT_GROUPS`, so a meta-batch of 64 trains exactly
+alike on 1 to 4 processes and of 128 or more on 1 to 8, while a small one (25, the sinusoid
+default) stays one batched call on one process, where a meta-iteration of a tiny model is
+overhead-bound and every extra call costs (`bench/reduce_groups_bench.py`). Given more processes
+than that, the run uses one group per process (`runner.fix_groups`) and trains like one process
+with ``reduce_groups`` = the process count, which the record holds. A spec that pins
+``reduce_groups`` (``distributed-cost``: 4) trains exactly alike on 1 to that many processes;
+more are refused in one line. A sweep point's ``processes`` trains on the first ranks only (their own process group);
 the others wait on torchrun's store, not in a collective. After each point the ranks gather
 their numbers: time is the slowest rank's, memory the largest rank's, tasks/s the total, and
 ``communication_seconds_per_iteration`` the median time in the gather (waiting for the
@@ -40,6 +44,22 @@ import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+TASKS_PER_GROUP = 16
+"""Fewest tasks in a default group. Each group is its own batched call: at meta-batch 25 of
+the 1-40-40-1 sinusoid MLP (one thread) 4 groups cost one process 2.1x per meta-iteration
+(MAML 1.04 -> 2.22 ms) while at 128 x 40 they cost 1.06-1.15x and at 64 x 128 or wider they
+are faster (smaller working sets: MAML 16.1 -> 11.3 ms), `bench/reduce_groups_bench.py`."""
+
+MOST_DEFAULT_GROUPS = 8
+"""Most default groups: one per GPU of an eight-GPU machine."""
+
+
+def default_groups(meta_batch: int) -> int:
+    """Groups of a meta-batch whose spec leaves ``reduce_groups`` at 0: a function of the
+    meta-batch alone, so every world size up to it adds the same groups."""
+    return max(1, min(MOST_DEFAULT_GROUPS, meta_batch // TASKS_PER_GROUP))
+
 
 COLLECTIVE_TIMEOUT_S = 60
 """A collective (the gather of a meta-iteration) waiting longer than this for a rank that

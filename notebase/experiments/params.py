@@ -99,9 +99,8 @@ PARAM_RULES: dict[str, ParamRule] = {
         int, 0, maximum=COUNT_MAX,
         help="fixed groups a meta-batch is cut into, each one batched meta-gradient, added in "
         "task order; runs on up to this many processes then train identically to one "
-        "(see notebase.experiments.distributed); 0 = as many as the run has processes (one "
-        "batched call on one process, the fastest; pin it for runs that must agree across "
-        "world sizes)",
+        "(see notebase.experiments.distributed); 0 = one per 16 tasks, at most 8 (a "
+        "meta-batch under 32 is one call), or the run's process count when that is more",
     ),
     "processes": ParamRule(
         int, 0, maximum=COUNT_MAX,
@@ -116,12 +115,10 @@ PARAM_RULES: dict[str, ParamRule] = {
 """Every parameter a spec may set, with its check."""
 
 REDUCE_GROUPS = 0
-"""Default groups of a meta-batch: as many as the run's processes (`runner.fix_groups`). Four
-fixed groups would let 1-4 processes train exactly alike by default, but cost one process
-2.1x per meta-iteration of the tiny sinusoid defaults (MAML 0.98 -> 2.12 ms; iMAML 3.1x) and
-make a meta-iteration's measured memory one group's (bench/reduce_groups_bench.py), which is
-what `meta-cost` measures: so one process stays one batched call, and a spec that compares
-world sizes pins the groups (``distributed-cost``: 4)."""
+"""Default groups of a meta-batch: `distributed.default_groups` (one per 16 tasks, at most 8),
+or the run's process count when that is more (`runner.fix_groups`). Why not one fixed number:
+groups cost a tiny model's one-process meta-iteration (4 groups at meta-batch 25: 2.1x) and
+help a larger one (`distributed.TASKS_PER_GROUP`)."""
 
 _RUN_DEFAULTS: dict[str, Any] = {
     "first_order": False,

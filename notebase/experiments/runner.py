@@ -39,7 +39,7 @@ from typing import Any
 from notebase.errors import UserError
 from notebase.experiments import distributed, records, stopping
 from notebase.experiments.device import DEVICE_CHOICES
-from notebase.experiments.distributed import Ranks
+from notebase.experiments.distributed import Ranks, default_groups
 from notebase.experiments.launch import ONE, Launch
 from notebase.experiments.spec import Spec, load_spec, spec_hash
 from notebase.experiments.sweep import resolved_params, sweep_points, swept_keys
@@ -83,13 +83,29 @@ def _cpus() -> int | None:
 
 
 def fix_groups(points: list[dict[str, Any]], world_size: int) -> list[dict[str, Any]]:
-    """The points with ``reduce_groups = 0`` (the default) made the run's process count: the
-    groups are then fixed for the whole run, so a sweep over ``processes`` compares like with
-    like, and the record says what was used."""
+    """The points with ``reduce_groups = 0`` (the default) given their groups: the meta-batch's
+    `distributed.default_groups`, or the run's process count when that is more. Fixed for the
+    whole run, so a sweep over ``processes`` compares like with like; the record says what
+    was used."""
     return [
-        point if point.get("reduce_groups") else {**point, "reduce_groups": world_size}
+        point if point.get("reduce_groups")
+        else {**point, "reduce_groups": max(default_groups(point["meta_batch"]), world_size)}
         for point in points
     ]
+
+
+def groups_notice(points: list[dict[str, Any]], world_size: int) -> str | None:
+    """One line when `fix_groups` gives some default-grouped point more groups than its
+    meta-batch's own (one per process): that point trains like one process with that many
+    groups, not like one process left at the default."""
+    small = sorted({p["meta_batch"] for p in points if not p.get("reduce_groups")
+                    and default_groups(p["meta_batch"]) < world_size})
+    if not small:
+        return None
+    return (f"meta_batch {', '.join(map(str, small))}: {world_size} processes need "
+            f"{world_size} reduction groups, more than the default "
+            f"{default_groups(small[-1])}; results equal one process with "
+            f"reduce_groups = {world_size} (pin reduce_groups in the spec to compare runs)")
 
 
 def check_world_size(spec: Spec, points: list[dict[str, Any]], world_size: int) -> None:
@@ -263,7 +279,8 @@ def run_experiment(
     ranks = ranks or Ranks()
     emit = (on_event if ranks.is_main else None) or (lambda event: None)
     torch_device = resolve_device(device)
-    points = fix_groups(sweep_points(spec, quick), ranks.world_size)
+    asked = sweep_points(spec, quick)
+    points = fix_groups(asked, ranks.world_size)
     check_world_size(spec, points, ranks.world_size)
     if not (allow_large or spec.allow_large):
         check_memory(spec, spec.algorithms, points, torch_device, ranks.world_size)
@@ -312,6 +329,8 @@ def run_experiment(
         emit({"event": "start", "run_id": record["run_id"], "experiment": spec.name,
               "device": torch_device.type, "device_name": record["device_name"],
               "points": len(jobs), "record": str(keeper.path)})
+        if notice := groups_notice(asked, ranks.world_size):
+            emit({"event": "log", "message": notice, "notice": True})
         for index, (algorithm, point) in enumerate(jobs):
             last_sent = 0.0
 

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from notebase.experiments.algorithms import ALGORITHMS
-from notebase.experiments.distributed import Ranks, ordered_sum
+from notebase.experiments.distributed import Ranks, default_groups, ordered_sum
 from notebase.experiments.measure import task_chunk
 from notebase.experiments.tasks import TaskBatch, make_task
 
@@ -32,11 +32,11 @@ def meta_optimizer(parameters, lr: float) -> torch.optim.Optimizer:
 
 def reduction_unit(task: str, algorithm: str, point: dict[str, Any]) -> int:
     """Tasks per group of a meta-batch (see `notebase.experiments.distributed`): the batch cut
-    into ``reduce_groups`` groups, smaller when one group's estimated memory needs it
-    (`measure.task_chunk` of the whole batch). A function of the spec alone, so every world
-    size computes and adds the same groups."""
+    into ``reduce_groups`` groups (`distributed.default_groups` when 0), smaller when one
+    group's estimated memory needs it (`measure.task_chunk` of the whole batch). A function of
+    the spec alone, so every world size computes and adds the same groups."""
     meta_batch = point["meta_batch"]
-    groups = max(1, min(meta_batch, point.get("reduce_groups") or 1))
+    groups = max(1, min(meta_batch, point.get("reduce_groups") or default_groups(meta_batch)))
     return max(1, min(math.ceil(meta_batch / groups), task_chunk(task, algorithm, point, meta_batch)))
 
 

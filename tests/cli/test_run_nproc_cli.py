@@ -52,6 +52,8 @@ def test_run_note_on_two_processes_writes_one_record_and_the_results_block(setup
     text = (vault / "분산.md").read_text(encoding="utf-8")
     assert f"<!-- notebase:results experiment=tiny-a run={record['run_id']}" in text
     assert "| comm/iter | comm share |" in text  # the cross-rank columns
+    # A tiny meta-batch is one default group: two processes need two, and the user is told.
+    assert "results equal one process with reduce_groups = 2" in err
 
 
 @pytest.mark.slow  # two runner ranks train (torch start-up)

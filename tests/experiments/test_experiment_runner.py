@@ -16,10 +16,16 @@ import torch
 
 from notebase.cli import main as cli_main
 from notebase.errors import UserError
-from notebase.experiments.distributed import Ranks
+from notebase.experiments.distributed import Ranks, default_groups
 from notebase.experiments.params import DEFAULTS
 from notebase.experiments.records import list_records, load_record
-from notebase.experiments.runner import iter_events, run_experiment, start_run_process
+from notebase.experiments.runner import (
+    fix_groups,
+    groups_notice,
+    iter_events,
+    run_experiment,
+    start_run_process,
+)
 from notebase.experiments.spec import load_spec
 from notebase.experiments.tasks import make_task
 
@@ -412,14 +418,13 @@ compile = false
 
 @pytest.mark.slow
 def test_two_torchrun_ranks_train_exactly_like_one_process_for_hundreds_of_iterations(tmp_path):
-    """gloo on CPU, 250 meta-iterations of every algorithm, the spec pinning reduce_groups = 4:
-    the groups (2 + 2 + 1 tasks, rank 0 one group, rank 1 two) are gathered and added in task
-    order, so two ranks give the single process's losses. Measured: equal to the last bit
-    (relative difference 0)."""
+    """gloo on CPU, 250 meta-iterations of every algorithm, ``reduce_groups`` left at its
+    default: a meta-batch of 32 is 2 groups of 16 tasks on one process and on two (one group
+    each), gathered and added in task order, so two ranks give the single process's losses.
+    Measured: equal to the last bit (relative difference 0)."""
     spec_path = tmp_path / "experiments" / "long.toml"
     spec_path.parent.mkdir()
-    spec_path.write_text(LONG.replace("threads = 1\n", "threads = 1\nreduce_groups = 4\n"),
-                         encoding="utf-8")
+    spec_path.write_text(LONG.replace("meta_batch = 5\n", "meta_batch = 32\n"), encoding="utf-8")
     single = run_experiment(load_spec(spec_path), device="cpu", runs_dir=tmp_path / "single")
     done = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
@@ -434,9 +439,25 @@ def test_two_torchrun_ranks_train_exactly_like_one_process_for_hundreds_of_itera
     assert record["world_size"] == 2 and record["status"] == "ok"
     for one, two in zip(single["results"], record["results"], strict=True):
         assert one["meta_iterations"] == 250
+        assert one["params"]["reduce_groups"] == two["params"]["reduce_groups"] == 2
         for key in ("pre_adaptation_loss", "post_adaptation_loss", "meta_train_loss"):
             assert two[key] == pytest.approx(one[key], rel=1e-5), (one["algorithm"], key)
             assert two[key] == one[key], (one["algorithm"], key, one[key], two[key])
+
+
+def test_default_groups_follow_the_meta_batch_not_the_process_count():
+    assert [default_groups(b) for b in (1, 25, 31, 32, 64, 100, 128, 4096)] == [
+        1, 1, 1, 2, 4, 6, 8, 8]
+    points = [{"meta_batch": 25, "reduce_groups": 0}, {"meta_batch": 64, "reduce_groups": 0},
+              {"meta_batch": 64, "reduce_groups": 3}]
+    assert [p["reduce_groups"] for p in fix_groups(points, 1)] == [1, 4, 3]
+    # Two processes: 64 keeps its 4 groups (trains like one process); 25 needs 2.
+    assert [p["reduce_groups"] for p in fix_groups(points, 2)] == [2, 4, 3]
+    assert groups_notice(points, 1) is None
+    notice = groups_notice(points, 2)
+    assert notice.startswith("meta_batch 25: 2 processes need 2 reduction groups")
+    assert "reduce_groups = 2" in notice
+    assert groups_notice(points[1:], 4) is None
 
 
 def test_more_processes_than_groups_is_refused(tmp_path):
