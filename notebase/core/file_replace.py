@@ -22,7 +22,10 @@ What it promises (tests: tests/core/test_writer_hardening.py, test_writer_concur
   name, where no one opens it. It is kept only if no process holds it open for writing (a read
   lease is refused exactly then) and it still holds what was read; otherwise the exchange is
   undone (a writer that opened the new file by name meanwhile is waited for, and what it
-  appended is carried over) and the caller starts over. After that no write can reach the old file, so no edit is lost (where leases are off,
+  appended is carried over) and the caller starts over. When it is kept, a writer whose open
+  found the old file before the exchange but counted only after that look is waited for too,
+  and its line carried over (`_carry_late_line`). After that no write can reach the old file,
+  so no edit is lost (where leases are off,
   ``fs.leases-enable=0``, or a file system has none, a write through a descriptor opened
   before the rename can still land in the old file after that last look). Elsewhere the
   rename is ``os.replace``, checked after the same way (the old content written back when it
@@ -394,6 +397,7 @@ def _swap_in(
         same_file = (old.st_dev, old.st_ino) == (current.st.st_dev, current.st.st_ino)
         place.busy = same_file and _open_for_writing(current.fd)
         if same_file and not place.busy and _unchanged(current, renamed=True):
+            _carry_late_line(place, current)
             return True  # the caller's finally unlinks the old file
         _rename2(dir_fd, temp, name, _RENAME_EXCHANGE)  # undo: theirs back in place
         _settle(temp_fd)  # a writer that opened ours meanwhile finishes its line first
@@ -439,12 +443,25 @@ def _open_for_writing(fd: int) -> bool:
 def _settle(fd: int) -> None:
     """Wait (at most `SETTLE_S`) until no process holds the file behind ``fd`` open for
     writing. Only for a file no path leads to any more: a writer still holding it opened it
-    by name while it was in place, and its line must be read before the file is dropped."""
+    by name while it was in place, and its line must be read before the file is dropped.
+    Looks every 0.1 ms at most: the sooner its line is carried over, the less likely that
+    the same writer's next line reaches the note first."""
     deadline = time.monotonic() + SETTLE_S
     pause = 0.0
     while _open_for_writing(fd) and time.monotonic() < deadline:
         time.sleep(pause)
-        pause = min(pause * 2 or 0.00005, 0.005)
+        pause = min(pause * 2 or 0.00002, 0.0001)
+
+
+def _carry_late_line(place: Place, current: Current) -> None:
+    """After a swap that succeeded: a writer whose open looked the name up before the
+    exchange but counted as a writer only after the check (a window inside its open call)
+    writes into the old file; wait for it and carry its line over to the note rather than
+    drop it with the old file."""
+    _settle(current.fd)
+    late = _extra(current.fd, current.data)
+    if late:
+        _append(place, late)
 
 
 def _append(place: Place, added: bytes) -> None:

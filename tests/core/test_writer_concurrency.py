@@ -171,3 +171,41 @@ def test_a_line_written_to_our_file_after_the_undo_is_carried_over(tmp_path, mon
         os.close(held)
     assert outcome.status == "sidecar"
     assert note.read_bytes() == (NOTE + "늦게 쓴 줄\n").encode()
+
+
+def test_a_writer_counted_only_after_the_check_has_its_line_carried_over(tmp_path, monkeypatch):
+    """A program whose open looked the note's name up before the exchange, but which counts as
+    a writer only after the check that the old note is free (one system call, cut in two by
+    the scheduler), writes into the old note: the writer waits for it and carries its line
+    over, instead of dropping it with the old file."""
+    import threading
+
+    note = tmp_path / "노트.md"
+    note.write_bytes(NOTE.encode())
+    real_check = file_replace._open_for_writing
+    late: list[int] = []
+    checked = threading.Event()
+
+    def open_for_writing(fd):
+        if not late:  # the check on the old note, just before the program counts as a writer
+            late.append(os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_APPEND))
+            checked.set()
+            return False
+        return real_check(fd)
+
+    def write_late_line():
+        checked.wait(30)
+        time.sleep(0.05)  # still writing while the writer decides: it must wait, not drop it
+        os.write(late[0], "늦게 쓴 줄\n".encode())
+        os.close(late[0])
+
+    monkeypatch.setattr(file_replace, "_open_for_writing", open_for_writing)
+    program = threading.Thread(target=write_late_line)
+    program.start()
+    try:
+        outcome = write_block(note, lambda data: korean_block())
+    finally:
+        program.join()
+    assert outcome.status == "written"
+    assert delete_block_lines(note.read_bytes(), "meta-cost") == (NOTE + "늦게 쓴 줄\n").encode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["노트.md"]
