@@ -191,8 +191,8 @@ def rates(names, steps, device, iterations, repeats):
 
 
 def others_section(device, args):
-    """FOMAML and Reptile against their batched references (same dozen lines, first order),
-    and ANIL against its torch.func formulation (the eager path before batching)."""
+    """FOMAML, Reptile and ANIL against their batched references (`maml_reference`), and
+    against their torch.func formulations (the eager path before batching)."""
     global METHODS
     saved = METHODS
     print("\n== other algorithms, end to end: meta-iterations/s (same protocol); "
@@ -201,13 +201,12 @@ def others_section(device, args):
         for algorithm in ("fomaml", "reptile", "anil"):
             METHODS = {"ours": functools.partial(Ours, algorithm=algorithm),
                        "functional": functools.partial(Ours, algorithm=algorithm, functional=True)}
-            if algorithm != "anil":
-                METHODS["reference"] = functools.partial(Anchor, algorithm=algorithm)
+            METHODS["reference"] = functools.partial(Anchor, algorithm=algorithm)
             for steps in INNER_STEPS:
                 others = [n for n in METHODS if n != "ours"]
                 diffs = gradient_check(steps, device, others)
                 seen, _ = rates(list(METHODS), steps, device, args.timing_iterations, args.repeats)
-                base = "reference" if "reference" in seen else "functional"
+                base = "reference"
                 print(f"{algorithm:<8} inner_steps={steps:<3}"
                       + "".join(f"  {n} {r:7.1f}" for n, r in seen.items())
                       + f"   ours/{base} {seen['ours'] / seen[base]:.2f}x  max |grad diff| "

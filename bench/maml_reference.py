@@ -6,8 +6,9 @@ the shared ones, a layer is one `baddbmm`, the inner steps by `torch.autograd.gr
 (create_graph=True)` of the summed task losses, the meta-gradient by `torch.autograd.grad` of
 the mean query loss, and one `torch.Generator` sampling the whole batch (three `torch.rand`
 calls). Plain `torch.optim.Adam` steps. No `vmap`, no `torch.func`, nothing from notebase.
-The same dozen lines give the obvious batched FOMAML (no graph through the inner gradients)
-and Reptile (weights - mean of the adapted weights).
+The same dozen lines give the obvious batched FOMAML (no graph through the inner gradients),
+Reptile (weights - mean of the adapted weights) and second-order ANIL (the body shared by every
+task, one `matmul` per layer; only the head's copies adapted).
 
 Weights are kept as [in, out] (biases [1, out]); `from_model`/`to_model_layout` convert from
 and to notebase's `MetaModel` names and layout, for the gradient check.
@@ -42,6 +43,8 @@ def meta_gradient(weights, batch, steps: int, lr: float, algorithm: str = "maml"
     differentiates through them, `fomaml` takes the query gradient at the adapted weights,
     `reptile` returns weights - mean(adapted)."""
     sx, sy, qx, qy = batch
+    if algorithm == "anil":
+        return _anil_meta_gradient(weights, batch, steps, lr)
     second_order = algorithm == "maml"
     fast = [w.expand(sx.shape[0], *w.shape) for w in weights]
     for _ in range(steps):
@@ -53,6 +56,24 @@ def meta_gradient(weights, batch, steps: int, lr: float, algorithm: str = "maml"
             query = ((forward(fast, qx) - qy) ** 2).mean()
             return [w - f.mean(0) for w, f in zip(weights, fast, strict=True)], query
     query = ((forward(fast, qx) - qy) ** 2).mean()
+    return torch.autograd.grad(query, weights), query.detach()
+
+
+def _anil_meta_gradient(weights, batch, steps: int, lr: float):
+    """Second-order ANIL: features from the shared body, the head's copies adapted."""
+    sx, sy, qx, qy = batch
+
+    def features(x):
+        h = torch.relu(torch.matmul(x, weights[0]) + weights[1])
+        return torch.relu(torch.matmul(h, weights[2]) + weights[3])
+
+    support, query_features = features(sx), features(qx)
+    head = [w.expand(sx.shape[0], *w.shape) for w in weights[4:]]
+    for _ in range(steps):
+        loss = ((torch.baddbmm(head[1], support, head[0]) - sy) ** 2).mean(dim=(1, 2)).sum()
+        grads = torch.autograd.grad(loss, head, create_graph=True)
+        head = [w - lr * g for w, g in zip(head, grads, strict=True)]
+    query = ((torch.baddbmm(head[1], query_features, head[0]) - qy) ** 2).mean()
     return torch.autograd.grad(query, weights), query.detach()
 
 
