@@ -5,6 +5,9 @@ For each size (default 1,000 and 10,000 notes from ``../shared/bench/gen_vault.p
 - full build (``open_index`` + ``update()`` on an empty index) and index size on disk;
 - one-note incremental update: ``update_paths([note])`` (the app's file watcher) and
   ``update()`` (scan + manifest + re-index, what every CLI query does first), medians;
+  then ``--edits`` more one-note saves through ``update_paths`` (each commits a segment;
+  the merge policy, ``index/writer.py``, decides which small ones it takes in): median,
+  mean and max of all the watcher saves, and the segment count they leave;
 - the incremental check alone (nothing changed);
 - a new process answering ``python -m notebase search QUERY --json`` (median), next to a
   bare ``python -c pass`` and a process that only opens the index and searches (no CLI
@@ -13,13 +16,17 @@ For each size (default 1,000 and 10,000 notes from ``../shared/bench/gen_vault.p
   ``korean_queries.json`` (words rare in the generated vault) and, separately, the
   generator's own concept words and tags (each matches 10-50% of all notes), and those
   again each on a new searcher (nothing cached: the first query after an index change);
+  the common words are also measured on the fresh build, before any edit (its chunks'
+  segments only), next to the same after the edits (more segments);
 - the baseline: ``rg -l -F -i WORD VAULT`` median over the same words, same run.
 
 Targets at 10,000 notes on the 2-core reference machine (issue 16): new process <= 200 ms,
 in-process p95 <= 16 ms (common words too), one-note update <= 25 ms, full build <= 15 s.
 The machine is shared: quote the ripgrep ratio and the CPU times beside each absolute number.
 
-Run: ``.venv/bin/python bench/search_bench.py [--sizes 1000 10000] [--repeat 7]``.
+Run: ``.venv/bin/python bench/search_bench.py [--sizes 1000 10000] [--repeat 7] [--edits 60]``.
+``--compare-merge SAVES`` instead runs the same saves on two copies of one index, one with
+the previous merge policy and one with the current, interleaved (``compare_merge``).
 """
 
 from __future__ import annotations
@@ -112,7 +119,21 @@ def ripgrep_samples(vault: Path, repeat: int) -> tuple[str, list[float]]:
     return ("rg" if tool else "grep -r (ripgrep missing)"), samples
 
 
-def bench_size(n: int, repeat: int, work: Path) -> dict:
+def query_percentiles(index, queries: list[str], repeat: int) -> tuple[float, float]:
+    """p50 and p95 (ms) of ``repeat`` rounds of ``queries`` on the index's open searcher,
+    after one warm-up round (the first use of each term's postings)."""
+    for query in queries:
+        index.search(query)
+    samples = []
+    for _ in range(repeat):
+        for query in queries:
+            started = time.perf_counter()
+            index.search(query)
+            samples.append(time.perf_counter() - started)
+    return percentile_ms(samples, 0.5), percentile_ms(samples, 0.95)
+
+
+def bench_size(n: int, repeat: int, work: Path, edits: int = 0) -> dict:
     from notebase.index import open_index
 
     vault = work / f"vault{n}"
@@ -148,6 +169,9 @@ def bench_size(n: int, repeat: int, work: Path) -> dict:
     )
     assert stats.added == n, stats
     result["index_mb"] = folder_size(vault / ".notebase" / "index") / 1e6
+    result["segments_after_build"] = index.segment_count()
+    p50, p95 = query_percentiles(index, COMMON_QUERIES, repeat)
+    result["query_common_build_p50_ms"], result["query_common_build_p95_ms"] = p50, p95
 
     # Incremental check with nothing changed (what precedes every CLI query).
     check = []
@@ -175,8 +199,21 @@ def bench_size(n: int, repeat: int, work: Path) -> dict:
         stats = index.update()
         full.append(time.perf_counter() - started)
         assert stats.updated == 1, stats
-    result["update_one_note_watcher_ms"] = median_ms(watcher)
     result["update_one_note_scan_ms"] = median_ms(full)
+    # More saves of other notes (the multi-segment state: one segment per commit, less
+    # what the merge policy takes in). Deterministic: same notes, same order.
+    for i in range(edits):
+        note = notes[(i * 4099 + 13) % len(notes)]
+        with open(note, "a", encoding="utf-8") as handle:
+            handle.write(f"\n저장 {i} save{i}\n")
+        started = time.perf_counter()
+        stats = index.update_paths([note])
+        watcher.append(time.perf_counter() - started)
+        assert stats.updated == 1, stats
+    result["update_one_note_watcher_ms"] = median_ms(watcher)
+    result["update_one_note_watcher_mean_ms"] = statistics.fmean(watcher) * 1000
+    result["update_one_note_watcher_max_ms"] = max(watcher) * 1000
+    result["saves"] = len(watcher) + len(full)
     result["segments_after_edits"] = index.segment_count()
 
     # In-process queries, one searcher kept open (as in the app).
@@ -185,16 +222,8 @@ def bench_size(n: int, repeat: int, work: Path) -> dict:
         ("gold", [q["query"] for q in spec["queries"]]),
         ("common", COMMON_QUERIES),
     ):
-        for query in queries:  # warm-up: first use of each term's postings
-            index.search(query)
-        samples = []
-        for _ in range(repeat):
-            for query in queries:
-                started = time.perf_counter()
-                index.search(query)
-                samples.append(time.perf_counter() - started)
-        result[f"query_{label}_p50_ms"] = percentile_ms(samples, 0.5)
-        result[f"query_{label}_p95_ms"] = percentile_ms(samples, 0.95)
+        p50, p95 = query_percentiles(index, queries, repeat)
+        result[f"query_{label}_p50_ms"], result[f"query_{label}_p95_ms"] = p50, p95
     # The first query on a new searcher (the CLI's one search, the first keystroke after an
     # index change): index/ranking.py has no term cached yet.
     cold = []
@@ -230,6 +259,92 @@ def bench_size(n: int, repeat: int, work: Path) -> dict:
     return result
 
 
+def _previous_policy(writer, segments: list) -> list:
+    """The commit merge policy before 2026-11-29: none below 10 segments, then whoosh's
+    MERGE_SMALL (it merges only from five small segments on)."""
+    from whoosh.writing import MERGE_SMALL, NO_MERGE
+
+    return (MERGE_SMALL if len(segments) >= 10 else NO_MERGE)(writer, segments)
+
+
+def compare_merge(n: int, saves: int, repeat: int, work: Path) -> None:
+    """The same ``saves`` one-note saves on two copies of one built index, committed with
+    the previous merge policy (A) and ``writer.merge_small_segments`` (B), A and B
+    interleaved save by save and query by query (a shared machine's load hits both);
+    every tenth of the way: both segment counts and the common words' p50/p95 on each;
+    at the end: the saves' times and the segment counts they left (mean, max)."""
+    from notebase.index import open_index
+    from notebase.index import writer as index_writer
+
+    vault_a, vault_b = work / f"ab{n}-a", work / f"ab{n}-b"
+    subprocess.run(
+        [sys.executable, str(GEN_VAULT), str(vault_a), "--n", str(n), "--seed", "42"],
+        check=True,
+        capture_output=True,
+    )
+    index = open_index(vault_a, on_message=lambda m: None)
+    index.update()
+    index.close()
+    shutil.copytree(vault_a, vault_b)
+    policies = {"A": _previous_policy, "B": index_writer.merge_small_segments}
+    indexes = {
+        "A": open_index(vault_a, on_message=lambda m: None),
+        "B": open_index(vault_b, on_message=lambda m: None),
+    }
+    notes = sorted(p.name for p in vault_a.glob("*.md"))
+    times: dict[str, list[float]] = {"A": [], "B": []}
+    counts: dict[str, list[int]] = {"A": [], "B": []}
+    print(f"{n:,} notes, {saves} saves; A: previous policy, B: merge_small_segments")
+    print("| saves | segments A | segments B | p50 A | p50 B | p95 A | p95 B | load |")
+    print("|---|---|---|---|---|---|---|---|")
+    step = max(1, saves // 10)
+    try:
+        for i in range(saves):
+            name = notes[(i * 4099 + 13) % len(notes)]
+            for label in "AB" if i % 2 == 0 else "BA":
+                note = (vault_a if label == "A" else vault_b) / name
+                with open(note, "a", encoding="utf-8") as handle:
+                    handle.write(f"\n저장 {i} save{i}\n")
+                index_writer.merge_small_segments = policies[label]
+                started = time.perf_counter()
+                indexes[label].update_paths([note])
+                times[label].append(time.perf_counter() - started)
+                counts[label].append(indexes[label].segment_count())
+            if (i + 1) % step == 0 or i + 1 == saves:
+                samples: dict[str, list[float]] = {"A": [], "B": []}
+                for label in "AB":  # warm-up
+                    for query in COMMON_QUERIES:
+                        indexes[label].search(query)
+                for r in range(repeat):
+                    for query in COMMON_QUERIES:
+                        for label in "AB" if r % 2 == 0 else "BA":
+                            started = time.perf_counter()
+                            indexes[label].search(query)
+                            samples[label].append(time.perf_counter() - started)
+                print(
+                    f"| {i + 1} | {indexes['A'].segment_count()} | "
+                    f"{indexes['B'].segment_count()} | "
+                    + " | ".join(
+                        f"{percentile_ms(samples[label], q):.2f}"
+                        for q in (0.5, 0.95)
+                        for label in "AB"
+                    )
+                    + f" | {os.getloadavg()[0]:.2f} |",
+                    flush=True,
+                )
+    finally:
+        index_writer.merge_small_segments = policies["B"]
+        for index in indexes.values():
+            index.close()
+    for label in "AB":
+        print(
+            f"{label}: one-note save (update_paths) median {median_ms(times[label]):.1f} ms, "
+            f"mean {statistics.fmean(times[label]) * 1000:.1f} ms, "
+            f"max {max(times[label]) * 1000:.1f} ms; segments after a save: "
+            f"mean {statistics.fmean(counts[label]):.1f}, max {max(counts[label])}"
+        )
+
+
 def _config():
     from notebase.config import VaultConfig
 
@@ -243,13 +358,19 @@ ROWS = [
     ("parsing every note alone, separate pass (s)", "parse_only_s", "{:.1f}"),
     ("index size (MB)", "index_mb", "{:.1f}"),
     ("incremental check, nothing changed (ms)", "check_unchanged_ms", "{:.1f}"),
-    ("one-note update, update_paths (ms)", "update_one_note_watcher_ms", "{:.1f}"),
+    ("segments after the build", "segments_after_build", "{}"),
+    ("query p50, common words, fresh build (ms)", "query_common_build_p50_ms", "{:.2f}"),
+    ("query p95, common words, fresh build (ms)", "query_common_build_p95_ms", "{:.2f}"),
+    ("one-note update, update_paths, median (ms)", "update_one_note_watcher_ms", "{:.1f}"),
+    ("one-note update, update_paths, mean (ms)", "update_one_note_watcher_mean_ms", "{:.1f}"),
+    ("one-note update, update_paths, max (ms)", "update_one_note_watcher_max_ms", "{:.1f}"),
     ("one-note update, update() with scan (ms)", "update_one_note_scan_ms", "{:.1f}"),
-    ("segments after the edits", "segments_after_edits", "{}"),
-    ("query p50, korean_queries (ms)", "query_gold_p50_ms", "{:.2f}"),
-    ("query p95, korean_queries (ms)", "query_gold_p95_ms", "{:.2f}"),
-    ("query p50, common words (ms)", "query_common_p50_ms", "{:.2f}"),
-    ("query p95, common words (ms)", "query_common_p95_ms", "{:.2f}"),
+    ("one-note saves in all", "saves", "{}"),
+    ("segments after the saves", "segments_after_edits", "{}"),
+    ("query p50, korean_queries, after the saves (ms)", "query_gold_p50_ms", "{:.2f}"),
+    ("query p95, korean_queries, after the saves (ms)", "query_gold_p95_ms", "{:.2f}"),
+    ("query p50, common words, after the saves (ms)", "query_common_p50_ms", "{:.2f}"),
+    ("query p95, common words, after the saves (ms)", "query_common_p95_ms", "{:.2f}"),
     ("query p50, common words, new searcher (ms)", "query_common_cold_p50_ms", "{:.2f}"),
     ("query p95, common words, new searcher (ms)", "query_common_cold_p95_ms", "{:.2f}"),
     ("new process: python -c pass (ms)", "python_startup_ms", "{:.0f}"),
@@ -264,15 +385,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--edits", type=int, default=60, help="one-note saves after the timed ones")
+    parser.add_argument(
+        "--compare-merge",
+        type=int,
+        metavar="SAVES",
+        help="only compare the previous and the current merge policy over SAVES saves",
+    )
     args = parser.parse_args()
     if not GEN_VAULT.exists():
         print(f"{GEN_VAULT} not found: run next to ../shared", file=sys.stderr)
         return 1
     print(f"load average before: {os.getloadavg()[0]:.2f} (2-core machine shared with others)")
+    if args.compare_merge:
+        with tempfile.TemporaryDirectory(prefix="notebase-bench-") as tmp:
+            for n in args.sizes:
+                compare_merge(n, args.compare_merge, args.repeat, Path(tmp))
+        return 0
     results = []
     with tempfile.TemporaryDirectory(prefix="notebase-bench-") as tmp:
         for n in args.sizes:
-            results.append(bench_size(n, args.repeat, Path(tmp)))
+            results.append(bench_size(n, args.repeat, Path(tmp), args.edits))
             print(f"  measured {n} notes, load average {os.getloadavg()[0]:.2f}", flush=True)
     header = "| measure | " + " | ".join(f"{r['notes']:,} notes" for r in results) + " |"
     print()

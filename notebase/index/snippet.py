@@ -15,6 +15,7 @@ Hangul words match with or without spaces between syllables (``메타러닝`` ma
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from notebase.core.plain_text import plain_inline
 from notebase.index.analysis import CJK_CHAR_RE, CJK_RANGE, normalize_word
@@ -108,14 +109,26 @@ def snippet_segments(text: str, highlighter: re.Pattern[str] | None) -> list[Seg
 
 
 def _best_window(matches: list[re.Match[str]]) -> tuple[int, int]:
-    """``(start, score)`` of the window holding the most different matched words."""
+    """``(start, score)`` of the window holding the most different matched words.
+
+    ``matches`` come from ``finditer``: in order and not overlapping, so both their starts
+    and their ends ascend and the matches inside a window are one slice, found by bisection
+    (a common word matches hundreds of times in a long note)."""
+    starts = [m.start() for m in matches]
+    ends = [m.end() for m in matches]
+    words: list[str] | None = None
     best_start, best_score = 0, -1
     for candidate in matches[:_MAX_CANDIDATES]:
         start = max(0, candidate.start() - _CONTEXT_BEFORE)
         end = start + SNIPPET_CHARS
-        inside = {m.group(0).lower() for m in matches if m.start() >= start and m.end() <= end}
-        if len(inside) > best_score:
-            best_start, best_score = start, len(inside)
+        first, last = bisect_left(starts, start), bisect_right(ends, end)
+        if last - first <= best_score:
+            continue  # fewer matches than the best has different words
+        if words is None:
+            words = [m.group(0).lower() for m in matches]
+        score = len(set(words[first:last]))
+        if score > best_score:
+            best_start, best_score = start, score
     return best_start, best_score
 
 

@@ -1,8 +1,10 @@
 """Writing the index: which scanned files changed, and a batch of changes committed with
 their manifest entries.
 
-Used by ``WhooshNoteIndex`` with its write lock held. Commits do not merge segments (a
-save stays fast); once ``MAX_SEGMENTS`` pile up a commit merges the small ones. A long
+Used by ``WhooshNoteIndex`` with its write lock held. Each commit writes one segment and
+takes in the older small segments of comparable size (``merge_small_segments``), so the
+segment count grows with the logarithm of the saves since the build, not by one per save
+(each segment costs every query its own matcher tree, ~0.3 ms at 10,000 notes). A long
 (re)build commits every ``CHUNK_DOCUMENTS`` notes.
 """
 
@@ -26,9 +28,45 @@ CHUNK_DOCUMENTS = 5000
 memory (~250 MB) instead of whoosh's disk spill. whoosh's optimize() is not used: merging
 a 10,000-note index into one segment costs ~25 s of CPU, and a rebuild already writes one
 segment per 5,000 notes."""
-MAX_SEGMENTS = 10
-"""Past this many segments a commit merges the small ones (whoosh's MERGE_SMALL)."""
+MERGE_FACTOR = 2
+"""A commit takes in an older segment of at most this many times the live notes it holds
+so far (its own, then those taken in, smallest segment first). 100 one-note saves at
+10,000 notes (bench/search_bench.py --compare-merge): 1 gives 5.2 segments on average
+(8 at most) and a 16.6 ms median save, 2 gives 4.6 (7) and 18.8 ms, 3 about 4.3 (6) and
+22 ms; the previous policy (no merge below 10 segments) 7.8 (10) and 12 ms."""
+MAX_MERGE_NOTES = 1000
+"""Segments with this many live notes or more are never merged by a commit (a build's
+chunks): whoosh merges in Python, ~2-3 ms per note taken in, so the largest merge a save
+can make stays at ~1,500 notes."""
 WRITER_MEMORY_MB = 256
+
+
+def merge_small_segments(writer, segments: list) -> list:
+    """whoosh merge policy (``commit(mergetype=...)``): add to ``writer`` the notes of the
+    older ``segments`` it should take in, smallest first, and return the rest. A segment
+    is taken in when it holds fewer than ``MAX_MERGE_NOTES`` live notes and at most
+    ``MERGE_FACTOR`` times the notes gathered so far (a segment whose notes were all
+    deleted always is: it only goes). One-note saves thus merge nothing or a few notes
+    most of the time and rarely many (~4 notes per save on average over 100 saves), and
+    the small segments number about ``log(saves) / log(MERGE_FACTOR + 1)``: binary-counter
+    style merging, each note rewritten about that many times."""
+    from whoosh.reading import SegmentReader
+
+    gathered = max(1, writer.docnum)
+    kept = []
+    for segment in sorted(segments, key=lambda s: s.doc_count()):
+        live = segment.doc_count()
+        if live == 0 or (live < MAX_MERGE_NOTES and live <= MERGE_FACTOR * gathered):
+            if live:
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                try:
+                    writer.add_reader(reader)
+                finally:
+                    reader.close()
+            gathered += live
+        else:
+            kept.append(segment)
+    return kept
 
 
 class Batch:
@@ -84,10 +122,7 @@ class Batch:
     def commit(self) -> None:
         owner = self.owner
         if self.writer is not None:
-            if len(self.writer.segments) >= MAX_SEGMENTS:
-                self.writer.commit()  # merge the small segments that piled up
-            else:
-                self.writer.commit(merge=False)  # a save stays fast
+            self.writer.commit(mergetype=merge_small_segments)
             self.writer = None
             owner._refresh_searcher()
             health.record(owner.folder, owner._ix)

@@ -316,13 +316,15 @@ def test_progress_is_reported_up_to_the_total(vault, open_vault_index):
 
 def test_rebuild_reindexes_everything_into_one_segment(vault, open_vault_index):
     index = open_vault_index()
-    for i in range(3):
+    for i in range(10):
         write_note(vault, f"n{i}.md", f"노트 {i}\n", title=f"n{i}")
-        index.update()  # one commit (segment) per update
-    assert index.segment_count() == 3
+    index.update()
+    write_note(vault, "n10.md", "노트 10\n", title="n10")
+    index.update()  # one commit (segment) per update; too small to merge the first
+    assert index.segment_count() == 2
     stats = index.rebuild()
-    assert (stats.added, stats.notes) == (3, 3) and index.segment_count() == 1
-    assert len(index.search("노트")) == 3
+    assert (stats.added, stats.notes) == (11, 11) and index.segment_count() == 1
+    assert len(index.search("노트")) == 11
 
 
 def test_importing_the_adapter_package_does_not_import_whoosh():
@@ -333,6 +335,7 @@ def test_importing_the_adapter_package_does_not_import_whoosh():
 
 def test_long_builds_commit_in_chunks(vault, open_vault_index, monkeypatch):
     monkeypatch.setattr("notebase.index.writer.CHUNK_DOCUMENTS", 2)
+    monkeypatch.setattr("notebase.index.writer.MAX_MERGE_NOTES", 2)  # as chunks are large
     for i in range(5):
         write_note(vault, f"n{i}.md", f"청크 노트 {i}\n", title=f"n{i}")
     index = open_vault_index()
