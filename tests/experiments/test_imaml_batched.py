@@ -5,7 +5,7 @@ per-task parameters, CG with per-task scalars) against its torch.func one
 Float64 shows the two are the same computation (measured relative error ~1e-13 at 10 CG
 steps). Float32 shows what a run sees: at the sinusoid defaults (cg_steps 10) float32 CG is
 itself only good to ~1e-4 of the float64 answer in either formulation (measured: functional
-9.7e-5 and 2.7e-4, batched 1.2e-4 and 2.0e-5 at 1 and 3 inner steps), so the two differ by
+1.1e-4 and 2.9e-4, batched 1.2e-4 and 2.1e-5 at 1 and 3 inner steps), so the two differ by
 about that much; on digits (cg_steps 5) by ~4e-7.
 """
 
