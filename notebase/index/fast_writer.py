@@ -162,5 +162,12 @@ class FastSegmentWriter(SegmentWriter):
             if reader is not None:
                 reader.close()
 
+    def write_segment(self) -> None:
+        """Write the documents added so far as this writer's segment now (its files; the
+        table of contents at commit, which lists it with ``extra_segments``). Nothing may
+        be added afterwards, and the commit must merge nothing (``NO_MERGE``)."""
+        self.extra_segments.append(self._finalize_segment())
+        self._added = False  # the commit only closes the (closed) files and lists segments
+
     def _commit_toc(self, segments) -> None:
         super()._commit_toc(list(segments) + self.extra_segments)

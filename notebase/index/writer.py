@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from whoosh.writing import NO_MERGE
+
 from notebase.core.ports import ParsedNotes, ProgressCallback, UpdateStats
 from notebase.index import build_helper, health
 from notebase.index import manifest as manifest_file
@@ -82,6 +84,9 @@ class Batch:
         """Documents added since the last commit."""
         self.changed: dict[str, FileState] = {}
         self.removed: list[str] = []
+        self.written = False
+        """The writer's segment is written (``write_segment``): only deletions and the
+        commit may follow."""
 
     def _writer(self):
         if self.writer is None:
@@ -109,6 +114,14 @@ class Batch:
         writer.add_document(**document)
         self.documents += 1
 
+    def write_segment(self) -> None:
+        """Write the notes added so far as a segment now; ``commit`` lists it. A large
+        build does this before waiting for its helper process, so that this process
+        sorts and writes its postings while the helper still works."""
+        if self.writer is not None and self.writer._added:
+            self.writer.write_segment()
+            self.written = True
+
     def add_segments(self, segments: list) -> None:
         """List segments written by another process (``build_helper``) in the next commit."""
         self._writer().extra_segments.extend(segments)
@@ -122,7 +135,8 @@ class Batch:
     def commit(self) -> None:
         owner = self.owner
         if self.writer is not None:
-            self.writer.commit(mergetype=merge_small_segments)
+            # A segment written early takes in no other: its files are closed.
+            self.writer.commit(mergetype=NO_MERGE if self.written else merge_small_segments)
             self.writer = None
             owner._refresh_searcher()
             health.record(owner.folder, owner._ix)
@@ -134,9 +148,10 @@ class Batch:
                 self.changed,
                 self.removed,
             )
-        self.changed, self.removed, self.documents = {}, [], 0
+        self.changed, self.removed, self.documents, self.written = {}, [], 0, False
 
     def cancel(self) -> None:
+        self.written = False
         if self.writer is not None:
             try:
                 self.writer.cancel()
@@ -260,8 +275,10 @@ def _take_helper(helper, batch: Batch, config, progress, total: int) -> int:
     next commit; index its notes here if it failed. Returns how many notes it added."""
     if progress is not None:
         progress(total - len(helper.files), total)
+    batch.write_segment()  # this process's notes, while the helper may still be working
     result = helper.result()
     if result is None:
+        batch.commit()  # this process's notes; the helper's go in the next segment
         added = 0
         for file in helper.files:
             read = read_document(file, config)

@@ -126,3 +126,34 @@ def test_small_builds_and_updates_start_no_helper(vault, open_vault_index, monke
         write_note(vault, f"new{i}.md", "새 노트\n", title=f"new {i}")
     assert index.update().added == 12  # an update of an index with notes
     assert started == []
+
+
+def test_this_process_writes_its_segment_before_it_waits_for_the_helper(
+    vault, open_vault_index, monkeypatch
+):
+    _write_vault(vault, 40)
+    monkeypatch.setattr(build_helper, "MIN_NOTES", 10)
+    monkeypatch.setattr(helper_process.os, "cpu_count", lambda: 2)
+    terms_files = []
+    original_result = build_helper.Helper.result
+
+    def result(self):
+        answer = original_result(self)  # the helper has ended: its segment is on disk
+        folder = index_folder(vault)
+        terms_files.append(
+            sum(
+                1
+                for name in os.listdir(folder)
+                if name.endswith(".trm") and os.path.getsize(folder / name) > 0
+            )
+        )
+        return answer
+
+    monkeypatch.setattr(build_helper.Helper, "result", result)
+    index = open_vault_index()
+    stats = index.update()
+    # Written: the helper's segment and this process's (not yet committed).
+    assert terms_files == [2]
+    assert (stats.notes, stats.added, index.segment_count()) == (40, 40, 2)
+    assert len(index.search("메타러닝", limit=100)) == 40
+    assert index.update().added == 0
