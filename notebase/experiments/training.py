@@ -62,6 +62,10 @@ class Chunked:
         return names, flats
 
     def __call__(self, params, batch: TaskBatch):
+        if batch.size <= self.chunk and (self.total or batch.size) == batch.size:
+            # One chunk, the whole batch: its weight is 1 and nothing is added, so the
+            # flattening would give back the same numbers (tens of us of a ~0.6 ms iteration).
+            return self.meta_gradients(params, batch)
         names, flats = self.flats(params, batch)
         return unflatten(params, names, ordered_sum(flats))
 
