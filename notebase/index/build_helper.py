@@ -6,9 +6,9 @@ more, a build of ``MIN_NOTES`` or more new notes hands its last part (at most on
 of ``writer.CHUNK_DOCUMENTS`` notes) to a helper started with ``python -m
 notebase.index.build_helper``, and indexes the rest itself meanwhile. The helper writes
 a segment without taking whoosh's lock (as whoosh's own multi-process writer does) and
-returns it with the manifest entries of its notes; the caller commits no segment while
-the helper runs (a commit deletes files of segments it does not list), then commits the
-helper's along with its own.
+returns it with the manifest entries of its notes; the caller writes its own segment's
+files meanwhile but commits none while the helper runs (a commit deletes files of segments
+it does not list), then commits the helper's along with its own.
 
 Starting it and passing job and answer is ``core/helper_process.py``. Anything going
 wrong in the helper (it cannot start, crashes, answers nothing usable) costs only time:

@@ -30,12 +30,14 @@ CHUNK_DOCUMENTS = 5000
 memory (~250 MB) instead of whoosh's disk spill. whoosh's optimize() is not used: merging
 a 10,000-note index into one segment costs ~25 s of CPU, and a rebuild already writes one
 segment per 5,000 notes."""
-MERGE_FACTOR = 2
+MERGE_FACTOR = 1
 """A commit takes in an older segment of at most this many times the live notes it holds
 so far (its own, then those taken in, smallest segment first). 100 one-note saves at
-10,000 notes (bench/search_bench.py --compare-merge): 1 gives 5.2 segments on average
-(8 at most) and a 16.6 ms median save, 2 gives 4.6 (7) and 18.8 ms, 3 about 4.3 (6) and
-22 ms; the previous policy (no merge below 10 segments) 7.8 (10) and 12 ms."""
+10,000 notes (bench/search_bench.py --compare-merge, each against the previous policy in
+the same run): 1 gives 5.2 segments on average (8 at most) and a median save of 16.6 ms
+(previous: 12.4), 2 gives 4.6 (7) and 18.8 ms (11.6), 3 about 4.3 (6) and 22 ms (12.7);
+the previous policy (no merge below 10 segments) 7.8 (10). Each segment fewer saves a
+query ~0.3 ms; 1 keeps the median save well under 25 ms on a loaded machine."""
 MAX_MERGE_NOTES = 1000
 """Segments with this many live notes or more are never merged by a commit (a build's
 chunks): whoosh merges in Python, ~2-3 ms per note taken in, so the largest merge a save
@@ -48,10 +50,10 @@ def merge_small_segments(writer, segments: list) -> list:
     older ``segments`` it should take in, smallest first, and return the rest. A segment
     is taken in when it holds fewer than ``MAX_MERGE_NOTES`` live notes and at most
     ``MERGE_FACTOR`` times the notes gathered so far (a segment whose notes were all
-    deleted always is: it only goes). One-note saves thus merge nothing or a few notes
-    most of the time and rarely many (~4 notes per save on average over 100 saves), and
-    the small segments number about ``log(saves) / log(MERGE_FACTOR + 1)``: binary-counter
-    style merging, each note rewritten about that many times."""
+    deleted always is: it only goes). With ``MERGE_FACTOR`` 1 this is a binary counter:
+    half the one-note saves merge nothing, a few notes are merged on average (~3 per
+    save over 100 saves) and rarely many, and the small segments number at most about
+    ``log2(saves)``, each note rewritten about that many times."""
     from whoosh.reading import SegmentReader
 
     gathered = max(1, writer.docnum)
