@@ -78,6 +78,14 @@ def _print_message(message: str) -> None:
     print(f"notebase: {message}", file=sys.stderr, flush=True)
 
 
+def _outdated(searcher) -> bool:
+    """Whether the index on disk has a newer commit than ``searcher`` reads."""
+    try:
+        return not searcher.up_to_date()
+    except Exception:  # a damaged table of contents: the caller's error stands
+        return False
+
+
 def _is_damage(exc: Exception) -> bool:
     """Whether an error from whoosh means its files are damaged (it raises many kinds:
     struct, EOF, KeyError, its own FileFormatError, "Invalid argument" on a short file)."""
@@ -337,24 +345,39 @@ class WhooshNoteIndex:
     def _search(self, compiled, highlighter, limit: int) -> SearchPage:
         with self._search_lock:
             searcher = self._current_searcher()
-            found = ranking.ranked_docs(searcher, compiled, limit)
-            if found is None:
-                results = searcher.search(compiled, limit=limit)
-                found = [(hit.docnum, hit.score) for hit in results], len(results)
-            ranked, total = found
-            hits = []
-            for docnum, score in ranked:
-                fields = searcher.stored_fields(docnum)
-                segments = tuple(snippet_segments(fields.get("body", ""), highlighter))
-                hits.append(
-                    SearchHit(
-                        path=fields["path"],
-                        title=fields.get("title", ""),
-                        score=float(score),
-                        snippet=marked_snippet(segments),
-                        segments=segments,
-                    )
+            try:
+                return self._ranked_page(searcher, compiled, highlighter, limit)
+            except Exception:
+                if not _outdated(searcher):
+                    raise
+            # A writer (this process's other thread, or another process) committed while
+            # this searched, and its merge removed segment files the searcher had not
+            # opened yet (whoosh opens a segment's stored fields lazily): once more on the
+            # index as it is now. Damage fails again and is healed by the caller.
+            if self._searcher is searcher:
+                self._refresh_searcher()
+            return self._ranked_page(self._current_searcher(), compiled, highlighter, limit)
+
+    def _ranked_page(self, searcher, compiled, highlighter, limit: int) -> SearchPage:
+        """The page of ``searcher``'s best ``limit`` notes. Search lock held."""
+        found = ranking.ranked_docs(searcher, compiled, limit)
+        if found is None:
+            results = searcher.search(compiled, limit=limit)
+            found = [(hit.docnum, hit.score) for hit in results], len(results)
+        ranked, total = found
+        hits = []
+        for docnum, score in ranked:
+            fields = searcher.stored_fields(docnum)
+            segments = tuple(snippet_segments(fields.get("body", ""), highlighter))
+            hits.append(
+                SearchHit(
+                    path=fields["path"],
+                    title=fields.get("title", ""),
+                    score=float(score),
+                    snippet=marked_snippet(segments),
+                    segments=segments,
                 )
+            )
         return SearchPage(hits, max(total, len(hits)))
 
     def _current_searcher(self):

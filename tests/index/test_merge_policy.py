@@ -123,3 +123,35 @@ def test_a_commit_with_fewer_notes_than_a_segment_leaves_it(vault, open_vault_in
     added = [write_note(vault, f"new{k}.md", "새 노트\n", title=f"new{k}") for k in range(notes)]
     index.update_paths(added)
     assert _sizes(index) == [notes, 40]
+
+
+def test_a_search_racing_another_writers_merge_answers_from_the_new_segments(
+    vault, open_vault_index, messages
+):
+    """A searcher opened before another writer's merge removed segment files it had not
+    opened yet (whoosh opens stored fields lazily) fails once; the search retries on the
+    index as it is now, without calling it damaged."""
+    _write_vault(vault, 30)
+    reader = open_vault_index()
+    reader.update()
+    writer = open_vault_index()
+    _save(writer, vault, 1, 30)  # segments [30, 1]
+    searcher = reader._current_searcher()
+    assert len(list(searcher.leaf_searchers())) == 2
+    _save(writer, vault, 2, 30)  # takes the 1-note segment in: its files go
+    assert _sizes(writer) == [2, 30]
+    # The race: the searcher passed its up-to-date check just before that commit.
+    real_up_to_date = searcher.up_to_date
+    checks = []
+
+    def up_to_date_once():
+        checks.append(True)
+        return True if len(checks) == 1 else real_up_to_date()
+
+    searcher.up_to_date = up_to_date_once
+    with pytest.raises((TypeError, OSError)):  # what happened before the retry
+        reader._ranked_page(searcher, compile_query(parse_query("저장")), None, 10)
+    hits = reader.search("저장", limit=10)
+    assert sorted(paths(hits)) == ["n007.md", "n014.md"]
+    assert reader._current_searcher() is not searcher
+    assert not any("rebuild" in message for message in messages)
