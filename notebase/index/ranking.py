@@ -7,7 +7,9 @@ notes. Here the same matcher tree whoosh builds is evaluated a whole node at a t
 becomes ``{note: score}`` (the scores whoosh's scorer gives, kept for the searcher's lifetime,
 which lasts until the index changes), and each node combines its children with the same float
 operations whoosh's matcher performs (``a + b``, ``s * boost``), so the scores are identical
-bit for bit. Order is whoosh's: score descending, then note number ascending.
+bit for bit. Order is whoosh's: score descending, then note number ascending. The notes'
+field lengths (for BM25F) are kept per segment for as long as the index object lives
+(``_segment_lengths``): a segment's never change, and a save leaves most segments.
 
 A tree with a node not handled here returns None and whoosh searches as before.
 """
@@ -28,10 +30,15 @@ oldest terms are dropped beyond this."""
 class _Cache(dict):
     """Term entries, oldest first, with their postings counted; field lengths apart."""
 
-    def __init__(self):
+    def __init__(self, lengths: dict):
         super().__init__()
         self.postings = 0
-        self.lengths: dict = {}
+        self.lengths = lengths
+        """``{(segment, field): {note: length}}``, shared by the searchers of one index."""
+        self.segments: dict[int, str | None] = {}
+        """id of a leaf searcher -> its segment's id (None: no segment, lengths in
+        ``own_lengths``, this searcher's only)."""
+        self.own_lengths: dict = {}
 
     def add(self, key, entry) -> None:
         size = len(entry[0])
@@ -52,11 +59,15 @@ def ranked_docs(searcher, query, limit: int) -> tuple[list[tuple[int, float]], i
     """``[(docnum, score)]`` of the best ``limit`` notes, best first, as whoosh's full ranking
     orders them (score, then note number), and how many notes match in all (every note
     scored counts); None when the query has a part this module does not evaluate."""
-    cache = searcher.__dict__.setdefault("_notebase_term_scores", _Cache())
+    cache = searcher.__dict__.get("_notebase_term_scores")
+    if cache is None:
+        cache = searcher._notebase_term_scores = _Cache(_segment_lengths(searcher))
     scored: list[tuple[int, float]] = []
     total = 0
     try:
         for leaf, offset in searcher.leaf_searchers():
+            if id(leaf) not in cache.segments:
+                cache.segments[id(leaf)] = _segment_key(leaf)
             scores = _evaluate(query.matcher(leaf), leaf, cache)
             total += len(scores)
             if len(scores) > limit:  # the limit-th best score, sorted in C, then only those
@@ -68,6 +79,28 @@ def ranked_docs(searcher, query, limit: int) -> tuple[list[tuple[int, float]], i
         return None
     scored.sort(key=lambda item: (-item[1], item[0]))
     return scored[:limit], total
+
+
+def _segment_key(leaf) -> str | None:
+    """The id of ``leaf``'s segment (whoosh writes a segment's files once: its field
+    lengths never change); None for a reader of no segment."""
+    segment = leaf.reader().segment()
+    return segment.segment_id() if segment is not None else None
+
+
+def _segment_lengths(searcher) -> dict:
+    """The field lengths kept for ``searcher``'s index: on whoosh's index object, which
+    outlives the searcher (a new one after every save), for the segments it still has. A
+    save leaves the large segments as they were (only their deletions change), so the
+    first query after it does not read their lengths again (half of its time)."""
+    ix = getattr(searcher, "_ix", None)
+    if ix is None:
+        return {}
+    kept = ix.__dict__.setdefault("_notebase_lengths", {})
+    live = {_segment_key(leaf) for leaf, _ in searcher.leaf_searchers()}
+    for key in [key for key in kept if key[0] not in live]:
+        del kept[key]
+    return kept
 
 
 def _evaluate(m, leaf, cache) -> dict[int, float]:
@@ -125,7 +158,11 @@ def _term(term, leaf, cache) -> list:
         scores = {}
         if type(scorer) is BM25FScorer:
             # scorer.score(reader), with each note's field length looked up once per searcher
-            lengths = cache.lengths.setdefault((id(leaf), fieldname), {})
+            segment = cache.segments[id(leaf)]
+            if segment is None:
+                lengths = cache.own_lengths.setdefault((id(leaf), fieldname), {})
+            else:
+                lengths = cache.lengths.setdefault((segment, fieldname), {})
             dfl, idf, avgfl, b, k1 = scorer.dfl, scorer.idf, scorer.avgfl, scorer.B, scorer.K1
             while reader.is_active():
                 doc = reader.id()

@@ -128,3 +128,30 @@ def test_segments_with_deleted_notes_are_ranked_here_too(two_segment_index, vaul
         found = ranking.ranked_docs(searcher, query, 20)
         assert found is not None, text
         assert found[0] == _whoosh_ranking(searcher, query, 20), text
+
+
+def test_field_lengths_outlive_the_searcher_and_it_still_ranks_as_whoosh(two_segment_index, vault):
+    """Field lengths are kept per segment on the index object: the searcher after a save
+    reuses those of the segments the save left, and ranks exactly as whoosh does."""
+    first = two_segment_index._current_searcher()
+    for text in QUERIES:
+        ranking.ranked_docs(first, compile_query(parse_query(text)), 20)
+    kept = two_segment_index._ix._notebase_lengths
+    before = {key: dict(lengths) for key, lengths in kept.items()}
+    assert before
+    note = vault / "n001.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\n메모리 추가\n", encoding="utf-8")
+    assert two_segment_index.update_paths([note]).updated == 1
+    second = two_segment_index._current_searcher()
+    assert second is not first
+    for text in QUERIES:
+        query = compile_query(parse_query(text))
+        found = ranking.ranked_docs(second, query, 20)
+        assert found is not None, text
+        assert found[0] == _whoosh_ranking(second, query, 20), text
+    live = {leaf.reader().segment().segment_id() for leaf, _ in second.leaf_searchers()}
+    assert {segment for segment, _ in kept} <= live
+    assert any(segment in live for segment, _ in before)
+    for key, lengths in before.items():
+        if key[0] in live:  # a segment the save left: the same lengths, not read again
+            assert kept[key].items() >= lengths.items()
