@@ -13,18 +13,24 @@ line, so a CRLF note has the same line numbers as its LF copy.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
 
-# The block parser only: inline parsing is the parser's own. footnote_tail would move
-# definitions to the end of the stream; the parser wants them where they are.
-BLOCK_PARSER = MarkdownIt("commonmark").use(footnote_plugin)
-BLOCK_PARSER.disable(["inline", "text_join", "footnote_tail"])
+@functools.cache
+def block_parser():
+    """The block parser only: inline parsing is the parser's own. footnote_tail would move
+    definitions to the end of the stream; the parser wants them where they are. Made on first
+    use: importing markdown-it is ~15 ms of a `notebase search` process, which never parses."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    parser = MarkdownIt("commonmark").use(footnote_plugin)
+    parser.disable(["inline", "text_join", "footnote_tail"])
+    return parser
 
 _FRONTMATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _HEADING_MARKUP = re.compile(r"[*_`]|\[\[|\]\]")
@@ -120,7 +126,7 @@ def outline(body: str) -> Outline:
     """Code ranges and headings of ``body`` (a note's text after its frontmatter; any line
     ends), from one block parse."""
     body = normalize_newlines(body)
-    tokens = BLOCK_PARSER.parse(body, {})
+    tokens = block_parser().parse(body, {})
     result = Outline(code=code_ranges(tokens))
     lines = body.split("\n")
     for index, token in enumerate(tokens):

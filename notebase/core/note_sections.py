@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from itertools import accumulate
 
-from notebase.core.markdown_blocks import BLOCK_PARSER, code_ranges, heading_key, outline
+from notebase.core.markdown_blocks import block_parser, code_ranges, heading_key, outline
 from notebase.core.obsidian_syntax import block_id_spans
 
 _BLOCK_TOKENS = (
@@ -59,7 +59,7 @@ def heading_range(body: str, heading: str) -> tuple[int, int] | None:
 
 def block_range(body: str, block_id: str) -> tuple[int, int] | None:
     """``(start, end)`` of the block marked ``^block_id`` (the id text included), or None."""
-    tokens = BLOCK_PARSER.parse(body, {})
+    tokens = block_parser().parse(body, {})
     spans = block_id_spans(body, code_ranges(tokens))
     match = next((span for span in spans if span[2].casefold() == block_id.casefold()), None)
     if match is None:

@@ -32,7 +32,7 @@ from notebase.core.citekeys import citekeys
 from notebase.core.frontmatter import load_frontmatter, read_fields
 from notebase.core.links import FootnoteSpan, inline_links, mask_code_spans
 from notebase.core.markdown_blocks import (
-    BLOCK_PARSER,
+    block_parser,
     code_ranges,
     heading_text,
     normalize_newlines,
@@ -47,8 +47,6 @@ from notebase.core.note import (
 )
 from notebase.core.results_block import block_summary, scan_lines
 
-# The block parser only: inline parsing is ours (see the module docstring).
-_MD = BLOCK_PARSER
 _DEFAULT_CONFIG = VaultConfig()
 
 # A tag starts after whitespace, an opening bracket or the start of the text: not inside
@@ -155,7 +153,8 @@ class _BodyScanner:
     def scan(self) -> None:
         note = self.note
         body = note.body
-        tokens = _MD.parse(body, {})
+        # The block parser only: inline parsing is ours (see the module docstring).
+        tokens = block_parser().parse(body, {})
         question_heading = self.config.question_heading_regex()
         tags = list(note.tags)
         seen_tags = {t.casefold() for t in tags}
