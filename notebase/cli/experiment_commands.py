@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--nproc", type=int, default=1,
                      help="runner processes on this machine, started by torch.distributed.run "
                      "(each meta-batch split between them; identical to one process when the meta-batch "
-                     "has at least that many reduce_groups: by default one per 16 tasks, at most 8)")
+                     "has at least that many reduce_groups: by default one per 32 tasks, at most 8)")
     run.add_argument("--nnodes", type=int, default=1, help="machines taking part (torchrun's)")
     run.add_argument("--node-rank", type=int, default=0, help="this machine's rank (torchrun's)")
     run.add_argument("--rdzv-endpoint", default=None,

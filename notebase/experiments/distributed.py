@@ -17,8 +17,8 @@ events.
 
 ``reduce_groups`` left at 0 (the default) is `default_groups`: one group per
 `TASKS_PER_GROUP` tasks, at most `MOST_DEFAULT_GROUPS`, so a meta-batch of 64 trains exactly
-alike on 1 to 4 processes and of 128 or more on 1 to 8, while a small one (25, the sinusoid
-default) stays one batched call on one process, where a meta-iteration of a tiny model is
+alike on 1 or 2 processes, of 128 on 1 to 4 and of 256 or more on 1 to 8, while a small one
+(25, the sinusoid default) stays one batched call on one process, where a meta-iteration of a tiny model is
 overhead-bound and every extra call costs (`bench/reduce_groups_bench.py`). Given more processes
 than that, the run uses one group per process (`runner.fix_groups`) and trains like one process
 with ``reduce_groups`` = the process count, which the record holds. A spec that pins
@@ -45,11 +45,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-TASKS_PER_GROUP = 16
-"""Fewest tasks in a default group. Each group is its own batched call: at meta-batch 25 of
-the 1-40-40-1 sinusoid MLP (one thread) 4 groups cost one process 2.1x per meta-iteration
-(MAML 1.04 -> 2.22 ms) while at 128 x 40 they cost 1.06-1.15x and at 64 x 128 or wider they
-are faster (smaller working sets: MAML 16.1 -> 11.3 ms), `bench/reduce_groups_bench.py`."""
+TASKS_PER_GROUP = 32
+"""Fewest tasks in a default group. Each group is its own batched call, and a tiny model's
+meta-iteration is overhead-bound (`bench/reduce_groups_bench.py`, 1-40-40-1 sinusoid MLP, one
+thread): at meta-batch 25, 4 groups of 6-7 tasks cost one process 2.1-2.6x (MAML 0.90 -> 2.10
+ms); at 128 tasks, 4 groups of 32 cost 1.0-1.3x (ANIL 1.7x) and 8 of 16 cost 1.2-2.6x; from
+width 128 up groups are faster (smaller working sets: 64 x 128 MAML 14.9 -> 11.6 ms)."""
 
 MOST_DEFAULT_GROUPS = 8
 """Most default groups: one per GPU of an eight-GPU machine."""

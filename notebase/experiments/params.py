@@ -99,8 +99,8 @@ PARAM_RULES: dict[str, ParamRule] = {
         int, 0, maximum=COUNT_MAX,
         help="fixed groups a meta-batch is cut into, each one batched meta-gradient, added in "
         "task order; runs on up to this many processes then train identically to one "
-        "(see notebase.experiments.distributed); 0 = one per 16 tasks, at most 8 (a "
-        "meta-batch under 32 is one call), or the run's process count when that is more",
+        "(see notebase.experiments.distributed); 0 = one per 32 tasks, at most 8 (a "
+        "meta-batch under 64 is one call), or the run's process count when that is more",
     ),
     "processes": ParamRule(
         int, 0, maximum=COUNT_MAX,
@@ -115,9 +115,9 @@ PARAM_RULES: dict[str, ParamRule] = {
 """Every parameter a spec may set, with its check."""
 
 REDUCE_GROUPS = 0
-"""Default groups of a meta-batch: `distributed.default_groups` (one per 16 tasks, at most 8),
+"""Default groups of a meta-batch: `distributed.default_groups` (one per 32 tasks, at most 8),
 or the run's process count when that is more (`runner.fix_groups`). Why not one fixed number:
-groups cost a tiny model's one-process meta-iteration (4 groups at meta-batch 25: 2.1x) and
+groups cost a tiny model's one-process meta-iteration (4 groups at meta-batch 25: 2.1-2.6x) and
 help a larger one (`distributed.TASKS_PER_GROUP`)."""
 
 _RUN_DEFAULTS: dict[str, Any] = {

@@ -419,12 +419,12 @@ compile = false
 @pytest.mark.slow
 def test_two_torchrun_ranks_train_exactly_like_one_process_for_hundreds_of_iterations(tmp_path):
     """gloo on CPU, 250 meta-iterations of every algorithm, ``reduce_groups`` left at its
-    default: a meta-batch of 32 is 2 groups of 16 tasks on one process and on two (one group
+    default: a meta-batch of 64 is 2 groups of 32 tasks on one process and on two (one group
     each), gathered and added in task order, so two ranks give the single process's losses.
     Measured: equal to the last bit (relative difference 0)."""
     spec_path = tmp_path / "experiments" / "long.toml"
     spec_path.parent.mkdir()
-    spec_path.write_text(LONG.replace("meta_batch = 5\n", "meta_batch = 32\n"), encoding="utf-8")
+    spec_path.write_text(LONG.replace("meta_batch = 5\n", "meta_batch = 64\n"), encoding="utf-8")
     single = run_experiment(load_spec(spec_path), device="cpu", runs_dir=tmp_path / "single")
     done = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
@@ -446,12 +446,12 @@ def test_two_torchrun_ranks_train_exactly_like_one_process_for_hundreds_of_itera
 
 
 def test_default_groups_follow_the_meta_batch_not_the_process_count():
-    assert [default_groups(b) for b in (1, 25, 31, 32, 64, 100, 128, 4096)] == [
-        1, 1, 1, 2, 4, 6, 8, 8]
-    points = [{"meta_batch": 25, "reduce_groups": 0}, {"meta_batch": 64, "reduce_groups": 0},
+    assert [default_groups(b) for b in (1, 25, 63, 64, 100, 128, 256, 4096)] == [
+        1, 1, 1, 2, 3, 4, 8, 8]
+    points = [{"meta_batch": 25, "reduce_groups": 0}, {"meta_batch": 128, "reduce_groups": 0},
               {"meta_batch": 64, "reduce_groups": 3}]
     assert [p["reduce_groups"] for p in fix_groups(points, 1)] == [1, 4, 3]
-    # Two processes: 64 keeps its 4 groups (trains like one process); 25 needs 2.
+    # Two processes: 128 keeps its 4 groups (trains like one process); 25 needs 2.
     assert [p["reduce_groups"] for p in fix_groups(points, 2)] == [2, 4, 3]
     assert groups_notice(points, 1) is None
     notice = groups_notice(points, 2)
