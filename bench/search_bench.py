@@ -184,32 +184,26 @@ def bench_size(n: int, repeat: int, work: Path, edits: int = 0) -> dict:
     # One-note edits: through the watcher API, then through a full update().
     notes = sorted(vault.glob("*.md"))
     watcher, full = [], []
+
+    def save(note, line: str, update, times: list[float]) -> None:
+        """Append `line` to `note`, then time `update` (it must see that one note)."""
+        with open(note, "a", encoding="utf-8") as handle:
+            handle.write(f"\n{line}\n")
+        started = time.perf_counter()
+        stats = update()
+        times.append(time.perf_counter() - started)
+        assert stats.updated == 1, stats
+
     for i in range(repeat):
         note = notes[(i * 7919) % len(notes)]
-        with open(note, "a", encoding="utf-8") as handle:
-            handle.write(f"\n추가된 문장 {i} 편집검증어{i}\n")
-        started = time.perf_counter()
-        stats = index.update_paths([note])
-        watcher.append(time.perf_counter() - started)
-        assert stats.updated == 1, stats
-        note = notes[(i * 7919 + 1) % len(notes)]
-        with open(note, "a", encoding="utf-8") as handle:
-            handle.write(f"\nanother edit {i}\n")
-        started = time.perf_counter()
-        stats = index.update()
-        full.append(time.perf_counter() - started)
-        assert stats.updated == 1, stats
+        save(note, f"추가된 문장 {i} 편집검증어{i}", lambda n=note: index.update_paths([n]), watcher)
+        save(notes[(i * 7919 + 1) % len(notes)], f"another edit {i}", index.update, full)
     result["update_one_note_scan_ms"] = median_ms(full)
     # More saves of other notes (the multi-segment state: one segment per commit, less
     # what the merge policy takes in). Deterministic: same notes, same order.
     for i in range(edits):
         note = notes[(i * 4099 + 13) % len(notes)]
-        with open(note, "a", encoding="utf-8") as handle:
-            handle.write(f"\n저장 {i} save{i}\n")
-        started = time.perf_counter()
-        stats = index.update_paths([note])
-        watcher.append(time.perf_counter() - started)
-        assert stats.updated == 1, stats
+        save(note, f"저장 {i} save{i}", lambda n=note: index.update_paths([n]), watcher)
     result["update_one_note_watcher_ms"] = median_ms(watcher)
     result["update_one_note_watcher_mean_ms"] = statistics.fmean(watcher) * 1000
     result["update_one_note_watcher_max_ms"] = max(watcher) * 1000

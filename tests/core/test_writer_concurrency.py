@@ -70,6 +70,18 @@ def _one_trial(tmp_path, seed: int) -> tuple[int, int]:
     return written, attempts
 
 
+def _write_while(note, program):
+    """`write_block` of a results block into `note` while `program` runs in a thread."""
+    import threading
+
+    thread = threading.Thread(target=program)
+    thread.start()
+    try:
+        return write_block(note, lambda data: korean_block())
+    finally:
+        thread.join()
+
+
 def test_lines_appended_during_write_back_are_never_lost(tmp_path):
     rng = random.Random(11)
     totals = [0, 0]
@@ -162,12 +174,9 @@ def test_a_line_written_to_our_file_after_the_undo_is_carried_over(tmp_path, mon
 
     monkeypatch.setattr(file_replace, "_rename2", rename2)
     monkeypatch.setattr(file_replace, "_settle", settle)
-    writer = threading.Thread(target=write_late_line)
-    writer.start()
     try:
-        outcome = write_block(note, lambda data: korean_block())
+        outcome = _write_while(note, write_late_line)
     finally:
-        writer.join()
         os.close(held)
     assert outcome.status == "sidecar"
     assert note.read_bytes() == (NOTE + "늦게 쓴 줄\n").encode()
@@ -200,12 +209,7 @@ def test_a_writer_counted_only_after_the_check_has_its_line_carried_over(tmp_pat
         os.close(late[0])
 
     monkeypatch.setattr(file_replace, "_open_for_writing", open_for_writing)
-    program = threading.Thread(target=write_late_line)
-    program.start()
-    try:
-        outcome = write_block(note, lambda data: korean_block())
-    finally:
-        program.join()
+    outcome = _write_while(note, write_late_line)
     assert outcome.status == "written"
     assert delete_block_lines(note.read_bytes(), "meta-cost") == (NOTE + "늦게 쓴 줄\n").encode()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["노트.md"]
