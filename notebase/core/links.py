@@ -35,6 +35,38 @@ ATTACHMENT_EXTENSIONS = frozenset(
 )
 
 
+def link_target_span(link_text: str, kind: str) -> tuple[int, int, str, bool] | None:
+    """``(start, end, as written, in angle brackets)`` of the note target inside the text of
+    one link of `Link.kind` ``kind`` (offsets into ``link_text``: the part a rename rewrites,
+    without ``#heading``, ``|label`` or the angle brackets); None if it has none."""
+    masked = mask_code_spans(link_text)
+    if kind == "wiki":
+        match = _WIKILINK.fullmatch(masked)
+        if match is None:
+            return None
+        inner_start = match.start(2)
+        inner = link_text[inner_start : match.end(2)]
+        part = inner.partition("|")[0].removesuffix("\\").partition("#")[0]
+        angle = False
+    else:
+        match = _MD_LINK.fullmatch(masked)
+        if match is None:
+            return None
+        inner_start = match.start(3)
+        inner = link_text[inner_start : match.end(3)]
+        angle = inner.startswith("<") and inner.endswith(">")
+        if angle:
+            inner_start += 1
+            inner = inner[1:-1]
+        part = inner.partition("#")[0]
+    lead = len(part) - len(part.lstrip())
+    core = part.strip()
+    if not core:
+        return None
+    start = inner_start + lead
+    return start, start + len(core), core, angle
+
+
 def is_attachment_target(target: str) -> bool:
     """True when ``target`` names a non-note file by its extension (``fig.png``)."""
     name = target.rsplit("/", 1)[-1]

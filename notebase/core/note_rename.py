@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 from notebase.core.file_replace import Moved, WriteRefused, open_place, read_current, replace
 from notebase.core.link_resolution import NameIndex
-from notebase.core.links import _MD_LINK, _WIKILINK, mask_code_spans
+from notebase.core.links import link_target_span
 from notebase.core.markdown_blocks import normalize_newlines, split_frontmatter
 from notebase.core.note import Link, Note
 from notebase.core.note_ops import (
@@ -287,7 +287,7 @@ def _plan_file(
                 f"{where}: a link to {expected} is broken over two lines; not rewritten"
             )
             continue
-        found = _target_span(note.body[link.start : link.end], link)
+        found = link_target_span(note.body[link.start : link.end], link.kind)
         if found is None:
             problems.append(f"{where}: the link to {expected} could not be read; not rewritten")
             continue
@@ -362,37 +362,6 @@ class _Layout:
             pos = end
         out.append(self.raw_text[pos:])
         return ("\ufeff" if self.bom else "") + "".join(out)
-
-
-def _target_span(link_text: str, link: Link) -> tuple[int, int, str, bool] | None:
-    """``(start, end, as written, in angle brackets)`` of the target inside the text of one
-    link (offsets into ``link_text``), read by the one link grammar; None if it cannot be."""
-    masked = mask_code_spans(link_text)
-    if link.kind == "wiki":
-        match = _WIKILINK.fullmatch(masked)
-        if match is None:
-            return None
-        inner_start = match.start(2)
-        inner = link_text[inner_start : match.end(2)]
-        part = inner.partition("|")[0].removesuffix("\\").partition("#")[0]
-        angle = False
-    else:
-        match = _MD_LINK.fullmatch(masked)
-        if match is None:
-            return None
-        inner_start = match.start(3)
-        inner = link_text[inner_start : match.end(3)]
-        angle = inner.startswith("<") and inner.endswith(">")
-        if angle:
-            inner_start += 1
-            inner = inner[1:-1]
-        part = inner.partition("#")[0]
-    lead = len(part) - len(part.lstrip())
-    core = part.strip()
-    if not core:
-        return None
-    start = inner_start + lead
-    return start, start + len(core), core, angle
 
 
 # --------------------------------------------------------------------------- link forms
