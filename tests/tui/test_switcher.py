@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from notebase.tui.name_folding import fold, initials
 from notebase.tui.screens.main import MainScreen
 from notebase.tui.screens.note_dialogs import NewNoteScreen
-from notebase.tui.screens.switcher import CREATE_KEY, Matcher, SwitcherScreen, fold, initials
+from notebase.tui.screens.switcher import CREATE_KEY, Matcher, SwitcherScreen
 from notebase.tui.views import SwitchTarget
 from notebase.tui.widgets.row_list import RowList
 

@@ -413,6 +413,15 @@ async def test_double_bracket_completes_titles_and_aliases(vault_dirs):
         await pilot.press("escape")
         assert not completion.display and isinstance(app.screen, EditorScreen)
 
+        # Compared as the switcher does: a last syllable still half typed (메탈 on the way
+        # to 메타러닝) already offers the note.
+        await type_text(pilot, " [[메탈")
+        assert completion.display
+        shown = [
+            str(completion.get_option_at_index(i).prompt) for i in range(completion.option_count)
+        ]
+        assert "메타러닝의 계산 비용" in shown
+
 
 # --------------------------------------------------------------------------- F2: rename
 

@@ -26,6 +26,7 @@ from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from notebase.errors import UserError
+from notebase.tui.name_folding import fold
 from notebase.tui.screens.modals import ConfirmScreen
 from notebase.tui.session import VaultSession
 
@@ -91,7 +92,7 @@ class LinkCompletion(OptionList):
         super().__init__(markup=False, **kwargs)
         self.can_focus = False
         self.targets: list[tuple[str, str, str]] = []
-        """``(name to insert, shown, casefolded name)``: every title, then every alias."""
+        """``(name to insert, shown, folded name)``: every title, then every alias."""
         self._names: list[str] = []
         """The names of the options shown, in order."""
 
@@ -99,11 +100,13 @@ class LinkCompletion(OptionList):
         """``[(title, aliases)]`` of the vault's notes."""
         rows = [(title, title) for title, _ in targets]
         rows += [(alias, f"{alias} → {title}") for title, aliases in targets for alias in aliases]
-        self.targets = [(name, shown, name.casefold()) for name, shown in dict.fromkeys(rows)]
+        self.targets = [(name, shown, fold(name)) for name, shown in dict.fromkeys(rows)]
 
     def show_for(self, query: str) -> bool:
-        """Show the names matching ``query``; False (hidden) when none does."""
-        wanted = query.casefold().strip()
+        """Show the names matching ``query``, those it begins first; False (hidden) when none
+        does. Compared as the quick switcher does (`name_folding.fold`), so ``[[메ㅌ`` or
+        ``[[메탈``, the last syllable half typed, already offers 메타러닝."""
+        wanted = fold(query)
         starts = [t for t in self.targets if t[2].startswith(wanted)]
         inside = [t for t in self.targets if wanted in t[2] and not t[2].startswith(wanted)]
         matches = (starts + inside)[:COMPLETIONS_SHOWN]

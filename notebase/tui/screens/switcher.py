@@ -12,10 +12,8 @@ Matching (``Matcher``), best first:
    ``partial_ratio`` ≥ ``FUZZY_CUTOFF``), only looked for when the tiers above found fewer
    than ``FUZZY_BELOW`` notes.
 
-Everything is compared NFC, case-folded and with Hangul syllables split into their jamo,
-compound vowels and final consonants split too (``닭`` → ``ㄷㅏㄹㄱ``), so a query whose
-last syllable is still half typed (``메탈`` on the way to ``메타러닝``) matches too. The
-keys are prepared once per vault version (``Matcher`` over ``session.switch_targets()``, on
+Everything is compared folded (`notebase.tui.name_folding`: NFC, case-folded, Hangul split
+into jamo, so a half-typed last syllable matches too). The keys are prepared once per vault version (``Matcher`` over ``session.switch_targets()``, on
 a worker); a keystroke then costs plain substring tests over them
 (``bench/switcher_bench.py`` measures it). When nothing matches, the only row offers to
 create a note of that name (the app then opens ``n``'s new-note dialog with it as title).
@@ -25,7 +23,6 @@ from __future__ import annotations
 
 import heapq
 import time
-import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -37,6 +34,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from notebase.tui.name_folding import consonants_only, fold, initials
 from notebase.tui.session import VaultSession
 from notebase.tui.views import SwitchTarget
 from notebase.tui.widgets.row_list import Row, RowList
@@ -53,51 +51,7 @@ FUZZY_CUTOFF = 85
 CREATE_KEY = "\0create"
 """Row key of the "create note" row (no note path starts with NUL)."""
 
-_CHOSEONG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
-_JUNGSEONG = "ㅏ ㅐ ㅑ ㅒ ㅓ ㅔ ㅕ ㅖ ㅗ ㅗㅏ ㅗㅐ ㅗㅣ ㅛ ㅜ ㅜㅓ ㅜㅔ ㅜㅣ ㅠ ㅡ ㅡㅣ ㅣ".split()
-_JONGSEONG = [""] + (
-    "ㄱ ㄲ ㄱㅅ ㄴ ㄴㅈ ㄴㅎ ㄷ ㄹ ㄹㄱ ㄹㅁ ㄹㅂ ㄹㅅ ㄹㅌ ㄹㅍ ㄹㅎ ㅁ ㅂ ㅂㅅ ㅅ ㅆ ㅇ ㅈ ㅊ ㅋ ㅌ ㅍ ㅎ"
-).split()
-_COMPOUND = {  # compatibility jamo typed on their own
-    "ㄳ": "ㄱㅅ", "ㄵ": "ㄴㅈ", "ㄶ": "ㄴㅎ", "ㄺ": "ㄹㄱ", "ㄻ": "ㄹㅁ", "ㄼ": "ㄹㅂ",
-    "ㄽ": "ㄹㅅ", "ㄾ": "ㄹㅌ", "ㄿ": "ㄹㅍ", "ㅀ": "ㄹㅎ", "ㅄ": "ㅂㅅ", "ㅘ": "ㅗㅏ",
-    "ㅙ": "ㅗㅐ", "ㅚ": "ㅗㅣ", "ㅝ": "ㅜㅓ", "ㅞ": "ㅜㅔ", "ㅟ": "ㅜㅣ", "ㅢ": "ㅡㅣ",
-}  # fmt: skip
 _WORD_STARTS = frozenset(" /-_.([{'\"")
-_tables: tuple[dict[int, str], dict[int, str]] | None = None
-
-
-def _jamo_tables() -> tuple[dict[int, str], dict[int, str]]:
-    """``str.translate`` tables: every Hangul syllable to its jamo, and to its initial."""
-    global _tables
-    if _tables is None:
-        jamo: dict[int, str] = {ord(k): v for k, v in _COMPOUND.items()}
-        initials: dict[int, str] = {}
-        for index in range(11172):
-            lead, rest = divmod(index, 588)
-            vowel, tail = divmod(rest, 28)
-            code = 0xAC00 + index
-            jamo[code] = _CHOSEONG[lead] + _JUNGSEONG[vowel] + _JONGSEONG[tail]
-            initials[code] = _CHOSEONG[lead]
-        _tables = jamo, initials
-    return _tables
-
-
-def fold(text: str) -> str:
-    """How names and queries are compared: NFC, case-folded, spaces collapsed, Hangul
-    syllables (and compound jamo) split into single jamo."""
-    text = " ".join(unicodedata.normalize("NFC", text).casefold().split())
-    return text.translate(_jamo_tables()[0])
-
-
-def initials(text: str) -> str:
-    """The initial consonant of each Hangul syllable (other characters kept), folded."""
-    text = " ".join(unicodedata.normalize("NFC", text).casefold().split())
-    return text.translate(_jamo_tables()[1])
-
-
-def _consonants_only(query: str) -> bool:
-    return bool(query) and all(char in _CHOSEONG or char == " " for char in query)
 
 
 @dataclass(slots=True)
@@ -165,7 +119,7 @@ class Matcher:
             elif key[at - 1] in _WORD_STARTS:
                 score += 150
             offer(index, score, field, name)
-        if _consonants_only(query.strip()):
+        if consonants_only(query.strip()):
             compact = query.replace(" ", "")
             for number, key in enumerate(self._initials):
                 at = key.find(compact) if key else -1
