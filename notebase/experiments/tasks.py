@@ -126,17 +126,31 @@ class MetaModel(nn.Module):
 
     # Pure functions of a parameter dict (names as in `named_parameters`). They compute
     # `functional_call(self, params, (x,))` (up to float rounding) with less Python overhead
-    # per call, which matters inside the inner loop. Written with broadcasting matmuls, they
-    # also take per-task parameters and inputs with a leading task dimension
-    # (`MAML.inner_steps_of_all_tasks`) without `vmap`.
+    # per call, which matters inside the inner loop. Written with broadcasting, they also take
+    # per-task parameters and inputs with a leading task dimension without `vmap`.
     @staticmethod
-    def functional_body(params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        hidden = torch.relu(x @ params["body.0.weight"].mT + params["body.0.bias"].unsqueeze(-2))
-        return torch.relu(hidden @ params["body.2.weight"].mT + params["body.2.bias"].unsqueeze(-2))
+    def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """``x @ weight.T + bias``. A layer with one input is an outer product and one with
+        one output a dot product per row: written elementwise, `torch.compile` fuses them with
+        the ops around them instead of calling BLAS for each (sinusoid's 1-40-40-1, compiled
+        MAML, interleaved: 2.97x -> 3.30x the batched reference at 5 inner steps, 2.48x ->
+        2.70x at 1). The one-input form gives the matmul's numbers exactly."""
+        if weight.shape[-1] == 1:
+            out = x * weight.mT
+        elif weight.shape[-2] == 1:
+            out = (x * weight).sum(-1, keepdim=True)
+        else:
+            out = x @ weight.mT
+        return out + bias.unsqueeze(-2)
 
-    @staticmethod
-    def functional_head(params: dict[str, torch.Tensor], features: torch.Tensor) -> torch.Tensor:
-        return features @ params["head.weight"].mT + params["head.bias"].unsqueeze(-2)
+    @classmethod
+    def functional_body(cls, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        hidden = torch.relu(cls.linear(x, params["body.0.weight"], params["body.0.bias"]))
+        return torch.relu(cls.linear(hidden, params["body.2.weight"], params["body.2.bias"]))
+
+    @classmethod
+    def functional_head(cls, params: dict[str, torch.Tensor], features: torch.Tensor) -> torch.Tensor:
+        return cls.linear(features, params["head.weight"], params["head.bias"])
 
     @classmethod
     def functional_forward(cls, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
