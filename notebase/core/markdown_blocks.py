@@ -30,6 +30,10 @@ def block_parser():
 
     parser = MarkdownIt("commonmark").use(footnote_plugin)
     parser.disable(["inline", "text_join", "footnote_tail"])
+    # markdown-it compiles its rule lists on the first parse, visibly to other threads while
+    # half done ("none of the block rules matched" when several threads parse first at once):
+    # it leaves here compiled.
+    parser.parse("x\n", {})
     return parser
 
 _FRONTMATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
