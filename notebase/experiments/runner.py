@@ -102,9 +102,9 @@ def groups_notice(points: list[dict[str, Any]], world_size: int) -> str | None:
                     and default_groups(p["meta_batch"]) < world_size})
     if not small:
         return None
-    return (f"meta_batch {', '.join(map(str, small))}: {world_size} processes need "
-            f"{world_size} reduction groups, more than the default "
-            f"{default_groups(small[-1])}; results equal one process with "
+    defaults = ", ".join(f"{b} has {default_groups(b)}" for b in small)
+    return (f"{world_size} processes need {world_size} reduction groups, more than the "
+            f"default (meta_batch {defaults}); results equal one process with "
             f"reduce_groups = {world_size} (pin reduce_groups in the spec to compare runs)")
 
 

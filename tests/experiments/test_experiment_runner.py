@@ -455,7 +455,10 @@ def test_default_groups_follow_the_meta_batch_not_the_process_count():
     assert [p["reduce_groups"] for p in fix_groups(points, 2)] == [2, 4, 3]
     assert groups_notice(points, 1) is None
     notice = groups_notice(points, 2)
-    assert notice.startswith("meta_batch 25: 2 processes need 2 reduction groups")
+    assert notice.startswith("2 processes need 2 reduction groups, more than the default "
+                             "(meta_batch 25 has 1)")
+    assert "meta_batch 64 has 2, 128 has 4" in groups_notice(
+        [{"meta_batch": b, "reduce_groups": 0} for b in (128, 64, 512)], 8)
     assert "reduce_groups = 2" in notice
     assert groups_notice(points[1:], 4) is None
 
