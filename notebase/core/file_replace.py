@@ -24,7 +24,9 @@ What it promises (tests: tests/core/test_writer_hardening.py, test_writer_concur
   undone (a writer that opened the new file by name meanwhile is waited for, and what it
   appended is carried over) and the caller starts over. When it is kept, a writer whose open
   found the old file before the exchange but counted only after that look is waited for too,
-  and its line carried over (`_carry_late_line`). After that no write can reach the old file,
+  and its line carried over (`_late_bytes`, `_carry`); a file rewritten by it instead is the
+  newest version, and the swap is undone. An undo never swaps out a file another saver put
+  in place of ours meanwhile (`_undo`). After that no write can reach the old file,
   so no edit is lost (where leases are off,
   ``fs.leases-enable=0``, or a file system has none, a write through a descriptor opened
   before the rename can still land in the old file after that last look). Elsewhere the
@@ -397,15 +399,13 @@ def _swap_in(
         same_file = (old.st_dev, old.st_ino) == (current.st.st_dev, current.st.st_ino)
         place.busy = same_file and _open_for_writing(current.fd)
         if same_file and not place.busy and _unchanged(current, renamed=True):
-            _carry_late_line(place, current)
-            return True  # the caller's finally unlinks the old file
-        _rename2(dir_fd, temp, name, _RENAME_EXCHANGE)  # undo: theirs back in place
-        _settle(temp_fd)  # a writer that opened ours meanwhile finishes its line first
-        added = _extra(temp_fd, data)
-        if added is None:  # our file was rewritten meanwhile: that is the newest version
-            _rename2(dir_fd, temp, name, _RENAME_EXCHANGE)
-        elif added:  # a line appended to our file meanwhile goes on with theirs
-            _append(place, added)
+            late = _late_bytes(current)
+            if late is not None:
+                if late:
+                    _carry(late, temp_fd, place)  # to our file: the note now
+                return True  # the caller's finally unlinks the old file
+            # Rewritten (not appended to) after the look: that version is the newest.
+        _undo(place, temp, temp_fd, data, current)
         return False
     os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     if _unchanged(current, renamed=True):
@@ -426,11 +426,16 @@ def _swap_in(
 def _open_for_writing(fd: int) -> bool:
     """Whether any process holds the file behind ``fd`` (ours, read-only) open for writing.
     Linux refuses a read lease exactly then; the lease is dropped at once, and is only taken
-    on a file no path leads to any more, so no one's open can break it. False where leases
-    are not to be had (another system, another owner without CAP_LEASE, leases disabled)."""
+    on a file no path leads to but our temporary name. An open that had found the file
+    before it was moved there can still break the lease in that instant: the break is then
+    announced with SIGURG, ignored by default, instead of SIGIO, whose default ends the
+    process. False where leases are not to be had (another system, another owner without
+    CAP_LEASE, leases disabled)."""
     try:
         import fcntl
+        import signal
 
+        fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
         fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
     except (ImportError, AttributeError):
         return False
@@ -453,26 +458,98 @@ def _settle(fd: int) -> None:
         pause = min(pause * 2 or 0.00002, 0.0001)
 
 
-def _carry_late_line(place: Place, current: Current) -> None:
-    """After a swap that succeeded: a writer whose open looked the name up before the
-    exchange but counted as a writer only after the check (a window inside its open call)
-    writes into the old file; wait for it and carry its line over to the note rather than
-    drop it with the old file."""
+def _late_bytes(current: Current) -> bytes | None:
+    """After a swap that stands: what a writer added to the old file after our look (b"" when
+    nothing; None when it rewrote the file). Its open may have found the old file before the
+    exchange and counted as a writer only after the look (a window inside its open call):
+    it is waited for, so its line is read before the old file is dropped."""
     _settle(current.fd)
-    late = _extra(current.fd, current.data)
-    if late:
-        _append(place, late)
+    return _extra(current.fd, current.data)
+
+
+def _undo(place: Place, temp: str, temp_fd: int, data: bytes, current: Current) -> None:
+    """Put the old file back in place of ours, keeping every line written meanwhile: a
+    writer that opened ours by name in that instant is waited for and its line carried over
+    to the old file; if ours was rewritten meanwhile, that version stays. When the name no
+    longer leads to our file, another program (another notebase) replaced it after us with a
+    newer version that holds ours: nothing is swapped, and only what a writer added to the
+    old file since we read it goes on to the note."""
+    dir_fd, name = place.dir_fd, place.name
+    if not _leads_to(place, temp_fd):
+        _settle(current.fd)
+        added = _extra(current.fd, current.data)
+        if added and not _already_there(place, current.data, added):
+            _carry(added, current.fd, place)
+        return
+    _rename2(dir_fd, temp, name, _RENAME_EXCHANGE)  # theirs back in place
+    _settle(temp_fd)  # a writer that opened ours meanwhile finishes its line first
+    added = _extra(temp_fd, data)
+    if added is None:  # our file was rewritten meanwhile: that is the newest version
+        _rename2(dir_fd, temp, name, _RENAME_EXCHANGE)
+    elif added:  # a line appended to our file meanwhile goes on with theirs
+        _carry(added, current.fd, place)
+
+
+def _already_there(place: Place, before: bytes, added: bytes) -> bool:
+    """Whether the note now holds ``added`` right after the end of ``before``, as in the old
+    file: a saver that replaced our file may have read the old one after the line came."""
+    try:
+        fd = os.open(place.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=place.dir_fd)
+    except OSError:
+        return False
+    try:
+        return before[-256:] + added in _read_all_at(fd)
+    finally:
+        os.close(fd)
+
+
+def _leads_to(place: Place, fd: int) -> bool:
+    """Whether the file's name still leads to the file behind ``fd``."""
+    try:
+        there = os.stat(place.name, dir_fd=place.dir_fd, follow_symlinks=False)
+    except OSError:
+        return False
+    return os.path.samestat(there, os.fstat(fd))
+
+
+def _carry(added: bytes, fd: int, place: Place) -> None:
+    """Append ``added`` to the note: whatever file its name leads to now (another saver may
+    have put a newer version there), or, when the name is gone (renamed meanwhile), the file
+    behind ``fd`` (ours or the old note), reopened through ``/proc``. A failure here loses
+    only that line: the write it follows stands, so it is not raised."""
+    try:
+        _append(place, added)
+        return
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return
+    try:
+        target = os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        _write_appending(target, added)
+    except OSError:
+        pass
+    finally:
+        os.close(target)
 
 
 def _append(place: Place, added: bytes) -> None:
+    """Append ``added`` to whatever file the name leads to now."""
     flags = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
     fd = os.open(place.name, flags, dir_fd=place.dir_fd)
     try:
-        view = memoryview(added)
-        while view:  # a short write (a full disk, a signal) must not drop the rest
-            view = view[os.write(fd, view) :]
+        _write_appending(fd, added)
     finally:
         os.close(fd)
+
+
+def _write_appending(fd: int, added: bytes) -> None:
+    view = memoryview(added)
+    while view:  # a short write (a full disk, a signal) must not drop the rest
+        view = view[os.write(fd, view) :]
 
 
 def _in_place(place: Place, data: bytes, current: Current, guard: bool) -> bool:

@@ -213,3 +213,117 @@ def test_a_writer_counted_only_after_the_check_has_its_line_carried_over(tmp_pat
     assert outcome.status == "written"
     assert delete_block_lines(note.read_bytes(), "meta-cost") == (NOTE + "늦게 쓴 줄\n").encode()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["노트.md"]
+
+
+def _replace(note, make):
+    """One guarded `file_replace.replace` of `note` with ``make(bytes as read)``."""
+    with file_replace.open_place(note) as place:
+        current = file_replace.read_current(place)
+        try:
+            return file_replace.replace(place, make(current.data), current)
+        finally:
+            current.close()
+
+
+def test_a_second_saver_that_replaced_ours_before_our_undo_keeps_its_save(tmp_path, monkeypatch):
+    """Saver A swaps its file in, finds the old note busy and must undo; before it does,
+    saver B (another notebase) reads A's file, swaps its own in and succeeds. A's undo must
+    not swap B's file out (and delete it): B's save, which holds A's edit, stays."""
+    note = tmp_path / "n.md"
+    note.write_bytes(b"old\n")
+    held = os.open(note, os.O_WRONLY | os.O_APPEND)  # keeps the old note busy: A undoes
+    real_check = file_replace._open_for_writing
+    saves = []
+
+    def check_then_b_saves(fd):
+        busy = real_check(fd)
+        if not saves:  # A's look, between its exchange and its undo
+            saves.append("B")
+            saves.append(_replace(note, lambda data: data + b"B's edit\n"))
+        return busy
+
+    monkeypatch.setattr(file_replace, "_open_for_writing", check_then_b_saves)
+    try:
+        a_done = _replace(note, lambda data: data + b"A's edit\n")
+    finally:
+        os.close(held)
+    assert saves == ["B", True] and a_done is False  # A starts over on B's note
+    assert note.read_bytes() == b"old\nA's edit\nB's edit\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
+
+
+def test_a_late_line_follows_the_note_when_it_is_renamed_meanwhile(tmp_path, monkeypatch):
+    """The carried-over late line goes to our file, the note now, even when the note is
+    renamed while the writer waits for the late program; the save stands."""
+    note = tmp_path / "n.md"
+    note.write_bytes(b"old\n")
+    real_settle = file_replace._settle
+    settled = []
+
+    def late_line_and_rename(fd):
+        if not settled:  # the old note: a program that found it before the exchange writes
+            settled.append(fd)
+            late = os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_APPEND)
+            os.write(late, b"late line\n")
+            os.close(late)
+            os.rename(note, tmp_path / "renamed.md")  # the app's rename, a sync tool, mv
+        real_settle(fd)
+
+    monkeypatch.setattr(file_replace, "_settle", late_line_and_rename)
+    assert _replace(note, lambda data: data + b"our edit\n") is True
+    assert (tmp_path / "renamed.md").read_bytes() == b"old\nour edit\nlate line\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["renamed.md"]
+
+
+def test_a_note_rewritten_by_a_late_program_is_not_overwritten(tmp_path, monkeypatch):
+    """A program that found the old note before the exchange rewrites it (``>``, an editor
+    saving in place) after the look: its version is the newest, so ours is taken back and
+    the caller starts over; nothing it wrote is dropped."""
+    note = tmp_path / "n.md"
+    note.write_bytes(b"old\n")
+    real_settle = file_replace._settle
+    settled = []
+
+    def late_rewrite(fd):
+        if not settled:
+            settled.append(fd)
+            late = os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_TRUNC)
+            os.write(late, b"rewritten\n")
+            os.close(late)
+        real_settle(fd)
+
+    monkeypatch.setattr(file_replace, "_settle", late_rewrite)
+    assert _replace(note, lambda data: data + b"our edit\n") is False
+    assert note.read_bytes() == b"rewritten\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
+
+
+_LEASE_LOOKER = """
+import os, sys, time
+from notebase.core import file_replace
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print("ready", flush=True)
+end = time.monotonic() + 0.5
+while time.monotonic() < end:
+    file_replace._open_for_writing(fd)
+"""
+
+
+def test_a_lease_broken_by_an_open_does_not_end_the_process(tmp_path):
+    """The read lease of `_open_for_writing` can be broken by an open already under way
+    (it found the file before the exchange). The break must not arrive as SIGIO, whose
+    default action ends the process (measured: without the fix, killed within ~300 opens)."""
+    import subprocess
+    import sys
+
+    note = tmp_path / "n.md"
+    note.write_bytes(b"x\n")
+    looker = subprocess.Popen([sys.executable, "-c", _LEASE_LOOKER, str(note)],
+                              stdout=subprocess.PIPE, text=True)
+    assert looker.stdout.readline() == "ready\n"
+    opens = 0
+    while looker.poll() is None:
+        os.close(os.open(note, os.O_WRONLY))
+        opens += 1
+    assert looker.wait() == 0, f"the looker died after {opens} opens"
+    assert opens > 1000
