@@ -327,3 +327,31 @@ def test_a_lease_broken_by_an_open_does_not_end_the_process(tmp_path):
         opens += 1
     assert looker.wait() == 0, f"the looker died after {opens} opens"
     assert opens > 1000
+
+
+def test_a_line_the_other_savers_version_already_holds_is_not_appended_again(
+    tmp_path, monkeypatch
+):
+    """A line lands in the old note after we read it, and another saver, having read the old
+    note with that line, replaces our file before our undo: its version holds the line, so
+    the line is not carried over a second time."""
+    note = tmp_path / "n.md"
+    note.write_bytes(b"old\n")
+    real_check = file_replace._open_for_writing
+    looked = []
+
+    def late_line_then_other_saver(fd):
+        if not looked:  # our look at the old note, right after our exchange
+            looked.append(fd)
+            late = os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_APPEND)
+            os.write(late, b"late\n")
+            os.close(late)
+            theirs = tmp_path / "theirs.tmp"  # the other saver's version of the old note
+            theirs.write_bytes(b"old\nlate\nB's edit\n")
+            os.replace(theirs, note)
+        return real_check(fd)
+
+    monkeypatch.setattr(file_replace, "_open_for_writing", late_line_then_other_saver)
+    assert _replace(note, lambda data: data + b"A's edit\n") is False
+    assert note.read_bytes() == b"old\nlate\nB's edit\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
