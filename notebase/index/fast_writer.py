@@ -95,6 +95,9 @@ class FastSegmentWriter(SegmentWriter):
         }
         self.extra_segments: list = []
         """Segments another process wrote (``build_helper``), listed by this commit."""
+        self.segment_written = False
+        """This writer's segment is written (``write_segment``): only deletions and a
+        commit that merges nothing may follow."""
 
     def add_document(self, **fields) -> None:
         kept = self._kept
@@ -164,10 +167,14 @@ class FastSegmentWriter(SegmentWriter):
 
     def write_segment(self) -> None:
         """Write the documents added so far as this writer's segment now (its files; the
-        table of contents at commit, which lists it with ``extra_segments``). Nothing may
-        be added afterwards, and the commit must merge nothing (``NO_MERGE``)."""
+        table of contents at commit, which lists it with ``extra_segments``); nothing when
+        none was added. Nothing may be added afterwards, and the commit must merge nothing
+        (``NO_MERGE``)."""
+        if not self._added:
+            return
         self.extra_segments.append(self._finalize_segment())
         self._added = False  # the commit only closes the (closed) files and lists segments
+        self.segment_written = True
 
     def _commit_toc(self, segments) -> None:
         super()._commit_toc(list(segments) + self.extra_segments)

@@ -86,9 +86,6 @@ class Batch:
         """Documents added since the last commit."""
         self.changed: dict[str, FileState] = {}
         self.removed: list[str] = []
-        self.written = False
-        """The writer's segment is written (``write_segment``): only deletions and the
-        commit may follow."""
 
     def _writer(self):
         if self.writer is None:
@@ -120,9 +117,8 @@ class Batch:
         """Write the notes added so far as a segment now; ``commit`` lists it. A large
         build does this before waiting for its helper process, so that this process
         sorts and writes its postings while the helper still works."""
-        if self.writer is not None and self.writer._added:
+        if self.writer is not None:
             self.writer.write_segment()
-            self.written = True
 
     def add_segments(self, segments: list) -> None:
         """List segments written by another process (``build_helper``) in the next commit."""
@@ -138,7 +134,8 @@ class Batch:
         owner = self.owner
         if self.writer is not None:
             # A segment written early takes in no other: its files are closed.
-            self.writer.commit(mergetype=NO_MERGE if self.written else merge_small_segments)
+            early = self.writer.segment_written
+            self.writer.commit(mergetype=NO_MERGE if early else merge_small_segments)
             self.writer = None
             owner._refresh_searcher()
             health.record(owner.folder, owner._ix)
@@ -150,10 +147,9 @@ class Batch:
                 self.changed,
                 self.removed,
             )
-        self.changed, self.removed, self.documents, self.written = {}, [], 0, False
+        self.changed, self.removed, self.documents = {}, [], 0
 
     def cancel(self) -> None:
-        self.written = False
         if self.writer is not None:
             try:
                 self.writer.cancel()
