@@ -526,15 +526,7 @@ class NoteBody(LineWidget, can_focus=True):
 
     def heading_lines(self) -> list[tuple[int, str]]:
         """``(line, heading text)`` of every heading, top to bottom."""
-        self.complete_now()
-        found = []
-        for number, line in enumerate(self._lines):
-            for segment in line:
-                style = segment.style
-                if style is not None and HEADING_META in style.meta:
-                    found.append((number, style.meta[HEADING_META]))
-                    break
-        return found
+        return [(line, text) for line, _level, text in self.outline()]
 
     def outline(self) -> list[tuple[int, int, str]]:
         """``(line, level, heading text)`` of every heading, top to bottom."""
