@@ -47,7 +47,7 @@ from notebase.tui.views import Listing, MentionRow, NotePage, VaultUpdate
 from notebase.tui.widgets.key_footer import KeyFooter
 from notebase.tui.widgets.note_body import NoteBody, Rendered, render_markdown
 from notebase.tui.widgets.note_list import FilterBox, NoteList
-from notebase.tui.widgets.note_view import NoteView, heading_words
+from notebase.tui.widgets.note_view import NoteView, heading_line
 from notebase.tui.widgets.run_panel import RunPanel
 from notebase.tui.widgets.side_panel import SidePanel
 from notebase.tui.widgets.tag_tree import TagTree
@@ -577,13 +577,7 @@ class MainScreen(Screen):
     def _reveal_mention(self, mention: MentionRow) -> None:
         """Scroll the body to the first line showing the mentioned name under its heading."""
         body = self.query_one(NoteBody)
-        start = 0
-        if mention.heading:
-            wanted = heading_words(mention.heading)
-            for line, _level, text in body.outline():
-                if heading_words(text) == wanted:
-                    start = line
-                    break
+        start = (heading_line(body, mention.heading) or 0) if mention.heading else 0
         found = body.find_line(mention.name, start)
         body.scroll_to_line(found if found is not None else start)
 

@@ -22,7 +22,7 @@ from notebase.tui.session import VaultSession
 from notebase.tui.views import NotePage, QuestionRow
 from notebase.tui.widgets.key_footer import KeyFooter
 from notebase.tui.widgets.note_body import NoteBody
-from notebase.tui.widgets.note_view import heading_words
+from notebase.tui.widgets.note_view import heading_line
 from notebase.tui.widgets.row_list import Row, RowList
 
 LEAD_CHARS = 16
@@ -107,13 +107,7 @@ def question_line(body: NoteBody, page: NotePage, number: int) -> int | None:
     target = next((q for q in page.questions if q.number == number), None)
     if target is None:
         return None
-    start = 0
-    if target.heading:
-        wanted = heading_words(target.heading)
-        start = next(
-            (line for line, text in body.heading_lines() if heading_words(text) == wanted), 0
-        )
-    line = start
+    line = (heading_line(body, target.heading) or 0) if target.heading else 0
     for question in page.questions:
         if question.heading != target.heading or question.number > number:
             continue

@@ -26,6 +26,13 @@ def heading_words(text: str) -> tuple[str, ...]:
     return heading_key(text.rpartition("#")[2] or text)
 
 
+def heading_line(body: NoteBody, heading: str) -> int | None:
+    """The rendered line of ``body``'s first heading whose words match ``heading``'s
+    (`heading_words`); None when none does."""
+    wanted = heading_words(heading)
+    return next((line for line, text in body.heading_lines() if heading_words(text) == wanted), None)
+
+
 class NoteView(Vertical):
     """Shows one note; link clicks bubble up as ``NoteBody.LinkClicked``."""
 
@@ -104,9 +111,8 @@ class NoteView(Vertical):
         """
         if heading.startswith("^"):
             return self._goto_block(heading[1:])
-        wanted = heading_words(heading)
-        for line, title in self.body.heading_lines():
-            if heading_words(title) == wanted:
-                self.body.scroll_to_line(line)
-                return True
-        return False
+        line = heading_line(self.body, heading)
+        if line is None:
+            return False
+        self.body.scroll_to_line(line)
+        return True
