@@ -78,7 +78,8 @@ class Moved(Exception):
 # --------------------------------------------------------------------------- where
 
 
-def _inside(path: str, root: str) -> bool:
+def is_inside(path: str, root: str) -> bool:
+    """Whether real path ``path`` is ``root`` or lies under it (both from ``realpath``)."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
@@ -122,7 +123,7 @@ def open_place(path: Path, vault_root: Path | None = None, *, label: str = "the 
     or the folder cannot be opened, Moved when it changed while being opened."""
     real = os.path.realpath(path)
     root = os.path.realpath(vault_root) if vault_root is not None else None
-    if root is not None and (real == root or not _inside(real, root)):
+    if root is not None and (real == root or not is_inside(real, root)):
         raise WriteRefused(f"{label} {Path(path).as_posix()} leads outside the vault (to {real})")
     try:
         dir_fd = os.open(os.path.dirname(real), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)

@@ -29,7 +29,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 from notebase.config import VaultConfig
-from notebase.core.file_replace import Moved, WriteRefused, open_place, read_current, replace
+from notebase.core.file_replace import (
+    Moved,
+    WriteRefused,
+    is_inside,
+    open_place,
+    read_current,
+    replace,
+)
 from notebase.core.markdown_blocks import normalize_newlines, split_frontmatter
 from notebase.core.note_ops import (
     NoteOpError,
@@ -207,7 +214,7 @@ def _template_path(vault_root: Path, template: str) -> Path:
             raise NoteOpError(f"no template {template!r} in {TEMPLATES_FOLDER}/{hint}")
         here = here / found
     real = os.path.realpath(here)
-    if not real.startswith(real_root.rstrip(os.sep) + os.sep) or not os.path.isfile(real):
+    if not is_inside(real, real_root) or not os.path.isfile(real):
         raise NoteOpError(f"template {template!r} is not a file inside the vault")
     return here
 

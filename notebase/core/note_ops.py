@@ -17,6 +17,7 @@ import unicodedata
 from pathlib import Path
 
 from notebase.config import VaultConfig
+from notebase.core.file_replace import is_inside
 from notebase.core.link_resolution import name_key
 from notebase.errors import UserError
 
@@ -119,9 +120,8 @@ def vault_folder(vault_root: Path, folder: str, config: VaultConfig | None = Non
                 f"folder name {name!r} has a character Obsidian does not allow "
                 '(\\ / : * ? " < > | # ^ [ ] or a control character)'
             )
-    root = os.path.realpath(vault_root)
     real = os.path.realpath(here)
-    if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+    if not is_inside(real, os.path.realpath(vault_root)):
         raise NoteOpError(f"folder {rel!r} leads outside the vault (to {real})")
     return rel
 

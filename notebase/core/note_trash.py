@@ -13,6 +13,7 @@ import os
 import unicodedata
 from pathlib import Path
 
+from notebase.core.file_replace import is_inside
 from notebase.core.note_ops import (
     TRASH_FOLDER,
     NoteOpError,
@@ -39,10 +40,7 @@ def trash_note(vault_root: Path, path: str) -> str:
     source = locate(vault_root, "/".join(parts))
     if not os.path.isfile(source) and not os.path.islink(source):
         raise NoteOpError(f"{path!r} is not a file")
-    real_root = os.path.realpath(vault_root)
-    if not os.path.realpath(source.parent).startswith(real_root.rstrip(os.sep) + os.sep) and (
-        os.path.realpath(source.parent) != real_root
-    ):
+    if not is_inside(os.path.realpath(source.parent), os.path.realpath(vault_root)):
         raise NoteOpError(f"{path!r} is not inside the vault")
     trash = vault_root / TRASH_FOLDER
     if os.path.islink(trash) or (trash.exists() and not trash.is_dir()):
