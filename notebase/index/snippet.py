@@ -85,10 +85,9 @@ def snippet_segments(text: str, highlighter: re.Pattern[str] | None) -> list[Seg
     or tag match). ``…`` marks a cut."""
     if not text:
         return []
-    raw = list(highlighter.finditer(text)) if highlighter else []
-    raw = [m for m in raw if m.end() > m.start()]
+    raw = _matches(highlighter, text)
     if raw:
-        start, _ = _best_window(raw)
+        start = _best_window(raw)
         first = _line_start(text, start - _REGION_BEFORE)
         region = text[first : _line_end(text, start + SNIPPET_CHARS + _REGION_AFTER)]
         cut_before = first > 0
@@ -98,18 +97,24 @@ def snippet_segments(text: str, highlighter: re.Pattern[str] | None) -> list[Seg
     plain = plain_inline(region)
     if not plain:
         return []
-    matches = list(highlighter.finditer(plain)) if highlighter else []
-    matches = [m for m in matches if m.end() > m.start()]
+    matches = _matches(highlighter, plain)
     if not matches:
         return _cut(plain, 0, SNIPPET_CHARS, [], cut_before)
-    best_start, _ = _best_window(matches)
+    best_start = _best_window(matches)
     end = best_start + SNIPPET_CHARS
     inside = [m for m in matches if m.start() >= best_start and m.end() <= end]
     return _cut(plain, best_start, end, inside, cut_before)
 
 
-def _best_window(matches: list[re.Match[str]]) -> tuple[int, int]:
-    """``(start, score)`` of the window holding the most different matched words.
+def _matches(highlighter: re.Pattern[str] | None, text: str) -> list[re.Match[str]]:
+    """The non-empty matches of ``highlighter`` in ``text`` (none without one)."""
+    if highlighter is None:
+        return []
+    return [m for m in highlighter.finditer(text) if m.end() > m.start()]
+
+
+def _best_window(matches: list[re.Match[str]]) -> int:
+    """The start of the window holding the most different matched words.
 
     ``matches`` come from ``finditer``: in order and not overlapping, so both their starts
     and their ends ascend and the matches inside a window are one slice, found by bisection
@@ -129,7 +134,7 @@ def _best_window(matches: list[re.Match[str]]) -> tuple[int, int]:
         score = len(set(words[first:last]))
         if score > best_score:
             best_start, best_score = start, score
-    return best_start, best_score
+    return best_start
 
 
 def _line_start(text: str, pos: int) -> int:
