@@ -460,8 +460,8 @@ def _settle(fd: int) -> None:
 
 
 def _late_bytes(current: Current) -> bytes | None:
-    """After a swap that stands: what a writer added to the old file after our look (b"" when
-    nothing; None when it rewrote the file). Its open may have found the old file before the
+    """Once the old file is out of place: what a writer added to it since we read it (b""
+    when nothing; None when it rewrote the file). Its open may have found the old file before the
     exchange and counted as a writer only after the look (a window inside its open call):
     it is waited for, so its line is read before the old file is dropped."""
     _settle(current.fd)
@@ -477,8 +477,7 @@ def _undo(place: Place, temp: str, temp_fd: int, data: bytes, current: Current) 
     old file since we read it goes on to the note."""
     dir_fd, name = place.dir_fd, place.name
     if not _leads_to(place, temp_fd):
-        _settle(current.fd)
-        added = _extra(current.fd, current.data)
+        added = _late_bytes(current)
         if added and not _already_there(place, current.data, added):
             _carry(added, current.fd, place)
         return
