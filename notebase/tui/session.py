@@ -189,6 +189,7 @@ class VaultSession:
                 changed = vault.reload_paths(notes) if notes else []
                 if not changed:
                     return None
+            self._find_sidecars()
             update = self._update(changed, tag, open_path)
         _collect_garbage()
         return update
@@ -251,6 +252,7 @@ class VaultSession:
         return notes, False
 
     def _update(self, changed: list[str], tag: str | None, open_path: str | None) -> VaultUpdate:
+        """The update for ``changed`` (`_lock` held, the sidecars found again already)."""
         notes = self._vault.notes
         broken = []
         rows_changed = False
@@ -267,7 +269,6 @@ class VaultSession:
                 broken.append((path, "; ".join(note.errors) or "invalid"))
         if rows_changed:  # else the list stays the very same object: nothing to redraw
             self._resort()
-        self._find_sidecars()
         self._generation += 1
         self._cache_dirty = True
         page = self._page_locked(open_path) if open_path else None
