@@ -30,14 +30,16 @@ oldest terms are dropped beyond this."""
 class _Cache(dict):
     """Term entries, oldest first, with their postings counted; field lengths apart."""
 
-    def __init__(self, lengths: dict):
+    def __init__(self, searcher):
         super().__init__()
         self.postings = 0
-        self.lengths = lengths
-        """``{(segment, field): {note: length}}``, shared by the searchers of one index."""
-        self.segments: dict[int, str | None] = {}
+        self.segments: dict[int, str | None] = {
+            id(leaf): _segment_key(leaf) for leaf, _ in searcher.leaf_searchers()
+        }
         """id of a leaf searcher -> its segment's id (None: no segment, lengths in
         ``own_lengths``, this searcher's only)."""
+        self.lengths = _segment_lengths(searcher, set(self.segments.values()))
+        """``{(segment, field): {note: length}}``, shared by the searchers of one index."""
         self.own_lengths: dict = {}
 
     def add(self, key, entry) -> None:
@@ -61,13 +63,11 @@ def ranked_docs(searcher, query, limit: int) -> tuple[list[tuple[int, float]], i
     scored counts); None when the query has a part this module does not evaluate."""
     cache = searcher.__dict__.get("_notebase_term_scores")
     if cache is None:
-        cache = searcher._notebase_term_scores = _Cache(_segment_lengths(searcher))
+        cache = searcher._notebase_term_scores = _Cache(searcher)
     scored: list[tuple[int, float]] = []
     total = 0
     try:
         for leaf, offset in searcher.leaf_searchers():
-            if id(leaf) not in cache.segments:
-                cache.segments[id(leaf)] = _segment_key(leaf)
             scores = _evaluate(query.matcher(leaf), leaf, cache)
             total += len(scores)
             if len(scores) > limit:  # the limit-th best score, sorted in C, then only those
@@ -88,16 +88,16 @@ def _segment_key(leaf) -> str | None:
     return segment.segment_id() if segment is not None else None
 
 
-def _segment_lengths(searcher) -> dict:
+def _segment_lengths(searcher, live: set) -> dict:
     """The field lengths kept for ``searcher``'s index: on whoosh's index object, which
-    outlives the searcher (a new one after every save), for the segments it still has. A
-    save leaves the large segments as they were (only their deletions change), so the
-    first query after it does not read their lengths again (half of its time)."""
+    outlives the searcher (a new one after every save), for the segments it still has
+    (``live``). A save leaves the large segments as they were (only their deletions
+    change), so the first query after it does not read their lengths again (half of its
+    time)."""
     ix = getattr(searcher, "_ix", None)
     if ix is None:
         return {}
     kept = ix.__dict__.setdefault("_notebase_lengths", {})
-    live = {_segment_key(leaf) for leaf, _ in searcher.leaf_searchers()}
     for key in [key for key in kept if key[0] not in live]:
         del kept[key]
     return kept
