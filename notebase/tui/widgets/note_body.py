@@ -474,7 +474,7 @@ class NoteBody(LineWidget, can_focus=True):
         self.source = source
         width = self.render_width
         if rendered is None or rendered.source != source or rendered.width != width:
-            rendered = render_markdown(source, width, images=self.image_files) if width > 0 else None
+            rendered = self._render_note(source, width) if width > 0 else None
         self._show(rendered, width)
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False, force=True)
@@ -499,8 +499,12 @@ class NoteBody(LineWidget, can_focus=True):
             exit_on_error=False,
         )
 
+    def _render_note(self, source: str, width: int) -> Rendered:
+        """``source`` rendered whole at ``width``, image previews read through ``image_files``."""
+        return render_markdown(source, width, images=self.image_files)
+
     def _render_whole(self, source: str, width: int) -> None:
-        self.post_message(self._Completed(render_markdown(source, width, images=self.image_files)))
+        self.post_message(self._Completed(self._render_note(source, width)))
 
     @on(_Completed)
     def _completed(self, message: _Completed) -> None:
@@ -511,7 +515,7 @@ class NoteBody(LineWidget, can_focus=True):
     def complete_now(self) -> None:
         """Render the whole note now if only its first part is shown."""
         if not self.complete and self._width > 0:
-            self._show(render_markdown(self.source, self._width, images=self.image_files), self._width)
+            self._show(self._render_note(self.source, self._width), self._width)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -521,7 +525,7 @@ class NoteBody(LineWidget, can_focus=True):
     def on_resize(self) -> None:
         width = self.render_width
         if width != self._width:
-            rendered = render_markdown(self.source, width, images=self.image_files) if width else None
+            rendered = self._render_note(self.source, width) if width else None
             self._show(rendered, width)
 
     def heading_lines(self) -> list[tuple[int, str]]:
