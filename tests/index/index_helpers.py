@@ -31,3 +31,10 @@ def write_note(
 
 def paths(hits) -> list[str]:
     return [hit.path for hit in hits]
+
+
+def whoosh_ranking(searcher, query, limit: int | None = None) -> list[tuple[int, float]]:
+    """``[(docnum, score)]`` of whoosh's own full ranking of ``query`` (score descending,
+    then note number), the first ``limit``: what ``ranking.ranked_docs`` must give."""
+    every = [(hit.docnum, hit.score) for hit in searcher.search(query, limit=None)]
+    return sorted(every, key=lambda item: (-item[1], item[0]))[:limit]

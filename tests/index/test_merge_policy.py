@@ -8,7 +8,7 @@ import math
 import shutil
 
 import pytest
-from index_helpers import paths, write_note
+from index_helpers import paths, whoosh_ranking, write_note
 from whoosh.writing import NO_MERGE
 
 from notebase.index import open_index, ranking
@@ -33,11 +33,6 @@ def _save(index, vault, i: int, count: int) -> None:
 
 def _sizes(index) -> list[int]:
     return sorted(segment.doc_count_all() for segment in index._ix._segments())
-
-
-def _whoosh_ranking(searcher, query):
-    every = [(hit.docnum, hit.score) for hit in searcher.search(query, limit=None)]
-    return sorted(every, key=lambda item: (-item[1], item[0]))
 
 
 def test_segment_count_stays_logarithmic_in_the_saves(vault, open_vault_index):
@@ -104,7 +99,7 @@ def test_merged_or_not_the_same_notes_match_with_whooshs_scores(vault, tmp_path,
                 query = compile_query(parse_query(text))
                 found = ranking.ranked_docs(searcher, query, 100)
                 assert found is not None, text
-                assert found[0] == _whoosh_ranking(searcher, query), text
+                assert found[0] == whoosh_ranking(searcher, query), text
         for text in QUERIES:
             hits = {h.path for h in merged.search(text, limit=100)}
             assert hits == {h.path for h in unmerged.search(text, limit=100)}, text

@@ -6,7 +6,7 @@ search can miss better notes in a later segment; that is why notebase ranks itse
 from __future__ import annotations
 
 import pytest
-from index_helpers import write_note
+from index_helpers import whoosh_ranking, write_note
 
 from notebase.core import helper_process
 from notebase.index import build_helper, ranking
@@ -54,11 +54,6 @@ def _write_vault(vault, count: int = 90) -> None:
         write_note(vault, f"n{i:03}.md", body * (1 + i % 3), title=f"노트 {words[0]}", tags=tags)
 
 
-def _whoosh_ranking(searcher, query, limit):
-    every = [(hit.docnum, hit.score) for hit in searcher.search(query, limit=None)]
-    return sorted(every, key=lambda item: (-item[1], item[0]))[:limit]
-
-
 def _whoosh_count(searcher, query):
     return len(searcher.search(query, limit=None))
 
@@ -79,16 +74,16 @@ def test_the_top_n_is_whooshs_full_ranking_score_for_score(two_segment_index, li
     searcher = two_segment_index._current_searcher()
     for text in QUERIES:
         query = compile_query(parse_query(text))
-        expected = (_whoosh_ranking(searcher, query, limit), _whoosh_count(searcher, query))
+        expected = (whoosh_ranking(searcher, query, limit), _whoosh_count(searcher, query))
         assert ranking.ranked_docs(searcher, query, limit) == expected, text
         assert ranking.ranked_docs(searcher, query, limit) == expected, text  # from the cache
-    assert _whoosh_ranking(searcher, compile_query(parse_query("메모리")), 20)
+    assert whoosh_ranking(searcher, compile_query(parse_query("메모리")), 20)
 
 
 def test_search_returns_that_ranking(two_segment_index):
     searcher = two_segment_index._current_searcher()
     for text in QUERIES:
-        expected = _whoosh_ranking(searcher, compile_query(parse_query(text)), 20)
+        expected = whoosh_ranking(searcher, compile_query(parse_query(text)), 20)
         hits = two_segment_index.search(text)
         assert [(h.path, h.score) for h in hits] == [
             (searcher.stored_fields(docnum)["path"], score) for docnum, score in expected
@@ -108,7 +103,7 @@ def test_a_full_cache_drops_its_oldest_terms_and_ranks_the_same(two_segment_inde
     for text in QUERIES:
         query = compile_query(parse_query(text))
         ranked, _total = ranking.ranked_docs(searcher, query, 20)
-        assert ranked == _whoosh_ranking(searcher, query, 20), text
+        assert ranked == whoosh_ranking(searcher, query, 20), text
     cache = searcher._notebase_term_scores
     assert len(cache) > 0
     assert cache.postings == sum(len(entry[0]) for entry in cache.values())
@@ -127,7 +122,7 @@ def test_segments_with_deleted_notes_are_ranked_here_too(two_segment_index, vaul
         query = compile_query(parse_query(text))
         found = ranking.ranked_docs(searcher, query, 20)
         assert found is not None, text
-        assert found[0] == _whoosh_ranking(searcher, query, 20), text
+        assert found[0] == whoosh_ranking(searcher, query, 20), text
 
 
 def test_field_lengths_outlive_the_searcher_and_it_still_ranks_as_whoosh(two_segment_index, vault):
@@ -148,7 +143,7 @@ def test_field_lengths_outlive_the_searcher_and_it_still_ranks_as_whoosh(two_seg
         query = compile_query(parse_query(text))
         found = ranking.ranked_docs(second, query, 20)
         assert found is not None, text
-        assert found[0] == _whoosh_ranking(second, query, 20), text
+        assert found[0] == whoosh_ranking(second, query, 20), text
     live = {leaf.reader().segment().segment_id() for leaf, _ in second.leaf_searchers()}
     assert {segment for segment, _ in kept} <= live
     assert any(segment in live for segment, _ in before)
