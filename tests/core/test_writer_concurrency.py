@@ -193,18 +193,20 @@ def test_a_writer_counted_only_after_the_check_has_its_line_carried_over(tmp_pat
     note.write_bytes(NOTE.encode())
     real_check = file_replace._open_for_writing
     late: list[int] = []
-    checked = threading.Event()
+    waiting = threading.Event()
 
     def open_for_writing(fd):
         if not late:  # the check on the old note, just before the program counts as a writer
             late.append(os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_APPEND))
-            checked.set()
             return False
-        return real_check(fd)
+        busy = real_check(fd)
+        if busy:  # the writer has seen the program and waits for it
+            waiting.set()
+        return busy
 
     def write_late_line():
-        checked.wait(30)
-        time.sleep(0.05)  # still writing while the writer decides: it must wait, not drop it
+        # Still writing while the writer decides: it must wait, not drop the line.
+        waiting.wait(10)
         os.write(late[0], "늦게 쓴 줄\n".encode())
         os.close(late[0])
 
