@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "tui"))
 
+import timing  # noqa: E402  (bench/, beside this script)
 from conftest import write_vault  # noqa: E402  (the tests' Korean vault and tiny spec)
 
 from notebase.tui.app import make_app  # noqa: E402
@@ -33,9 +33,7 @@ TICK = 0.02
 
 
 def summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms (n={len(ordered)})"
+    return timing.summary(values, 1)
 
 
 async def measure(root: Path, iterations: int) -> None:
