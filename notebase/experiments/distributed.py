@@ -45,6 +45,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from notebase.experiments.processes import process_alive
+
 TASKS_PER_GROUP = 32
 """Fewest tasks in a default group. Each group is its own batched call, and a tiny model's
 meta-iteration is overhead-bound (`bench/reduce_groups_bench.py`, 1-40-40-1 sinusoid MLP, one
@@ -220,19 +222,7 @@ def report_stopped(ranks: Ranks) -> None:
 
 def _dead(host: str, pid: int) -> bool:
     """Whether process `pid` on this machine has ended (a zombie counts as ended)."""
-    if host != socket.gethostname():
-        return False
-    try:
-        stat = open(f"/proc/{pid}/stat", encoding="ascii").read()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X")
+    return host == socket.gethostname() and not process_alive(pid)
 
 
 def peer_state(ranks: Ranks, wait_s: float = 0.0) -> tuple[str, str] | None:

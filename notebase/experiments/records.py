@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from notebase.errors import UserError
+from notebase.experiments.processes import process_state
 
 RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 """A run id as `new_run_id` makes it: UTC start time, ``-``, six hex digits."""
@@ -146,27 +147,12 @@ class RecordKeeper:
 # --------------------------------------------------------------------------- the runner
 
 
-def _process_start(pid: int) -> tuple[str, int] | None:
-    """(state letter, start time in clock ticks since boot) of a process, from /proc; None
-    where there is no /proc."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError:
-        return None
-    fields = text[text.rfind(")") + 2 :].split()
-    try:
-        return fields[0], int(fields[19])
-    except (IndexError, ValueError):
-        return None
-
-
 def runner_identity() -> dict[str, Any]:
     """What a record stores to tell later whether its runner still lives: ``pid``,
     ``host`` and ``pid_started`` (the process start time, so a reused pid is not taken for
     it; None without /proc)."""
     pid = os.getpid()
-    start = _process_start(pid)
+    start = process_state(pid)
     return {"pid": pid, "host": socket.gethostname(), "pid_started": start[1] if start else None}
 
 
@@ -186,7 +172,7 @@ def runner_alive(record: dict[str, Any]) -> bool | None:
         pass
     except OSError:
         return None
-    state = _process_start(pid)
+    state = process_state(pid)
     if state is None:
         return True
     letter, started = state

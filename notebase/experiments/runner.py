@@ -41,6 +41,7 @@ from notebase.experiments import distributed, records, stopping
 from notebase.experiments.device import DEVICE_CHOICES
 from notebase.experiments.distributed import Ranks, default_groups
 from notebase.experiments.launch import ONE, Launch
+from notebase.experiments.processes import usable_cpus
 from notebase.experiments.spec import Spec, load_spec, spec_hash
 from notebase.experiments.sweep import resolved_params, sweep_points, swept_keys
 
@@ -72,14 +73,6 @@ def _load_average() -> float | None:
         return round(os.getloadavg()[0], 2)
     except (OSError, AttributeError):
         return None
-
-
-def _cpus() -> int | None:
-    """CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (OSError, AttributeError):
-        return os.cpu_count()
 
 
 def fix_groups(points: list[dict[str, Any]], world_size: int) -> list[dict[str, Any]]:
@@ -235,7 +228,7 @@ def train_point(
             "communication_share": communication / seconds if seconds > 0 else None,
             "rank_seconds_per_iteration": [row[0] for row in every],
             "load_average": load,
-            "cpus": _cpus(),
+            "cpus": usable_cpus(),
             "meta_train_loss": sum(tail) / len(tail),
             "train_seconds": max(row[3] for row in every),
             **compiled,

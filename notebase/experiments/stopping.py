@@ -29,6 +29,8 @@ import time
 from collections.abc import Iterator
 from typing import IO, Any
 
+from notebase.experiments.processes import process_alive
+
 STOPPED_BY_SIGNAL = threading.Event()
 """Set by the runner process's SIGINT/SIGTERM handler. The KeyboardInterrupt it raises can
 land inside library code that turns it into another exception (seen as a rare ``failed``
@@ -70,9 +72,9 @@ def _parent_gone() -> bool:
     if _parent_pid is None:
         return False
     if _ancestor:
-        if _alive(_parent_pid):
+        if process_alive(_parent_pid):
             return False
-    elif os.getppid() == _parent_pid and _alive(_parent_pid):
+    elif os.getppid() == _parent_pid and process_alive(_parent_pid):
         return False
     PARENT_GONE.set()
     return True
@@ -81,22 +83,6 @@ def _parent_gone() -> bool:
 def parent_gone() -> bool:
     """Whether the process that started this runner has ended (`watch_parent`)."""
     return _parent_gone()
-
-
-def _alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie has ended)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
-    except OSError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def stop_on_signal(signum, frame) -> None:

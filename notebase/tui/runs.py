@@ -13,12 +13,13 @@ besides the session (import-linter ``app-boundary``); it imports no torch and no
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from notebase.experiments.processes import usable_cpus
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from notebase.config import VaultConfig
@@ -50,8 +51,7 @@ def process_counts(limit: int = 8) -> list[int]:
     """The process counts worth offering for a run on this machine (2 up to its CPUs, at
     most ``limit``), without importing torch: one rank a CPU; a GPU run takes one GPU a
     rank and says so itself when there are too few."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return [n for n in (2, 3, 4, 6, 8) if n <= min(cpus or 1, limit)]
+    return [n for n in (2, 3, 4, 6, 8) if n <= min(usable_cpus(), limit)]
 
 
 class RunHandle:
