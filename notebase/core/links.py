@@ -46,7 +46,7 @@ def link_target_span(link_text: str, kind: str) -> tuple[int, int, str, bool] | 
             return None
         inner_start = match.start(2)
         inner = link_text[inner_start : match.end(2)]
-        part = inner.partition("|")[0].removesuffix("\\").partition("#")[0]
+        part = _wiki_parts(inner)[0]
         angle = False
     else:
         match = _MD_LINK.fullmatch(masked)
@@ -188,13 +188,20 @@ def _link_collector(
     return collect
 
 
-def _wikilink(match: re.Match[str], line: int, source: str) -> Link | None:
-    inner = match.group(2)
+def _wiki_parts(inner: str) -> tuple[str, str | None, str]:
+    """``(target, heading, label)`` of the text inside ``[[...]]``, as written (unstripped):
+    the heading None when there is no ``#``. The target is what `link_target_span` gives a
+    rename to rewrite."""
     target_part, _, label = inner.partition("|")
     target_part = target_part.removesuffix("\\")  # [[a\|b]] inside a table
     target, hash_sign, heading = target_part.partition("#")
+    return target, (heading if hash_sign else None), label
+
+
+def _wikilink(match: re.Match[str], line: int, source: str) -> Link | None:
+    target, heading, label = _wiki_parts(match.group(2))
     target = unicodedata.normalize("NFC", target.strip())
-    heading = heading.strip() if hash_sign else None
+    heading = heading.strip() if heading is not None else None
     if not target and not heading:
         return None
     link = Link(
