@@ -133,7 +133,6 @@ class Ranks:
             ordered.extend(rows[:count])
         return ordered
 
-
     def subset(self, size: int, groups: dict[int, Any]) -> Ranks | None:
         """These ranks restricted to the first `size` (None for a rank outside them): a sweep
         point's ``processes``. `groups` holds the process group made for each size."""
@@ -173,6 +172,8 @@ STOPPED_KEY = "notebase/stopped/{rank}"
 """Store key under which a rank stopped by a signal or cancel says so (it did not fail)."""
 WHO_KEY = "notebase/rank/{rank}"
 """Store key under which every rank leaves ``host pid`` (to tell a dead rank)."""
+POINT_KEY = "notebase/point/{index}"
+"""Store key rank 0 sets when a sweep point is done (ranks sitting it out wait for it)."""
 PEER_WAIT_S = 3.0
 """How long rank 0, seeing a lost peer, waits for that rank's own error to arrive."""
 
@@ -190,34 +191,32 @@ def _store():
         return None
 
 
-def announce(ranks: Ranks) -> None:
-    """Leave this rank's host and pid in the store (`peer_state` reads them)."""
-    store = _store()
-    if store is not None and ranks.world_size > 1:
-        store.set(WHO_KEY.format(rank=ranks.rank), f"{socket.gethostname()} {os.getpid()}")
-
-
-def report_failure(ranks: Ranks, exc: BaseException) -> None:
-    """A rank whose run raised (not a lost peer) leaves its error for rank 0's record."""
+def _leave(ranks: Ranks, key: str, value: str) -> None:
+    """Leave ``value`` under this rank's ``key`` in the store (nothing with one process or
+    no store; a store that is gone too is no reason to fail: rank 0 says what it saw)."""
     store = _store()
     if store is None or ranks.world_size == 1:
         return
     try:
-        store.set(FAILED_KEY.format(rank=ranks.rank), f"{type(exc).__name__}: {exc}")
-    except Exception:  # the store is gone too: rank 0 says what it saw
+        store.set(key.format(rank=ranks.rank), value)
+    except Exception:
         pass
+
+
+def announce(ranks: Ranks) -> None:
+    """Leave this rank's host and pid in the store (`peer_state` reads them)."""
+    _leave(ranks, WHO_KEY, f"{socket.gethostname()} {os.getpid()}")
+
+
+def report_failure(ranks: Ranks, exc: BaseException) -> None:
+    """A rank whose run raised (not a lost peer) leaves its error for rank 0's record."""
+    _leave(ranks, FAILED_KEY, f"{type(exc).__name__}: {exc}")
 
 
 def report_stopped(ranks: Ranks) -> None:
     """A rank stopped by a signal (Ctrl-C, cancel, its parent's end) says so, so that its
     exit is not taken for a failure."""
-    store = _store()
-    if store is None or ranks.world_size == 1:
-        return
-    try:
-        store.set(STOPPED_KEY.format(rank=ranks.rank), "stopped")
-    except Exception:
-        pass
+    _leave(ranks, STOPPED_KEY, "stopped")
 
 
 def _dead(host: str, pid: int) -> bool:
@@ -278,7 +277,7 @@ def point_done(ranks: Ranks, index: int) -> None:
     """Rank 0 says sweep point `index` is finished (ranks outside it wait for that)."""
     store = _store()
     if store is not None and ranks.is_main:
-        store.set(f"notebase/point/{index}", "done")
+        store.set(POINT_KEY.format(index=index), "done")
 
 
 def wait_for_point(index: int, poll_s: float = 0.1) -> None:
@@ -288,7 +287,7 @@ def wait_for_point(index: int, poll_s: float = 0.1) -> None:
     store = _store()
     if store is None:
         return
-    key = f"notebase/point/{index}"
+    key = POINT_KEY.format(index=index)
     while not store.check([key]):
         time.sleep(poll_s)
 
