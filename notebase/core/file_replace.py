@@ -589,3 +589,36 @@ def atomic_write(
         except Moved:
             continue
     raise WriteRefused(f"{label} {Path(path).as_posix()} kept moving while it was written")
+
+
+def replace_if_holding(
+    path: Path,
+    before: bytes | None,
+    data: bytes,
+    *,
+    vault_root: Path | None = None,
+    label: str = "the file",
+) -> str:
+    """Give ``path`` the bytes ``data`` only while it holds exactly ``before`` (None: only
+    while there is no file), checked and written in one `open_place`; tried once, never
+    again on newer bytes (the caller's edit was made on ``before``). Returns ``"written"``,
+    or why not: ``"gone"`` (no file where ``before`` was expected), ``"exists"`` (a file where
+    none was), ``"changed"`` (other bytes), ``"raced"`` (changed in the instant of the write:
+    `replace` wrote nothing), ``"moved"`` (the path led elsewhere meanwhile). Raises
+    WriteRefused (one line) when it must not or cannot be written."""
+    try:
+        with open_place(path, vault_root, label=label) as place:
+            current = read_current(place)
+            try:
+                if current is None and before is not None:
+                    return "gone"
+                if current is not None and before is None:
+                    return "exists"
+                if current is not None and current.data != before:
+                    return "changed"
+                return "written" if replace(place, data, current) else "raced"
+            finally:
+                if current is not None:
+                    current.close()
+    except Moved:
+        return "moved"

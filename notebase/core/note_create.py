@@ -29,14 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from notebase.config import VaultConfig
-from notebase.core.file_replace import (
-    Moved,
-    WriteRefused,
-    is_inside,
-    open_place,
-    read_current,
-    replace,
-)
+from notebase.core.file_replace import WriteRefused, is_inside, replace_if_holding
 from notebase.core.markdown_blocks import normalize_newlines, split_frontmatter
 from notebase.core.note_ops import (
     NoteOpError,
@@ -116,17 +109,15 @@ def create_note(
 def _write_new(vault_root: Path, path: Path, rel: str, data: bytes) -> None:
     """Write ``data`` as a new file at ``path``; never over an existing one."""
     try:
-        with open_place(path, vault_root, label="the note") as place:
-            current = read_current(place)
-            if current is not None:
-                current.close()
-                raise NoteOpError(f"{rel} already exists")
-            if not replace(place, data, None):
-                raise NoteOpError(f"{rel} already exists (it appeared while being created)")
+        outcome = replace_if_holding(path, None, data, vault_root=vault_root, label="the note")
     except WriteRefused as exc:
         raise NoteOpError(f"cannot create {rel}: {exc}") from None
-    except Moved:
-        raise NoteOpError(f"cannot create {rel}: its folder moved meanwhile") from None
+    if outcome == "exists":
+        raise NoteOpError(f"{rel} already exists")
+    if outcome == "raced":
+        raise NoteOpError(f"{rel} already exists (it appeared while being created)")
+    if outcome == "moved":
+        raise NoteOpError(f"cannot create {rel}: its folder moved meanwhile")
 
 
 def _clean_tag(tag: str) -> str:

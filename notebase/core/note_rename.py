@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from notebase.core.file_replace import Moved, WriteRefused, open_place, read_current, replace
+from notebase.core.file_replace import WriteRefused, replace_if_holding
 from notebase.core.link_resolution import NameIndex
 from notebase.core.links import link_target_span
 from notebase.core.markdown_blocks import normalize_newlines, split_frontmatter
@@ -510,23 +510,21 @@ def apply_rename(vault_root: Path, plan: RenamePlan) -> list[str]:
     return written
 
 
+_WHY_NOT_WRITTEN = {
+    "gone": "it is gone",
+    "changed": "it changed since the plan",
+    "raced": "it changed while being written",
+    "moved": "it moved while being written",
+}
+
+
 def _write_edit(vault_root: Path, path: Path, edit: _Edit) -> str | None:
     """Write one edit if the file still holds what was planned; None when written, else why
     not (one line)."""
     try:
-        with open_place(path, vault_root, label="the note") as place:
-            current = read_current(place)
-            if current is None:
-                return "it is gone"
-            try:
-                if current.data != edit.before:
-                    return "it changed since the plan"
-                if not replace(place, edit.after, current):
-                    return "it changed while being written"
-            finally:
-                current.close()
-    except Moved:
-        return "it moved while being written"
+        outcome = replace_if_holding(
+            path, edit.before, edit.after, vault_root=vault_root, label="the note"
+        )
     except WriteRefused as exc:
         return str(exc)
-    return None
+    return _WHY_NOT_WRITTEN.get(outcome)

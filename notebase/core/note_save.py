@@ -28,7 +28,7 @@ import difflib
 import re
 from pathlib import Path
 
-from notebase.core.file_replace import Moved, WriteRefused, open_place, read_current, replace
+from notebase.core.file_replace import WriteRefused, replace_if_holding
 from notebase.core.markdown_blocks import normalize_newlines
 from notebase.core.note_ops import NoteOpError
 
@@ -133,23 +133,15 @@ def save_note_text(vault_root: Path, path: str | Path, text: str, base: bytes) -
     data = restored_bytes(base, text)
     file = Path(vault_root) / path
     shown = file.relative_to(vault_root).as_posix() if file.is_relative_to(vault_root) else file
-    changed = NoteChangedOnDisk(
-        f"{shown} changed on disk since it was opened; not saved (your text is still in the editor)"
-    )
     try:
-        with open_place(file, vault_root, label="the note") as place:
-            current = read_current(place)
-            if current is None:
-                raise NoteChangedOnDisk(
-                    f"{shown} was moved or deleted since it was opened; not saved"
-                )
-            try:
-                if current.data != base or not replace(place, data, current):
-                    raise changed
-            finally:
-                current.close()
-    except Moved:
-        raise changed from None
+        outcome = replace_if_holding(file, base, data, vault_root=vault_root, label="the note")
     except WriteRefused as refusal:
         raise NoteOpError(str(refusal)) from None
+    if outcome == "gone":
+        raise NoteChangedOnDisk(f"{shown} was moved or deleted since it was opened; not saved")
+    if outcome != "written":
+        raise NoteChangedOnDisk(
+            f"{shown} changed on disk since it was opened; not saved "
+            "(your text is still in the editor)"
+        )
     return True
