@@ -64,6 +64,7 @@ SETTLE_S = 2.0
 """How long an undone swap waits for a writer still holding our file to finish its write."""
 
 _RENAME_NOREPLACE = 1
+_AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
@@ -240,6 +241,13 @@ def _rename2(dir_fd: int, old: str, new: str, flags: int) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(code, os.strerror(code), new)
+
+
+def rename_no_replace(source: Path, target: Path) -> bool:
+    """``renameat2(RENAME_NOREPLACE)`` of ``source`` to ``target`` (paths, any folders of one
+    file system): True when moved, False when the system or file system lacks it. Raises
+    FileExistsError when ``target`` exists, OSError when the move fails."""
+    return _rename2(_AT_FDCWD, os.fspath(source), os.fspath(target), _RENAME_NOREPLACE)
 
 
 _next_clean: dict[tuple[str, int, int], float] = {}

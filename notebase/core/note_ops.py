@@ -9,7 +9,6 @@ ever replacing one. The operations themselves are `note_create`, `note_rename`, 
 
 from __future__ import annotations
 
-import errno
 import os
 import posixpath
 import re
@@ -17,7 +16,7 @@ import unicodedata
 from pathlib import Path
 
 from notebase.config import VaultConfig
-from notebase.core.file_replace import is_inside
+from notebase.core.file_replace import is_inside, rename_no_replace
 from notebase.core.link_resolution import name_key
 from notebase.errors import UserError
 
@@ -189,27 +188,16 @@ def move_no_replace(source: Path, target: Path) -> None:
     ``renameat2(RENAME_NOREPLACE)`` where the system has it, else a check right before
     ``os.rename``. A name that differs only in case or normalisation from ``source`` (a
     rename on a case-insensitive file system) is allowed. NoteOpError when ``target`` exists."""
-    from notebase.core.file_replace import _renameat2  # ctypes, loaded only when writing
-
     if os.path.lexists(target) and not is_same_file(source, target):
         raise NoteOpError(f"{target.name} already exists")
-    ctypes, renameat2 = _renameat2()
-    if renameat2 is not None and not is_same_file(source, target):
-        at_cwd = -100
-        done = renameat2(
-            at_cwd,
-            os.fsencode(source),
-            at_cwd,
-            os.fsencode(target),
-            1,  # RENAME_NOREPLACE
-        )
-        if done == 0:
-            return
-        code = ctypes.get_errno()
-        if code == errno.EEXIST:
-            raise NoteOpError(f"{target.name} already exists")
-        if code not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-            raise NoteOpError(f"cannot move {source.name} ({os.strerror(code)})")
+    if not is_same_file(source, target):
+        try:
+            if rename_no_replace(source, target):
+                return
+        except FileExistsError:
+            raise NoteOpError(f"{target.name} already exists") from None
+        except OSError as exc:
+            raise NoteOpError(f"cannot move {source.name} ({exc.strerror})") from None
     try:
         os.rename(source, target)
     except OSError as exc:
