@@ -188,6 +188,12 @@ def block_id_spans(body: str, code: list[tuple[int, int]]) -> list[tuple[int, in
     return [(m.start(), m.end(), m.group(1)) for m in BLOCK_ID.finditer(text)]
 
 
+def hidden_spans(body: str, code: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``(start, end)`` of what Obsidian does not show, outside code: ``%% comments %%`` and
+    block ids (`comment_spans`, then `block_id_spans`)."""
+    return comment_spans(body, code) + [(s, e) for s, e, _ in block_id_spans(body, code)]
+
+
 # --- callouts -------------------------------------------------------------------------------
 
 _CALLOUT = re.compile(r"\[!([^\]\s]+)\]([+-]?)[ \t]*([^\n]*)")

@@ -26,7 +26,7 @@ import re
 
 from notebase.core.links import code_spans, inline_links, other_markdown_links
 from notebase.core.markdown_blocks import code_line_flags, outline
-from notebase.core.obsidian_syntax import block_id_spans, callout_header, comment_spans
+from notebase.core.obsidian_syntax import callout_header, hidden_spans
 
 _SLOT = "\ue000"
 """Stands for a link's or code span's text while the markup around it is removed."""
@@ -102,8 +102,7 @@ def plain_inline(markdown: str, *, experiments: bool = True) -> str:
 
 def _without_hidden(body: str, code: list[tuple[int, int]]) -> str:
     """``body`` with ``%% comments %%`` and ``^block-ids`` blanked (line ends kept)."""
-    spans = [(start, end) for start, end in comment_spans(body, code)]
-    spans += [(start, end) for start, end, _ in block_id_spans(body, code)]
+    spans = hidden_spans(body, code)
     if not spans:
         return body
     spans.sort()

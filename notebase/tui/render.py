@@ -42,7 +42,7 @@ from notebase.core.links import FootnoteSpan
 from notebase.core.markdown_blocks import outline
 from notebase.core.note import Link, Note
 from notebase.core.note_sections import section_range
-from notebase.core.obsidian_syntax import block_id_spans, comment_spans
+from notebase.core.obsidian_syntax import hidden_spans
 
 SCHEMES = ("note", "missing", "exp", "fn", "q", "open")
 
@@ -182,7 +182,7 @@ class _Body:
         if "%%" not in body and "^" not in body:
             return []
         code = outline(body).code
-        return comment_spans(body, code) + [(s, e) for s, e, _ in block_id_spans(body, code)]
+        return hidden_spans(body, code)
 
     def _rewrite(self, start: int, end: int, item: Link | str | _Hidden) -> str | None:
         if isinstance(item, _Hidden):
